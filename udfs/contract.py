@@ -1,0 +1,95 @@
+"""The workbook contract: workbook-level defined names for every region code reads or writes.
+
+Code finds cells by these names, never by coordinates, so inserted rows and regional layouts don't
+break it. docs/workbook-contract.md is generated from this table (`python -m udfs.contract`).
+Column names (kind "column") span every row of the indicator grid, top to bottom, one cell per
+indicator row; names of kind "rows" span the funds rows (total first).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    kind: str   # cell | column | rows | table
+    role: str   # input | output | param | meta
+    label: str  # what it holds, in Chinese as users call it
+    layouts: tuple[str, ...] = ("national", "zhuzhou", "suzhou")
+
+
+NATIONAL = ("national", "zhuzhou")
+SUZHOU = ("suzhou",)
+
+NAMES: tuple[Name, ...] = (
+    # meta and parameters (hidden sheet 参数)
+    Name("JX_PROFILE", "cell", "meta", "规则配置名称"),
+    Name("JX_YEAR", "cell", "meta", "年度"),
+    Name("JX_MODE", "cell", "meta", "公式方式 native/udf"),
+    Name("JX_VERSION", "cell", "meta", "生成本表的 jixiao 版本"),
+    Name("JX_STARTED", "cell", "output", "是否已开始填报（已填任一完成值或执行数）"),
+    # header fields: JX_<KEY> for each `header` entry of the profile (e.g. JX_PROJECT_NAME)
+    # funds block
+    Name("JX_FUNDS_LABEL", "rows", "meta", "资金行名称（首行为年度资金总额/合计）", NATIONAL),
+    Name("JX_FUNDS_INITIAL", "rows", "input", "年初预算数", NATIONAL),
+    Name("JX_FUNDS_BUDGET", "rows", "input", "全年预算数", NATIONAL),
+    Name("JX_FUNDS_EXECUTED", "rows", "input", "全年执行数", NATIONAL),
+    Name("JX_FUNDS_WEIGHT", "cell", "input", "预算执行率分值", NATIONAL),
+    Name("JX_EXEC_RATE", "cell", "output", "执行率", NATIONAL),
+    Name("JX_EXEC_SCORE", "cell", "output", "执行率得分", NATIONAL),
+    Name("JX_SZ_INITIAL", "cell", "input", "年初预算数", SUZHOU),
+    Name("JX_SZ_ADJUSTMENT", "cell", "input", "当年使用上年结余、结转及当年调整预算数", SUZHOU),
+    Name("JX_SZ_APPROPRIATED", "cell", "input", "财政拨款数", SUZHOU),
+    Name("JX_SZ_BALANCE", "cell", "output", "指标结余数", SUZHOU),
+    Name("JX_SZ_PAID", "cell", "input", "实际支付数", SUZHOU),
+    Name("JX_SZ_CARRY", "cell", "output", "资金结余、结转数", SUZHOU),
+    Name("JX_SZ_CARRYOVER", "cell", "input", "结转数", SUZHOU),
+    Name("JX_SZ_RECOVERED", "cell", "input", "财政收回数", SUZHOU),
+    Name("JX_SZ_EXEC_RATE", "cell", "output", "预算执行率（财政拨款数÷调整后预算数）", SUZHOU),
+    Name("JX_SUB_NAME", "rows", "input", "子项名称", SUZHOU),
+    Name("JX_SUB_BUDGET", "rows", "input", "子项预算数", SUZHOU),
+    Name("JX_SUB_ACTUAL", "rows", "input", "子项实际数", SUZHOU),
+    Name("JX_SUB_TOTAL_BUDGET", "cell", "output", "子项预算数合计", SUZHOU),
+    Name("JX_SUB_TOTAL_ACTUAL", "cell", "output", "子项实际数合计", SUZHOU),
+    # texts: JX_<KEY> for each `texts` entry of the profile (e.g. JX_GOAL_EXPECTED)
+    # indicator grid
+    Name("JX_IND_L1", "column", "input", "一级指标 / 类别"),
+    Name("JX_IND_L2", "column", "input", "二级指标", NATIONAL),
+    Name("JX_IND_NAME", "column", "input", "三级指标 / 指标名称"),
+    Name("JX_IND_TARGET", "column", "input", "年度指标值 / 目标值"),
+    Name("JX_IND_ACTUAL", "column", "input", "实际完成值"),
+    Name("JX_IND_WEIGHT", "column", "input", "分值 / 权重（共用分值时只在组首行）"),
+    Name("JX_IND_SCORE", "column", "output", "得分 / 自评分（共用分值时只在组首行）"),
+    Name("JX_IND_REASON", "column", "input", "偏差原因分析及改进措施 / 说明"),
+    Name("JX_IND_DIRECTION", "column", "input", "指标方向：正向/反向/等于/定性"),
+    Name("JX_IND_TVALUE", "column", "input", "指标值（数值）"),
+    Name("JX_IND_AVALUE", "column", "input", "完成值（数值）"),
+    Name("JX_IND_LEVEL", "column", "input", "定性档次"),
+    Name("JX_IND_DIR_USED", "column", "output", "计分方向"),
+    Name("JX_IND_T", "column", "output", "计分用指标值"),
+    Name("JX_IND_A", "column", "output", "计分用完成值"),
+    Name("JX_IND_COMPLETION", "column", "output", "完成率"),
+    Name("JX_IND_FRACTION", "column", "output", "得分系数（得分÷分值）"),
+    # totals
+    Name("JX_TOTAL_WEIGHT", "cell", "output", "总分值"),
+    Name("JX_TOTAL", "cell", "output", "总分"),
+    Name("JX_GRADE", "cell", "output", "等级"),
+)
+
+BY_NAME = {n.name: n for n in NAMES}
+
+
+def field_name(key: str) -> str:
+    """Defined name of a profile header or text field: project_name -> JX_PROJECT_NAME."""
+    return "JX_" + key.upper()
+
+
+def markdown() -> str:
+    rows = ["| 名称 name | 范围 kind | 角色 role | 内容 | 版式 layouts |", "|---|---|---|---|---|"]
+    rows += [f"| `{n.name}` | {n.kind} | {n.role} | {n.label} | {', '.join(n.layouts)} |" for n in NAMES]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown())

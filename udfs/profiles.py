@@ -1,0 +1,288 @@
+"""Rule profiles: a region's numbers as data (templates/profiles/<name>.yaml.j2).
+
+A profile is YAML rendered by jinja2 with the fiscal year. `extends: <name>` starts from another
+profile and overrides it key by key (mappings merge, lists and scalars replace). Profiles are found
+by name in the directories of $JIXIAO_PROFILE_PATH (os.pathsep separated), then among the built-in
+ones; a path to a file works too. A finance bureau copies a file, edits numbers, and points jixiao at
+it: no code changes.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from .errors import ProfileError
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates" / "profiles"
+SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml", ".yml")
+DIRECTIONS = ("正向", "反向", "等于", "定性")
+
+
+def default_year() -> int:
+    """The fiscal year users work on by default: this calendar year."""
+    return datetime.date.today().year
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a quantitative row's completion c becomes a fraction of its weight."""
+
+    name: str
+    kind: str  # proportional | band
+    reverse: str = "deviation"  # deviation | ratio
+    plain_number: str = "正向"
+    full_from: float = 1.0
+    full_to: float = 1.0
+    below_per_point: float = 0.0
+    above_per_point: float = 0.0
+    shortfall_basis: str = "ratio"  # ratio | points
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    weight: float
+    rule: Rule
+    subcategories: tuple[str, ...] = ()
+    fixed_indicators: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    short: str
+    min: float
+    max: float
+    score: float
+
+
+@dataclass(frozen=True)
+class Grade:
+    label: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    year: int
+    data: dict  # the whole rendered mapping, for layout-only keys
+    categories: tuple[Category, ...]
+    rules: dict
+    levels: tuple[Level, ...]
+    unselected_level: Level
+    grades: tuple[Grade, ...]
+    grade_basis: str
+    max_total: float
+    score_decimals: int
+    rate_decimals: int
+    funds_scored: bool
+    funds_weight: float
+    funds_cap: bool
+    shared_weight_method: str
+    overachievement: float
+    overachievement_needs_explanation: bool
+    source: Path
+
+    # Convenience views -------------------------------------------------------------------------
+    @property
+    def title(self) -> str:
+        return self.data.get("title", "")
+
+    @property
+    def layout(self) -> str:
+        return self.data.get("layout", self.name)
+
+    def category(self, key_or_label: str | None) -> Category:
+        """The category named by key ("output") or by a label as users write it ("产出指标 (50分)")."""
+        if key_or_label:
+            text = str(key_or_label).strip()
+            for cat in self.categories:
+                if text == cat.key or text == cat.label:
+                    return cat
+            for cat in self.categories:  # "产出指标 (50分)", "产出"
+                if text.startswith(cat.label) or cat.label.startswith(text[:2]):
+                    return cat
+        raise ProfileError(f"规则“{self.name}”中没有一级指标“{key_or_label}”；可用：" +
+                           "、".join(c.label for c in self.categories))
+
+    def level(self, text) -> Level | None:
+        """The qualitative level a user picked, by full label or short form; None if blank/unknown."""
+        if text is None:
+            return None
+        t = str(text).strip()
+        for lv in self.levels:
+            if t in (lv.label, lv.short):
+                return lv
+        return None
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def search_dirs() -> list[Path]:
+    extra = [Path(p) for p in os.environ.get("JIXIAO_PROFILE_PATH", "").split(os.pathsep) if p]
+    return [*extra, BUILTIN_DIR]
+
+
+def find_profile(name_or_path: str | os.PathLike) -> Path:
+    """The file of a profile given by name or by path."""
+    text = str(name_or_path).strip()
+    as_path = Path(text)
+    if as_path.suffix and as_path.is_file():
+        return as_path.resolve()
+    for directory in search_dirs():
+        for suffix in SUFFIXES:
+            candidate = directory / f"{text}{suffix}"
+            if candidate.is_file():
+                return candidate.resolve()
+    raise ProfileError(f"找不到规则配置“{text}”。可用的规则：{'、'.join(available_profiles())}；"
+                       "也可以给出配置文件的路径。")
+
+
+def available_profiles() -> list[str]:
+    names = set()
+    for directory in search_dirs():
+        if directory.is_dir():
+            for path in directory.iterdir():
+                for suffix in SUFFIXES:
+                    if path.name.endswith(suffix):
+                        names.add(path.name[: -len(suffix)])
+    return sorted(names, key=lambda n: (n != "national", n))
+
+
+def _render(path: Path, year: int) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        rendered = env.from_string(text).render(year=year)
+        data = yaml.safe_load(rendered)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"无法读取规则配置文件：{exc}", where=str(path)) from None
+    except jinja2.TemplateError as exc:
+        raise ProfileError(f"规则配置模板有误（第{getattr(exc, 'lineno', '?')}行）：{exc}", where=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"第{mark.line + 1}行" if mark else ""
+        raise ProfileError(f"规则配置不是有效的YAML{line}：{getattr(exc, 'problem', exc)}", where=str(path)) from None
+    if not isinstance(data, dict):
+        raise ProfileError("规则配置应是“键: 值”的映射", where=str(path))
+    parent = data.pop("extends", None)
+    if parent:
+        if str(parent) == path.name.split(".")[0]:
+            raise ProfileError(f"规则配置不能继承自身（extends: {parent}）", where=str(path))
+        data = _deep_merge(_render(find_profile(parent), year), data)
+    return data
+
+
+def _need(data: dict, dotted: str, where: Path):
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise ProfileError(f"规则配置缺少设置项“{dotted}”", where=str(where))
+        node = node[part]
+    return node
+
+
+def _number(value, dotted: str, where: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProfileError(f"设置项“{dotted}”应为数字，现为“{value}”", where=str(where))
+    return float(value)
+
+
+def _rule(name: str, spec: dict, where: Path) -> Rule:
+    kind = spec.get("kind")
+    if kind not in ("proportional", "band"):
+        raise ProfileError(f"计分规则“{name}”的kind应为proportional或band，现为“{kind}”", where=str(where))
+    reverse = spec.get("reverse", "deviation")
+    if reverse not in ("deviation", "ratio"):
+        raise ProfileError(f"计分规则“{name}”的reverse应为deviation或ratio", where=str(where))
+    plain = spec.get("plain_number", "正向")
+    if plain not in DIRECTIONS[:3]:
+        raise ProfileError(f"计分规则“{name}”的plain_number应为正向、反向或等于", where=str(where))
+    basis = spec.get("shortfall_basis", "ratio")
+    if basis not in ("ratio", "points"):
+        raise ProfileError(f"计分规则“{name}”的shortfall_basis应为ratio或points", where=str(where))
+    nums = {k: _number(spec.get(k, d), f"rules.{name}.{k}", where)
+            for k, d in (("full_from", 1.0), ("full_to", 1.0), ("below_per_point", 0.0), ("above_per_point", 0.0))}
+    if nums["full_to"] < nums["full_from"]:
+        raise ProfileError(f"计分规则“{name}”的full_to不能小于full_from", where=str(where))
+    return Rule(name=name, kind=kind, reverse=reverse, plain_number=plain, shortfall_basis=basis, **nums)
+
+
+def build_profile(data: dict, year: int, source: Path) -> Profile:
+    rules = {name: _rule(name, spec or {}, source) for name, spec in (_need(data, "rules", source) or {}).items()}
+    cats = []
+    for i, spec in enumerate(_need(data, "categories", source)):
+        rule_name = spec.get("rule")
+        if rule_name not in rules:
+            raise ProfileError(f"一级指标“{spec.get('label')}”引用了不存在的计分规则“{rule_name}”", where=str(source))
+        cats.append(Category(
+            key=str(_need(spec, "key", source)), label=str(_need(spec, "label", source)),
+            weight=_number(spec.get("weight"), f"categories[{i}].weight", source), rule=rules[rule_name],
+            subcategories=tuple(spec.get("subcategories") or ()),
+            fixed_indicators=tuple(spec.get("fixed_indicators") or ())))
+    if not cats:
+        raise ProfileError("规则配置至少需要一个一级指标（categories）", where=str(source))
+    levels = tuple(Level(label=str(lv["label"]), short=str(lv.get("short", lv["label"])),
+                         min=_number(lv["min"], "qualitative.levels.min", source),
+                         max=_number(lv["max"], "qualitative.levels.max", source),
+                         score=_number(lv["score"], "qualitative.levels.score", source))
+                   for lv in _need(data, "qualitative.levels", source))
+    for lv in levels:
+        if not (0 <= lv.min <= lv.score <= lv.max <= 1):
+            raise ProfileError(f"定性档次“{lv.label}”应满足 0 ≤ min ≤ score ≤ max ≤ 1", where=str(source))
+    unselected_name = data["qualitative"].get("unselected_level", levels[0].label)
+    unselected = next((lv for lv in levels if unselected_name in (lv.label, lv.short)), None)
+    if unselected is None:
+        raise ProfileError(f"qualitative.unselected_level“{unselected_name}”不是已定义的档次", where=str(source))
+    grades = tuple(sorted((Grade(str(g["label"]), _number(g["min"], "grades.bands.min", source))
+                           for g in _need(data, "grades.bands", source)), key=lambda g: -g.min))
+    funds = data.get("funds") or {}
+    rounding = data.get("rounding") or {}
+    over = data.get("overachievement") or {}
+    method = data.get("shared_weight_method", "min")
+    if method not in ("min", "mean"):
+        raise ProfileError("shared_weight_method应为min或mean", where=str(source))
+    basis = data["grades"].get("basis", "total")
+    if basis not in ("total", "percent"):
+        raise ProfileError("grades.basis应为total或percent", where=str(source))
+    return Profile(
+        name=str(_need(data, "name", source)), year=year, data=data, categories=tuple(cats), rules=rules,
+        levels=levels, unselected_level=unselected, grades=grades, grade_basis=basis,
+        max_total=_number(data.get("max_total", 100), "max_total", source),
+        score_decimals=int(rounding.get("score_decimals", 2)), rate_decimals=int(rounding.get("rate_decimals", 4)),
+        funds_scored=bool(funds.get("scored", True)), funds_weight=float(funds.get("weight", 0) or 0),
+        funds_cap=bool(funds.get("cap_at_weight", True)), shared_weight_method=method,
+        overachievement=float(over.get("threshold", 0) or 0),
+        overachievement_needs_explanation=bool(over.get("require_explanation", False)),
+        source=source)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: Path, mtime: float, year: int) -> Profile:
+    return build_profile(_render(path, year), year, path)
+
+
+def load_profile(name_or_path="national", year: int | None = None) -> Profile:
+    """Load a profile by name (national, zhuzhou, suzhou, or one on $JIXIAO_PROFILE_PATH) or path."""
+    if isinstance(name_or_path, Profile):
+        return name_or_path
+    path = find_profile(name_or_path or "national")
+    year = int(year) if year else default_year()
+    return _load_cached(path, path.stat().st_mtime, year)
