@@ -1,0 +1,711 @@
+"""Draws a profile's official self-evaluation form into an openpyxl workbook, blank or filled.
+
+One function per layout block; every region the code reads or writes gets its JX_ defined name
+(udfs.contract), every computed cell a formula (udfs.formulas: native, or the JX_ UDFs in udf mode).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter, column_index_from_string
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.protection import SheetProtection
+
+from udfs import __version__ as JIXIAO_VERSION
+from udfs import formulas as fx
+from udfs.contract import field_name
+from udfs.engine import equal_split
+from udfs.excel import is_number
+from udfs.model import Form, FundsRow, Indicator
+from udfs.profiles import Profile
+
+from . import styles as st
+
+PARAM_SHEET = "参数"
+GUIDE_SHEET = "填表说明"
+MODES = ("native", "udf")
+DIRECTIONS = ("正向", "反向", "等于", "定性")
+
+# Indicator grid columns per layout family; helper columns follow `helper` to the right of the print area.
+GRIDS = {
+    "national": dict(l1="B", l2="C", name="D", target="E", actual="F", weight="G", score="H", reason="I",
+                     helper="J", last="I"),
+    "suzhou": dict(l1="B", l2=None, name="C", target="D", weight="E", actual="F", score="G", reason="H",
+                   helper="I", last="G"),
+}
+HELPERS = (("direction", "指标方向", "JX_IND_DIRECTION"), ("tvalue", "指标值（数值）", "JX_IND_TVALUE"),
+           ("avalue", "完成值（数值）", "JX_IND_AVALUE"), ("level", "定性档次", "JX_IND_LEVEL"),
+           ("dir_used", "计分方向", "JX_IND_DIR_USED"), ("t", "计分指标值", "JX_IND_T"),
+           ("a", "计分完成值", "JX_IND_A"), ("completion", "完成率", "JX_IND_COMPLETION"),
+           ("fraction", "得分系数", "JX_IND_FRACTION"))
+HELPER_INPUTS = 4  # the first four helper columns are inputs
+NATIONAL_WIDTHS = {"A": 8.5, "B": 10, "C": 12, "D": 21, "E": 14, "F": 15, "G": 6.5, "H": 8, "I": 19}
+SUZHOU_WIDTHS = {"A": 13, "B": 10, "C": 22, "D": 14, "E": 10, "F": 14, "G": 10, "H": 24}
+
+
+def family(profile: Profile) -> str:
+    return "suzhou" if profile.layout == "suzhou" else "national"
+
+
+@dataclass
+class Sheet:
+    """A worksheet plus what the builder learns while drawing: names, wrapped texts, input cells."""
+
+    ws: object
+    names: dict[str, str] = field(default_factory=dict)
+    wrapped: list[tuple[int, str, float, float]] = field(default_factory=list)  # row, text, width, size
+    min_heights: dict[int, float] = field(default_factory=dict)
+
+    def width(self, first: str, last: str | None = None) -> float:
+        a, b = column_index_from_string(first), column_index_from_string(last or first)
+        return sum(self.ws.column_dimensions[get_column_letter(i)].width or 9 for i in range(a, b + 1))
+
+    def put(self, ref: str, value=None, style: str = "label", fmt: str | None = None, name: str | None = None,
+            span: str | None = None):
+        """Write `value` at `ref` (or over the merged range ref:span) with a style; remember the name."""
+        ws = self.ws
+        font, align, border, fill = st.style_parts(style)
+        rng = f"{ref}:{span}" if span else ref
+        if span:
+            ws.merge_cells(rng)
+        cells = ws[rng] if span else ((ws[ref],),)
+        for row in cells:
+            for cell in row:
+                cell.font, cell.alignment, cell.border = font, align, border
+                if fill is not None:
+                    cell.fill = fill
+                cell.protection = cell.protection.copy(locked=style not in st.INPUT_STYLES)
+                if fmt:
+                    cell.number_format = fmt
+        top = ws[ref]
+        if value is not None:
+            top.value = value
+        if name:
+            self.names[name] = ref
+        if isinstance(value, str) and not value.startswith("=") and align.wrap_text:
+            first, last = ref.rstrip("0123456789"), (span or ref).rstrip("0123456789")
+            rows = int((span or ref)[len(last):]) - int(ref[len(first):]) + 1
+            self.wrapped.append((top.row, value, self.width(first, last), font.sz or st.BODY_SIZE, rows))
+        return top
+
+    def fit_rows(self):
+        """Row heights that show every wrapped text whole (merged rows share the height)."""
+        need: dict[int, float] = dict(self.min_heights)
+        for row, text, width, size, rows in self.wrapped:
+            h = st.row_height(st.lines_needed(text, width, size), size) / rows
+            need[row] = max(need.get(row, 0), h)
+            for r in range(row + 1, row + rows):
+                need[r] = max(need.get(r, 0), h)
+        for row, height in need.items():
+            self.ws.row_dimensions[row].height = max(height, 20)
+
+
+def _absolute(ref: str) -> str:
+    col = ref.rstrip("0123456789")
+    return f"${col}${ref[len(col):]}"
+
+
+def _range(sheet_title: str, first: str, last: str | None = None) -> str:
+    a = _absolute(first)
+    return f"'{sheet_title}'!{a}" + (f":{_absolute(last)}" if last and last != first else "")
+
+
+def _placeholder_rows(profile: Profile) -> list[Indicator]:
+    """The blank form's indicator rows: two per 二级指标 (national), the fixed 投入 list and three
+    rows per other category (Suzhou)."""
+    rows: list[Indicator] = []
+    shared = profile.data.get("shared_weights") == "per_subcategory"
+    for cat in profile.categories:
+        if cat.fixed_indicators:
+            rows += [Indicator(cat.label, "", fi["name"], fi.get("target"), weight=fi.get("weight"))
+                     for fi in cat.fixed_indicators]
+        elif cat.subcategories:
+            for sub in cat.subcategories:
+                rows += [Indicator(cat.label, sub), Indicator(cat.label, sub, shares_weight=shared)]
+        else:
+            rows += [Indicator(cat.label) for _ in range(3)]
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parameter sheet
+
+def _param_sheet(wb: Workbook, profile: Profile, mode: str) -> dict[str, str]:
+    ws = wb.create_sheet(PARAM_SHEET)
+    ws.sheet_state = "hidden"
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 34, 22, 50
+    names: dict[str, str] = {}
+    rows = [("名称", "值", "说明"),
+            ("JX_PROFILE", profile.name, "规则配置名称"), ("JX_YEAR", profile.year, "年度"),
+            ("JX_MODE", mode, "公式方式：native 为普通公式，udf 为 JX_ 函数"),
+            ("JX_VERSION", JIXIAO_VERSION, "生成本表的 jixiao 版本"),
+            ("JX_STARTED", None, "是否已开始填报（公式）")]
+    rows += fx.params(profile)
+    for r, (name, value, note) in enumerate(rows, 1):
+        ws.cell(r, 1, name), ws.cell(r, 2, value), ws.cell(r, 3, note)
+        if r > 1:
+            names[name] = _range(PARAM_SHEET, f"B{r}")
+    r = len(rows) + 2
+    ws.cell(r, 1, "定性档次"), ws.cell(r, 2, "得分比例")
+    first = r + 1
+    entries = [(lv.label, lv.score) for lv in profile.levels]
+    entries += [(lv.short, lv.score) for lv in profile.levels if lv.short != lv.label]
+    for i, (label, score) in enumerate(entries):
+        ws.cell(first + i, 1, label), ws.cell(first + i, 2, score)
+    last = first + len(entries) - 1
+    names["JX_P_LEVEL_NAME"] = _range(PARAM_SHEET, f"A{first}", f"A{last}")
+    names["JX_P_LEVEL_SCORE"] = _range(PARAM_SHEET, f"B{first}", f"B{last}")
+    names["JX_P_LEVEL_LIST"] = _range(PARAM_SHEET, f"A{first}", f"A{first + len(profile.levels) - 1}")
+    r = last + 2
+    ws.cell(r, 1, "指标方向")
+    for i, d in enumerate(DIRECTIONS):
+        ws.cell(r + 1 + i, 1, d)
+    names["JX_P_DIRECTIONS"] = _range(PARAM_SHEET, f"A{r + 1}", f"A{r + len(DIRECTIONS)}")
+    ws.protection = SheetProtection(sheet=True)
+    return names
+
+
+# ---------------------------------------------------------------------------------------------------
+# Blocks of the national family (national, zhuzhou)
+
+def _title(sh: Sheet, profile: Profile, last: str):
+    sh.put("A1", profile.title, "title", span=f"{last}1")
+    sh.put("A2", f"（{profile.year}年度）", "subtitle", span=f"{last}2")
+    sh.min_heights[1], sh.min_heights[2] = 34, 22
+
+
+def _header_value(form: Form | None, key: str):
+    return (form.header.get(key) if form else None)
+
+
+def _national_header(sh: Sheet, profile: Profile, form: Form | None) -> int:
+    fields = {h["key"]: h for h in profile.data["header"]}
+    row = 3
+    if profile.layout == "zhuzhou":
+        sh.put(f"A{row}", fields["department"]["label"], "label")
+        sh.put(f"B{row}", _header_value(form, "department"), "input_left", name=field_name("department"), span=f"I{row}")
+        row += 1
+        sh.put(f"A{row}", "项目支出名称", "label", span=f"A{row + 1}")
+        for r, (key, money_key) in enumerate((("special_name", "total_investment"),
+                                              ("subitem_name", "total_investment_fiscal"))):
+            rr = row + r
+            sh.put(f"B{rr}", fields[key]["label"], "label", span=f"C{rr}")
+            sh.put(f"D{rr}", _header_value(form, key), "input_left", name=field_name(key), span=f"E{rr}")
+            sh.put(f"F{rr}", fields[money_key]["label"], "label", span=f"G{rr}")
+            sh.put(f"H{rr}", _header_value(form, money_key), "input", "General", name=field_name(money_key), span=f"I{rr}")
+        row += 2
+        sh.put(f"A{row}", fields["period"]["label"], "label")
+        sh.put(f"B{row}", _header_value(form, "period"), "input_left", name=field_name("period"), span=f"I{row}")
+        return row + 1
+    sh.put(f"A{row}", fields["project_name"]["label"], "label")
+    sh.put(f"B{row}", _header_value(form, "project_name"), "input_left", name=field_name("project_name"), span=f"I{row}")
+    row += 1
+    sh.put(f"A{row}", fields["department"]["label"], "label")
+    sh.put(f"B{row}", _header_value(form, "department"), "input_left", name=field_name("department"), span=f"E{row}")
+    sh.put(f"F{row}", fields["unit"]["label"], "label")
+    sh.put(f"G{row}", _header_value(form, "unit"), "input_left", name=field_name("unit"), span=f"I{row}")
+    return row + 1
+
+
+def _funds_block(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str) -> int:
+    spec = profile.data["funds"]["rows"]
+    zhuzhou = profile.layout == "zhuzhou"
+    rows = {fr.key: fr for fr in (form.funds if form else [])}
+    head = row
+    sh.put(f"A{head}", "年度项目资金（万元）" if zhuzhou else "项目资金（万元）", "label", span=f"A{head + len(spec)}")
+    sh.put(f"B{head}", "年度资金总额" if zhuzhou else None, "head", span=f"C{head}")
+    for col, text in zip("DEFGHI", ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率",
+                                    "得分（执行率×分值）" if zhuzhou else "得分")):
+        sh.put(f"{col}{head}", text, "head")
+    first = head + 1
+    for i, item in enumerate(spec):
+        r = first + i
+        fr = rows.get(item["key"], FundsRow(item["key"], item["label"]))
+        sh.put(f"B{r}", item["label"], "label" if i == 0 else "label_left", span=f"C{r}")
+        for col, value in zip("DEF", (fr.initial, fr.budget, fr.executed)):
+            sh.put(f"{col}{r}", value, "input", "General")
+        if i == 0:
+            weight = form.funds_weight if form and is_number(form.funds_weight) else profile.funds_weight
+            sh.put(f"G{r}", weight, "input", "General", name="JX_FUNDS_WEIGHT")
+            if mode == "udf":
+                rate = f'=IF(COUNT(E{r},F{r})<2,"",JX_EXECRATE(F{r},E{r}))'
+                score = f'=IF(H{r}="","",JX_EXECSCORE(F{r},E{r},G{r},JX_PROFILE))'
+            else:
+                rate, score = fx.exec_rate(f"F{r}", f"E{r}"), fx.exec_score(f"H{r}", f"G{r}", profile)
+            sh.put(f"H{r}", rate, "computed", "0.00%", name="JX_EXEC_RATE")
+            sh.put(f"I{r}", score, "computed", "0.00", name="JX_EXEC_SCORE")
+        else:
+            for col in "GHI":
+                sh.put(f"{col}{r}", "—", "label")
+    last = first + len(spec) - 1
+    t = sh.ws.title
+    sh.names.update({"JX_FUNDS_LABEL": _range(t, f"B{first}", f"B{last}"),
+                     "JX_FUNDS_INITIAL": _range(t, f"D{first}", f"D{last}"),
+                     "JX_FUNDS_BUDGET": _range(t, f"E{first}", f"E{last}"),
+                     "JX_FUNDS_EXECUTED": _range(t, f"F{first}", f"F{last}")})
+    return last + 1
+
+
+def _goals_block(sh: Sheet, profile: Profile, form: Form | None, row: int) -> int:
+    texts = {t["key"]: t["label"] for t in profile.data["texts"]}
+    sh.put(f"A{row}", "年度总体目标", "label", span=f"A{row + 1}")
+    sh.put(f"B{row}", texts["goal_expected"], "head", span=f"E{row}")
+    sh.put(f"F{row}", texts["goal_actual"], "head", span=f"I{row}")
+    r = row + 1
+    sh.put(f"B{r}", (form.texts.get("goal_expected") if form else None), "input_text",
+           name=field_name("goal_expected"), span=f"E{r}")
+    sh.put(f"F{r}", (form.texts.get("goal_actual") if form else None), "input_text",
+           name=field_name("goal_actual"), span=f"I{r}")
+    sh.min_heights[r] = 60
+    return r + 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# Blocks of the Suzhou form
+
+def _suzhou_top(sh: Sheet, profile: Profile, form: Form | None) -> int:
+    sh.put("A1", profile.title, "title", span="G1")
+    sh.min_heights[1] = 34
+    amounts = form.amounts if form else {}
+    head = {h["key"]: h["label"] for h in profile.data["header"]}
+    sh.put("A2", head["project_name"], "label")
+    sh.put("B2", _header_value(form, "project_name"), "input_left", name=field_name("project_name"), span="D2")
+    sh.put("E2", head["project_year"], "label")
+    sh.put("F2", _header_value(form, "project_year") or profile.year, "input", "0", name=field_name("project_year"), span="G2")
+    sh.put("A3", head["department"], "label")
+    sh.put("B3", _header_value(form, "department"), "input_left", name=field_name("department"), span="G3")
+    # 市级预算执行情况
+    sh.put("A4", "市级预算执行情况（万元）", "label", span="A5")
+    sh.put("B4", "年初预算数", "head")
+    sh.put("C4", "当年使用上年结余、结转及当年调整预算数", "head", span="D4")
+    sh.put("E4", "财政拨款数", "head")
+    sh.put("F4", "指标结余数", "head", span="G4")
+    sh.put("B5", amounts.get("initial"), "input", "General", name="JX_SZ_INITIAL")
+    sh.put("C5", amounts.get("adjustment"), "input", "General", name="JX_SZ_ADJUSTMENT", span="D5")
+    sh.put("E5", amounts.get("appropriated"), "input", "General", name="JX_SZ_APPROPRIATED")
+    sh.put("F5", '=IF(COUNT(B5,C5,E5)=0,"",N(B5)+N(C5)-N(E5))', "computed", "General", name="JX_SZ_BALANCE", span="G5")
+    # 市级财政资金使用情况
+    sh.put("A6", "市级财政资金使用情况（万元）", "label", span="A8")
+    sh.put("B6", "财政拨款数", "head", span="B7")
+    sh.put("C6", "实际支付数", "head", span="C7")
+    sh.put("D6", "资金结余、结转数", "head", span="D7")
+    sh.put("E6", "其中：", "head", span="G6")
+    sh.put("E7", "结转数", "head")
+    sh.put("F7", "财政收回数", "head", span="G7")
+    sh.put("B8", '=IF(E5="","",E5)', "computed", "General")
+    sh.put("C8", amounts.get("paid"), "input", "General", name="JX_SZ_PAID")
+    sh.put("D8", '=IF(COUNT(E5,C8)=0,"",N(E5)-N(C8))', "computed", "General", name="JX_SZ_CARRY")
+    sh.put("E8", amounts.get("carryover"), "input", "General", name="JX_SZ_CARRYOVER")
+    sh.put("F8", amounts.get("recovered"), "input", "General", name="JX_SZ_RECOVERED", span="G8")
+    # 项目资金构成
+    subs = list(form.subitems) if form and form.subitems else []
+    n = max(len(subs), 3)
+    row = 9
+    sh.put(f"A{row}", "项目资金构成（详细列出各子项目名称和金额）", "label", span=f"A{row + n + 1}")
+    sh.put(f"B{row}", "子项名称", "head", span=f"C{row}")
+    sh.put(f"D{row}", "预算数（万元）", "head", span=f"E{row}")
+    sh.put(f"F{row}", "实际数（万元）", "head", span=f"G{row}")
+    first = row + 1
+    for i in range(n):
+        r = first + i
+        item = subs[i] if i < len(subs) else None
+        sh.put(f"B{r}", item.name if item else None, "input_left", span=f"C{r}")
+        sh.put(f"D{r}", item.budget if item else None, "input", "General", span=f"E{r}")
+        sh.put(f"F{r}", item.actual if item else None, "input", "General", span=f"G{r}")
+    last = first + n - 1
+    total_row = last + 1
+    sh.put(f"B{total_row}", "合计", "label", span=f"C{total_row}")
+    sh.put(f"D{total_row}", f'=IF(COUNT(D{first}:D{last})=0,"",SUM(D{first}:D{last}))', "computed", "General",
+           name="JX_SUB_TOTAL_BUDGET", span=f"E{total_row}")
+    sh.put(f"F{total_row}", f'=IF(COUNT(F{first}:F{last})=0,"",SUM(F{first}:F{last}))', "computed", "General",
+           name="JX_SUB_TOTAL_ACTUAL", span=f"G{total_row}")
+    t = sh.ws.title
+    sh.names.update({"JX_SUB_NAME": _range(t, f"B{first}", f"B{last}"),
+                     "JX_SUB_BUDGET": _range(t, f"D{first}", f"D{last}"),
+                     "JX_SUB_ACTUAL": _range(t, f"F{first}", f"F{last}")})
+    return total_row + 1
+
+
+def _suzhou_texts(sh: Sheet, profile: Profile, form: Form | None, row: int) -> int:
+    sh.put(f"A{row}", "项目基本情况", "head", span=f"G{row}")
+    row += 1
+    for item in profile.data["texts"]:
+        value = form.texts.get(item["key"]) if form else None
+        sh.put(f"A{row}", item["label"], "label")
+        sh.put(f"B{row}", value, "input_text", name=field_name(item["key"]), span=f"G{row}")
+        sh.min_heights[row] = 48
+        row += 1
+    return row
+
+
+# ---------------------------------------------------------------------------------------------------
+# The indicator grid (both families)
+
+def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, typed_scores: bool) -> tuple[int, int, int]:
+    g = GRIDS[family(profile)]
+    ws, t = sh.ws, sh.ws.title
+    suzhou = family(profile) == "suzhou"
+    helper_cols = {}
+    col = column_index_from_string(g["helper"])
+    helpers = HELPERS[:HELPER_INPUTS] if mode == "udf" else HELPERS
+    for key, label, name in helpers:
+        helper_cols[key] = get_column_letter(col)
+        col += 1
+    if mode == "udf":
+        helper_cols["udf"] = get_column_letter(col)
+    # header row
+    head = row
+    if suzhou:
+        for c, text in zip("ABCDEFG", ("项目", "类别", "指标名称", "目标值", "权重", "实际完成值", "自评分")):
+            sh.put(f"{c}{head}", text, "head")
+        sh.put(f"{g['reason']}{head}", "情况说明（未完成、无数值的原因）", "helper_head")
+    else:
+        for c, text in zip("BCDEFGHI", ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值",
+                                        "得分", "偏差原因分析及改进措施")):
+            sh.put(f"{c}{head}", text, "head")
+    for key, label, name in helpers:
+        sh.put(f"{helper_cols[key]}{head}", label, "helper_head")
+    if mode == "udf":
+        sh.put(f"{helper_cols['udf']}{head}", "规则得分（JX_SCORES）", "helper_head")
+    rows = list(form.indicators) if form and form.indicators else _placeholder_rows(profile)
+    # Suzhou: every category gets at least one row so its weight has a home.
+    first = head + 1
+    last = first + len(rows) - 1
+    refs = {}
+    for i, ind in enumerate(rows):
+        r = first + i
+        refs[i] = fx.RowRefs(target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
+                             **{k: f"{helper_cols.get(k, 'ZZ')}{r}" for k, _, _ in HELPERS})
+    groups = Form(profile.name, profile.year, indicators=rows).weight_groups()
+    head_of = {i: grp for grp in groups for i in grp[:1]}
+    in_group = {i: grp for grp in groups for i in grp}
+    # merged labels: 一级 over its rows, 二级 over consecutive equal rows
+    spans = _runs([r.level1 for r in rows])
+    for start, end in spans:
+        cat = profile.category(rows[start].level1)
+        label = cat.label if suzhou else f"{cat.label}\n（{cat.weight:g}分）"
+        sh.put(f"{g['l1']}{first + start}", label, "label", span=f"{g['l1']}{first + end}" if end > start else None)
+    if not suzhou:
+        for start, end in _runs([(r.level1, r.level2) for r in rows]):
+            sh.put(f"C{first + start}", rows[start].level2 or None, "input",
+                   span=f"C{first + end}" if end > start else None)
+        sh.put(f"A{head}", "绩效指标", "label", span=f"A{last}")
+    else:
+        sh.put(f"A{head + 1}", f"项目绩效实现情况（{profile.max_total:g}分）", "label", span=f"A{last}")
+    # Suzhou equal-split weights: the category's name cells
+    block_of = {i: (s, e) for s, e in spans for i in range(s, e + 1)}
+    split = profile.data.get("equal_split") or {}
+    for i, ind in enumerate(rows):
+        r = first + i
+        cat = profile.category(ind.level1)
+        sh.put(f"{g['name']}{r}", ind.name or None, "input_left")
+        sh.put(f"{g['target']}{r}", ind.target, "input")
+        actual = ind.actual
+        if suzhou and ind.name == (profile.data.get("funds") or {}).get("rate_indicator"):
+            actual = fx.suzhou_exec_rate("B5", "C5", "E5")
+            sh.put(f"{g['actual']}{r}", actual, "computed", "0.00%")
+            sh.names["JX_SZ_EXEC_RATE"] = _range(t, f"{g['actual']}{r}")
+        else:
+            sh.put(f"{g['actual']}{r}", actual, "input")
+        sh.put(f"{g['reason']}{r}", ind.explanation or None, "input_left" if not suzhou else "helper_input")
+        # helper inputs, pre-filled from the parse of the texts
+        from udfs.engine import direction_of
+        from udfs.targets import parse_actual, parse_target
+        target = parse_target(ind.target)
+        direction = ind.direction or (direction_of(target, cat.rule) if ind.target not in (None, "") else "")
+        tvalue = ind.target_value if is_number(ind.target_value) else (
+            target.value if target.kind != "qualitative" and not is_number(ind.target) else None)
+        avalue = ind.actual_value
+        if avalue is None and ind.actual not in (None, "") and not is_number(ind.actual) and target.kind != "qualitative":
+            parsed = parse_actual(ind.actual, target)
+            avalue = parsed.value if parsed.kind != "qualitative" else None
+        sh.put(f"{helper_cols['direction']}{r}", direction or None, "helper_input")
+        sh.put(f"{helper_cols['tvalue']}{r}", tvalue, "helper_input", "General")
+        sh.put(f"{helper_cols['avalue']}{r}", avalue, "helper_input", "General")
+        sh.put(f"{helper_cols['level']}{r}", ind.level or None, "helper_input")
+        if mode == "native":
+            ref = refs[i]
+            sh.put(ref.dir_used, fx.dir_used(ref, cat.rule), "helper")
+            sh.put(ref.t, fx.t_used(ref), "helper", "General")
+            sh.put(ref.a, fx.a_used(ref), "helper", "General")
+            sh.put(ref.completion, fx.completion(ref, cat.rule), "helper", "0.00%")
+            sh.put(ref.fraction, fx.fraction(ref, cat.rule), "helper", "0.0000")
+        # weight and score, once per weight group (merged over the group)
+        if i in head_of:
+            grp = head_of[i]
+            end = first + grp[-1]
+            span_w = f"{g['weight']}{end}" if len(grp) > 1 else None
+            span_s = f"{g['score']}{end}" if len(grp) > 1 else None
+            weight = ind.weight
+            if suzhou and profile.data.get("weights_mode") == "equal_split" and not cat.fixed_indicators:
+                s, e = block_of[i]
+                block = f"${g['name']}${first + s}:${g['name']}${first + e}"
+                upto = f"${g['name']}${first + s}:{g['name']}{r}"
+                weight = fx.equal_split_weight(fx.pname("cat", cat.key), f"{g['name']}{r}", block, upto,
+                                               split.get("remainder", "middle"), split.get("decimals", 2))
+                sh.put(f"{g['weight']}{r}", weight, "computed", "General", span=span_w)
+            else:
+                sh.put(f"{g['weight']}{r}", weight, "input", "General", span=span_w)
+            if typed_scores and ind.reported_score is not None:
+                score = ind.reported_score
+            elif mode == "udf":
+                score = f"={helper_cols['udf']}{r}"
+            else:
+                frac = helper_cols["fraction"]
+                score = fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile)
+            sh.put(f"{g['score']}{r}", score, "computed", "0.00", span=span_s)
+    if mode == "udf":
+        c = helper_cols["udf"]
+        l2 = g["l1"]
+        formula = (f"=JX_SCORES({g['target']}{first}:{g['target']}{last},{g['actual']}{first}:{g['actual']}{last},"
+                   f"{g['weight']}{first}:{g['weight']}{last},JX_PROFILE,{l2}{first}:{l2}{last},"
+                   f"{helper_cols['direction']}{first}:{helper_cols['direction']}{last},"
+                   f"{helper_cols['level']}{first}:{helper_cols['level']}{last})")
+        ws[f"{c}{first}"] = ArrayFormula(f"{c}{first}:{c}{last}", formula)
+        for r in range(first, last + 1):
+            sh.put(f"{c}{r}", None, "helper", "0.00")
+    names = {"JX_IND_L1": g["l1"], "JX_IND_NAME": g["name"], "JX_IND_TARGET": g["target"],
+             "JX_IND_ACTUAL": g["actual"], "JX_IND_WEIGHT": g["weight"], "JX_IND_SCORE": g["score"],
+             "JX_IND_REASON": g["reason"]}
+    if g["l2"]:
+        names["JX_IND_L2"] = g["l2"]
+    for key, label, name in helpers:
+        names[name] = helper_cols[key]
+    if mode == "udf":
+        names["JX_IND_UDF"] = helper_cols["udf"]
+    for name, c in names.items():
+        sh.names[name] = _range(t, f"{c}{first}", f"{c}{last}")
+    return head, first, last
+
+
+def _runs(values: list) -> list[tuple[int, int]]:
+    """(start, end) index runs of equal consecutive values."""
+    runs, start = [], 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
+            runs.append((start, i - 1))
+            start = i
+    return runs
+
+
+def _totals(sh: Sheet, profile: Profile, form: Form | None, row: int, first: int, last: int, mode: str,
+            typed_scores: bool) -> int:
+    g = GRIDS[family(profile)]
+    w, s = g["weight"], g["score"]
+    suzhou = family(profile) == "suzhou"
+    score_refs = [f"{s}{first}:{s}{last}"]
+    weight_refs = [f"{w}{first}:{w}{last}"]
+    if not suzhou:
+        score_refs.insert(0, "JX_EXEC_SCORE")
+        weight_refs.insert(0, "JX_FUNDS_WEIGHT")
+    reported = (form.reported if form else {}) if typed_scores else {}
+    if suzhou:
+        sh.put(f"A{row}", "合计", "head", span=f"D{row}")
+        sh.put(f"{w}{row}", f"=SUM({','.join(weight_refs)})", "computed_bold", "General", name="JX_TOTAL_WEIGHT")
+        sh.put(f"F{row}", None, "label")
+    else:
+        sh.put(f"A{row}", "总分", "head", span=f"F{row}")
+        sh.put(f"{w}{row}", f"=SUM({','.join(weight_refs)})", "computed_bold", "General", name="JX_TOTAL_WEIGHT")
+    if "total" in reported:
+        total = reported["total"]
+    elif mode == "udf":
+        total = f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}{"," + score_refs[0] if not suzhou else ""}))'
+    else:
+        total = fx.total(score_refs, profile)
+    sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL")
+    total_ref = f"{s}{row}"
+    grade = reported.get("grade") if "grade" in reported else (
+        f'=IF({total_ref}="","",JX_GRADE({total_ref},JX_PROFILE))' if mode == "udf" else fx.grade(total_ref, profile))
+    if suzhou:
+        row += 1
+        sh.put(f"A{row}", "自评等级（按得分率折算）", "head", span=f"F{row}")
+        sh.put(f"G{row}", grade, "computed_bold", name="JX_GRADE")
+    else:
+        sh.put(f"I{row}", grade, "computed_bold", '"等级："@', name="JX_GRADE")
+    return row + 1
+
+
+def _notes(sh: Sheet, profile: Profile, row: int, last: str, prefix: str) -> int:
+    notes = profile.data.get("notes") or []
+    if not notes:
+        return row
+    text = prefix + "\n".join(notes)
+    sh.put(f"A{row}", text, "note", span=f"{last}{row}")
+    return row + 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sheet-level finishing: validation, conditional formats, protection, print setup
+
+def _input_rules(sh: Sheet, profile: Profile, first: int, last: int, funds_ranges: list[str]):
+    ws = sh.ws
+    g = GRIDS[family(profile)]
+    helper = column_index_from_string(g["helper"])
+    dcol, tcol, acol, lcol = (get_column_letter(helper + i) for i in range(4))
+    amount = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                            showErrorMessage=True, errorTitle="金额有误", error="请填写大于或等于0的数字（单位：万元），不要带“万元”等文字。",
+                            promptTitle="金额（万元）", prompt="只填数字，单位为万元。", showInputMessage=True)
+    signed = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
+                            showErrorMessage=True, errorTitle="金额有误", error="请填写数字（单位：万元），调减填负数。")
+    weight = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(profile.max_total),
+                            allow_blank=True, showErrorMessage=True, errorTitle="分值有误",
+                            error=f"分值应为0到{profile.max_total:g}之间的数字。")
+    direction = DataValidation(type="list", formula1="JX_P_DIRECTIONS", allow_blank=True, showErrorMessage=True,
+                               errorTitle="指标方向", error="请从下拉列表选择：正向、反向、等于或定性；留空则按指标值自动判断。",
+                               promptTitle="指标方向", prompt="正向：越大越好；反向：越小越好；等于；定性。留空自动判断。",
+                               showInputMessage=True)
+    level = DataValidation(type="list", formula1="JX_P_LEVEL_LIST", allow_blank=True, showErrorMessage=True,
+                           errorTitle="定性档次", error="请从下拉列表选择定性指标的完成档次。",
+                           promptTitle="定性档次", prompt="定性指标按所选档次计分。", showInputMessage=True)
+    number = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
+                            showErrorMessage=True, errorTitle="数值有误", error="这一列只填数字；百分数可填 95% 或 0.95。")
+    for dv in (amount, signed, weight, direction, level, number):
+        ws.add_data_validation(dv)
+    for rng in funds_ranges:
+        (signed if rng.startswith("!") else amount).add(rng.lstrip("!"))
+    weight.add(f"{g['weight']}{first}:{g['weight']}{last}")
+    direction.add(f"{dcol}{first}:{dcol}{last}")
+    level.add(f"{lcol}{first}:{lcol}{last}")
+    number.add(f"{tcol}{first}:{acol}{last}")
+
+
+def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
+    ws = sh.ws
+    g = GRIDS[family(profile)]
+    red = PatternFill("solid", fgColor="F4B6B6", bgColor="F4B6B6")
+    orange = PatternFill("solid", fgColor="FCD9A8", bgColor="FCD9A8")
+    w, s, why = g["weight"], g["score"], g["reason"]
+    reason_rng = f"{why}{first}:{why}{last}"
+    # a score below its weight needs 偏差原因分析及改进措施
+    ws.conditional_formatting.add(reason_rng, FormulaRule(
+        formula=[f'AND(ISNUMBER(${s}{first}),ISNUMBER(${w}{first}),${s}{first}<${w}{first},TRIM(${why}{first})="")'],
+        fill=red, stopIfTrue=False))
+    if mode == "native" and profile.overachievement and profile.overachievement_needs_explanation:
+        comp = get_column_letter(column_index_from_string(g["helper"]) + 7)
+        ws.conditional_formatting.add(reason_rng, FormulaRule(
+            formula=[f'AND(ISNUMBER(${comp}{first}),${comp}{first}>={fx.pname("over")},TRIM(${why}{first})="")'],
+            fill=orange))
+    if family(profile) == "national":
+        rate = sh.names["JX_EXEC_RATE"]
+        ws.conditional_formatting.add(rate, FormulaRule(
+            formula=[f'AND(ISNUMBER({rate}),{rate}<{fx.pname("low_rate")})'], fill=orange))
+
+
+def _protect_and_print(sh: Sheet, profile: Profile, head: int, last_row: int):
+    ws = sh.ws
+    g = GRIDS[family(profile)]
+    ws.protection = SheetProtection(sheet=True, formatColumns=False, formatRows=False, formatCells=True,
+                                    selectLockedCells=False, selectUnlockedCells=False)
+    ws.print_area = f"A1:{g['last']}{last_row}"
+    ws.print_title_rows = f"{head}:{head}"
+    ps = ws.page_setup
+    ps.paperSize, ps.orientation = ws.PAPERSIZE_A4, "portrait"
+    ps.fitToWidth, ps.fitToHeight = 1, 0
+    ps.blackAndWhite = True  # input fills are for the screen
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.font = "宋体"
+    ws.oddFooter.center.size = 9
+    ws.sheet_view.zoomScale = 100
+    ws.sheet_view.showGridLines = False
+    # helper columns: grouped to the right of the print area; the computed ones collapsed
+    start = column_index_from_string(g["helper"])
+    for i in range(len(HELPERS) + 1):
+        ws.column_dimensions[get_column_letter(start + i)].width = 10
+    ws.column_dimensions.group(get_column_letter(start + HELPER_INPUTS), get_column_letter(start + len(HELPERS)),
+                               hidden=True, outline_level=1)
+
+
+def _guide_sheet(wb: Workbook, profile: Profile, mode: str):
+    from .guide import guide_lines
+    ws = wb.create_sheet(GUIDE_SHEET)
+    ws.column_dimensions["A"].width = 110
+    sh = Sheet(ws)
+    for r, (kind, text) in enumerate(guide_lines(profile, mode), 1):
+        sh.put(f"A{r}", text, {"h1": "title", "h2": "head", "p": "label_left"}[kind])
+        ws[f"A{r}"].border = st.NO_BORDER
+        ws[f"A{r}"].alignment = ws[f"A{r}"].alignment.copy(horizontal="left")
+    sh.fit_rows()
+    ws.protection = SheetProtection(sheet=True)
+    ws.page_setup.paperSize, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = ws.PAPERSIZE_A4, 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+# ---------------------------------------------------------------------------------------------------
+
+def build_workbook(profile: Profile, form: Form | None = None, mode: str = "native",
+                   typed_scores: bool = False) -> Workbook:
+    """The profile's form as a workbook: blank when `form` is None, else filled with its data.
+    `typed_scores` writes the form's reported scores as typed numbers instead of formulas (what a
+    hand-filled form looks like; used to show and test the validator)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = profile.title[:31]
+    sh = Sheet(ws)
+    fam = family(profile)
+    for col, width in (SUZHOU_WIDTHS if fam == "suzhou" else NATIONAL_WIDTHS).items():
+        ws.column_dimensions[col].width = width
+    funds_ranges: list[str] = []
+    if fam == "suzhou":
+        row = _suzhou_top(sh, profile, form)
+        subs = [sh.names[n].split("!")[1].replace("$", "") for n in ("JX_SUB_BUDGET", "JX_SUB_ACTUAL")]
+        funds_ranges = ["B5", "!C5", "E5", "C8", "E8", "F8", *subs]
+        head, first, last = _grid(sh, profile, form, row, mode, typed_scores)
+        row = _totals(sh, profile, form, last + 1, first, last, mode, typed_scores)
+        row = _notes(sh, profile, row, "G", "填表说明：")
+        row = _suzhou_texts(sh, profile, form, row)
+        last_row = row - 1
+    else:
+        _title(sh, profile, "I")
+        row = _national_header(sh, profile, form)
+        funds_first = row + 1
+        row = _funds_block(sh, profile, form, row, mode)
+        funds_ranges = [f"D{funds_first}:F{row - 1}"]
+        row = _goals_block(sh, profile, form, row)
+        head, first, last = _grid(sh, profile, form, row, mode, typed_scores)
+        row = _totals(sh, profile, form, last + 1, first, last, mode, typed_scores)
+        last_row = _notes(sh, profile, row, "I", "备注：" if profile.layout == "zhuzhou" else "注：") - 1
+    names = _param_sheet(wb, profile, mode)
+    names.update(sh.names)
+    for name, ref in names.items():
+        if "!" not in ref:
+            ref = _range(ws.title, *ref.split(":"))
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    executed = "JX_FUNDS_EXECUTED" if fam != "suzhou" else None
+    wb[PARAM_SHEET][names["JX_STARTED"].split("!")[1].replace("$", "")] = fx.started(
+        "JX_IND_ACTUAL", "JX_IND_AVALUE", executed)
+    _input_rules(sh, profile, first, last, funds_ranges)
+    _marks(sh, profile, first, last, mode)
+    sh.fit_rows()
+    _protect_and_print(sh, profile, head, last_row)
+    _guide_sheet(wb, profile, mode)
+    wb.active = 0
+    return wb
+
+
+def save_workbook(wb: Workbook, path: Path) -> Path:
+    """Save atomically: a temp file beside the target, then rename (never a half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,64 @@
+"""The 填表说明 sheet: the profile's rules explained in plain Chinese, generated from the profile so
+the text never disagrees with the numbers."""
+from __future__ import annotations
+
+from udfs.profiles import Profile
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:g}%"
+
+
+def _rule_text(profile: Profile) -> list[str]:
+    out = []
+    for cat in profile.categories:
+        rule = cat.rule
+        if rule.kind == "proportional":
+            text = "完成指标值的得满分；未完成的按 实际完成值÷指标值 的比例得分"
+        else:
+            text = (f"完成率在{_pct(rule.full_from)}～{_pct(rule.full_to)}之间得满分；每低于目标值1个百分点扣分值的"
+                    f"{_pct(rule.below_per_point)}；超过{_pct(rule.full_to)}的每超过1%扣分值的{_pct(rule.above_per_point)}")
+        reverse = ("反向指标（越小越好）未超过指标值得满分，超过的按 2−实际值÷指标值 折算" if rule.reverse == "deviation"
+                   else "反向指标（越小越好）未超过指标值得满分，超过的按 指标值÷实际值 折算")
+        out.append(f"{cat.label}（{cat.weight:g}分）：{text}；{reverse}。")
+    return out
+
+
+def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
+    """(kind, text) lines: h1 title, h2 section heading, p paragraph."""
+    lines: list[tuple[str, str]] = [("h1", f"{profile.title}（{profile.year}年度）填表说明"),
+                                    ("p", f"适用规则：{profile.data.get('region', '')}　依据：{profile.data.get('basis', '')}")]
+    lines.append(("h2", "一、怎么填"))
+    lines += [("p", "1. 浅黄色单元格由填表人填写；浅蓝色单元格是公式，自动计算执行率、得分、总分和等级，不需要也不能手工修改。"),
+              ("p", "2. 金额单位为万元，只填数字，不要写“万元”等文字；百分数可填 95% 或 0.95。"),
+              ("p", "3. 年度指标值、实际完成值按习惯填写文字即可（如“20个以上”“≥95%”“合规”）。表格右侧灰色表头的“指标方向、"
+                     "指标值（数值）、完成值（数值）、定性档次”四列是计分依据：生成或导入时已按文字自动填好，请核对；"
+                     "手工改了指标值或完成值文字后，请同步修改这几列（装有 jixiao 加载项时点“重新计算”自动刷新）。"),
+              ("p", "4. 定性指标请在“定性档次”列选择完成档次；未选择的按“"
+                     f"{profile.unselected_level.label}”计分，并在校验时提示。"),
+              ("p", "5. 得分低于分值的指标，须填写偏差原因分析及改进措施（未填时该单元格标红）。"),
+              ("p", "6. 表格受保护（无密码），仅为防止误改公式；如需插入行，可在“审阅”中撤销工作表保护，或用 jixiao fill 按数据生成表格。")]
+    lines.append(("h2", "二、怎么计分"))
+    if profile.funds_scored:
+        cap = "，最高不超过分值" if profile.funds_cap else ""
+        lines.append(("p", f"预算执行率（{profile.funds_weight:g}分）：执行率＝全年执行数÷全年预算数，保留两位小数的百分比；"
+                           f"得分＝执行率×分值{cap}。"))
+    lines += [("p", t) for t in _rule_text(profile)]
+    levels = "、".join(f"{lv.label}（{_pct(lv.min)}～{_pct(lv.max)}，本表按{_pct(lv.score)}）" if lv.min != lv.max
+                      else f"{lv.label}（{_pct(lv.score)}）" for lv in profile.levels)
+    lines.append(("p", f"定性指标按档次计分：{levels}。"))
+    if profile.shared_weight_method == "min":
+        lines.append(("p", "几个三级指标共用一个分值时，按其中完成最差的一项计分。"))
+    else:
+        lines.append(("p", "几个三级指标共用一个分值时，按各项得分系数的平均值计分。"))
+    if profile.overachievement and profile.overachievement_needs_explanation:
+        lines.append(("p", f"完成值达到指标值的{_pct(profile.overachievement)}及以上的，须说明原因（是否年初指标值设定偏低）。"))
+    bands = "；".join(f"{g.label}：{g.min:g}分（含）以上" for g in profile.grades)
+    basis = f"（按得分率，即总分÷{profile.max_total:g}×100）" if profile.grade_basis == "percent" else ""
+    lines.append(("p", f"总分{profile.max_total:g}分，得分、总分保留两位小数（四舍五入）。等级{basis}：{bands}。"))
+    lines.append(("h2", "三、原表说明"))
+    lines += [("p", n) for n in profile.data.get("notes") or []]
+    lines.append(("h2", "四、其他"))
+    lines.append(("p", "本表由 jixiao 生成（公式方式：" + ("普通公式，Excel、WPS、LibreOffice 均可计算" if mode == "native"
+                       else "JX_ 自定义函数，需安装 jixiao 加载项") + "）。各区域均有以 JX_ 开头的名称，供加载项、命令行和其他程序读取。"))
+    return lines
