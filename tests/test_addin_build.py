@@ -488,6 +488,24 @@ def test_xlsm_keeps_the_workbook_and_opens_with_openpyxl(built):
     assert after.vba_archive is not None
 
 
+def test_xlsm_changes_nothing_but_code_names(built):
+    """Every part of the .xlsx is in the .xlsm unchanged, except the code names Excel writes for a
+    VBA project (workbookPr/sheetPr codeName), the relationships, the content types."""
+    before, after = _parts(built["xlsx"]), _parts(built["xlsm"])
+    assert set(after) - set(before) == {"xl/vbaProject.bin", RIBBON_PART}
+    assert set(before) <= set(after)
+    for name, data in before.items():
+        if name in ("[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels"):
+            continue
+        stripped = re.sub(rb' codeName="[^"]*"', b"", after[name])
+        stripped = stripped.replace(b"<sheetPr/>", b"").replace(b"<workbookPr/>", b"")
+        original = data.replace(b"<sheetPr/>", b"").replace(b"<workbookPr/>", b"")
+        assert stripped == original, f"{name} changed beyond its code name"
+    old_rels = {r["Id"]: r for r in _rels(before["xl/_rels/workbook.xml.rels"])}
+    new_rels = {r["Id"]: r for r in _rels(after["xl/_rels/workbook.xml.rels"])}
+    assert {k: v for k, v in new_rels.items() if k in old_rels} == old_rels
+
+
 def test_openpyxl_save_drops_the_ribbon_and_restore_ribbon_puts_it_back(built, tmp_path):
     path = tmp_path / "roundtrip.xlsm"
     wb = openpyxl.load_workbook(built["xlsm"], keep_vba=True)
