@@ -12,7 +12,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.utils import get_column_letter, column_index_from_string
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -22,7 +22,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from udfs import __version__ as JIXIAO_VERSION
 from udfs import formulas as fx
 from udfs.contract import field_name
-from udfs.engine import equal_split
+from udfs.engine import rate_indicator
 from udfs.excel import is_number
 from udfs.model import Form, FundsRow, Indicator
 from udfs.profiles import Profile
@@ -82,12 +82,14 @@ class Sheet:
                 cell.font, cell.alignment, cell.border = font, align, border
                 if fill is not None:
                     cell.fill = fill
-                cell.protection = cell.protection.copy(locked=style not in st.INPUT_STYLES)
+                cell.protection = Protection(locked=style not in st.INPUT_STYLES)
                 if fmt:
                     cell.number_format = fmt
         top = ws[ref]
         if value is not None:
             top.value = value
+            if style in st.INPUT_STYLES and isinstance(value, str) and value.startswith("="):
+                top.data_type = "s"  # what the user typed ("=5859平方米"), not a formula
         if name:
             self.names[name] = ref
         if isinstance(value, str) and not value.startswith("=") and align.wrap_text:
@@ -409,7 +411,8 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
         sh.put(f"{g['name']}{r}", ind.name or None, "input_left")
         sh.put(f"{g['target']}{r}", ind.target, "input")
         actual = ind.actual
-        if suzhou and ind.name == (profile.data.get("funds") or {}).get("rate_indicator"):
+        computed_actual = suzhou and ind.name == rate_indicator(profile)
+        if computed_actual:
             actual = fx.suzhou_exec_rate("B5", "C5", "E5")
             sh.put(f"{g['actual']}{r}", actual, "computed", "0.00%")
             sh.names["JX_SZ_EXEC_RATE"] = _range(t, f"{g['actual']}{r}")
@@ -423,8 +426,8 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
         direction = ind.direction or (direction_of(target, cat.rule) if ind.target not in (None, "") else "")
         tvalue = ind.target_value if is_number(ind.target_value) else (
             target.value if target.kind != "qualitative" and not is_number(ind.target) else None)
-        avalue = ind.actual_value
-        if avalue is None and ind.actual not in (None, "") and not is_number(ind.actual) and target.kind != "qualitative":
+        avalue = None if computed_actual else ind.actual_value
+        if avalue is None and not computed_actual and ind.actual not in (None, "") and not is_number(ind.actual) and target.kind != "qualitative":
             parsed = parse_actual(ind.actual, target)
             avalue = parsed.value if parsed.kind != "qualitative" else None
         sh.put(f"{helper_cols['direction']}{r}", direction or None, "helper_input")
@@ -635,7 +638,7 @@ def _guide_sheet(wb: Workbook, profile: Profile, mode: str):
     for r, (kind, text) in enumerate(guide_lines(profile, mode), 1):
         sh.put(f"A{r}", text, {"h1": "title", "h2": "head", "p": "label_left"}[kind])
         ws[f"A{r}"].border = st.NO_BORDER
-        ws[f"A{r}"].alignment = ws[f"A{r}"].alignment.copy(horizontal="left")
+        ws[f"A{r}"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
     sh.fit_rows()
     ws.protection = SheetProtection(sheet=True)
     ws.page_setup.paperSize, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = ws.PAPERSIZE_A4, 1, 0

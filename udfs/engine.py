@@ -46,6 +46,32 @@ def exec_score(executed, budget, profile: Profile, weight=None) -> float | None:
     return xround(max(0.0, capped * w), profile.score_decimals)
 
 
+def budget_rate(amounts: dict, profile: Profile) -> float | None:
+    """Suzhou 预算执行率 = 财政拨款数 ÷ (年初预算数 + 调整数), blanks as 0; None when undefined.
+    The template writes this into the 实际完成值 of the profile's `funds.rate_indicator` row."""
+    appropriated = amounts.get("appropriated")
+    budget = sum(float(amounts.get(k)) for k in ("initial", "adjustment") if is_number(amounts.get(k)))
+    if not is_number(appropriated) or budget <= 0:
+        return None
+    return xround(float(appropriated) / budget, profile.rate_decimals)
+
+
+def rate_indicator(profile: Profile) -> str | None:
+    """Name of the indicator whose actual is the computed budget rate (Suzhou), if any."""
+    return (profile.data.get("funds") or {}).get("rate_indicator")
+
+
+def with_computed_inputs(form: Form, profile: Profile) -> Form:
+    """The form as the template computes it: the rate indicator's actual comes from the amounts."""
+    name = rate_indicator(profile)
+    if not name:
+        return form
+    from dataclasses import replace
+    rate = budget_rate(form.amounts, profile)
+    rows = [replace(i, actual=rate, actual_value=None) if i.name == name else i for i in form.indicators]
+    return replace(form, indicators=rows)
+
+
 # Indicators -------------------------------------------------------------------------------------
 
 def direction_of(target: Target, rule: Rule, override: str = "") -> str:
