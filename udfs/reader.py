@@ -1,0 +1,777 @@
+"""Read a filled jixiao workbook into a `Form`, by its defined names only.
+
+Every value is found through a workbook-level defined name of the contract (`udfs.contract`):
+JX_PROFILE and JX_YEAR on the hidden sheet 参数, the profile's header fields and text blocks
+(JX_<KEY>), the funds rows (JX_FUNDS_*) or the Suzhou amounts (JX_SZ_*, JX_SUB_*), the indicator grid
+columns (JX_IND_*, each spanning every grid row) and the totals. No fixed coordinates: inserted rows
+and regional layouts work as long as the names point at the right cells.
+
+How cells are read
+    The package is opened by `udfs.safeopen` (file type by magic bytes, zip-bomb and size limits)
+    and only the parts the names point to are parsed: workbook.xml, its relationships, the shared
+    strings and the sheets that hold named cells. The XML is parsed with pyexpat under defusedxml's
+    protections (no DTD, no entities); macros are never read, let alone run.
+    A cell holding a formula is *computed*: our templates carry formulas without cached values. An
+    output cell (得分, 总分, 等级, 执行率 ...) holding a formula is therefore not a reported value;
+    one holding a plain constant is what the user typed, kept in `Indicator.reported_score` and
+    `Form.reported` for the validator to compare with the rules. An input cell holding a user's own
+    formula is read from its cached value when the file has one (saved by Excel/WPS), else blank.
+    Three computed inputs are recomputed here: the funds total row (Σ of its sub rows), the Suzhou
+    预算执行率 actual (`suzhou_exec_rate`) and equal-split weights (`engine.equal_split`).
+
+Merged cells in the grid
+    一级/二级 labels (and any text column) of a row that is part of a merge read the merge's value;
+    a blank label also continues the label of the row above. A 分值 cell merged over several rows
+    makes those rows share one 分值 (`Indicator.shares_weight` on the rows after the first); 得分
+    cells merge the same way. Rows with nothing of their own in 指标名称, 指标值, 完成值 and 分值 are
+    skipped (the template's spare rows).
+
+Where values came from is kept in the `.cells` dicts as "Sheet!B13", for messages.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .contract import field_name
+from .engine import equal_split
+from .errors import JixiaoError, WorkbookError
+from .excel import is_blank, is_number, xround
+from .model import Form, FundsRow, Indicator, SubItem
+from .profiles import Profile, load_profile
+from .safeopen import LIMITS, Limits, Package, expat_parser, parse_xml
+
+NOT_OURS = "不是 jixiao 生成的绩效自评表"
+
+_REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REL_ID_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships}id"
+
+
+def _local(name: str) -> str:
+    return name[name.rfind("}") + 1:]
+
+
+# Cell references --------------------------------------------------------------------------------
+
+_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+_REF_RE = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!\[\]]+))!(\$?[A-Za-z]{1,3}\$?[0-9]{1,7})(?::(\$?[A-Za-z]{1,3}\$?[0-9]{1,7}))?$")
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    m = _CELL_RE.fullmatch(ref)
+    if not m:
+        raise ValueError(ref)
+    return int(m.group(2)), col_number(m.group(1))
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A defined name's target: one rectangle on one sheet."""
+
+    name: str
+    sheet: str
+    r1: int
+    c1: int
+    r2: int
+    c2: int
+
+    def addr(self, row: int | None = None, col: int | None = None) -> str:
+        return f"{self.sheet}!{col_letters(col or self.c1)}{row or self.r1}"
+
+    @property
+    def text(self) -> str:
+        first = f"{col_letters(self.c1)}{self.r1}"
+        last = f"{col_letters(self.c2)}{self.r2}"
+        return f"{self.sheet}!{first}" + ("" if first == last else f":{last}")
+
+
+# XML parts --------------------------------------------------------------------------------------
+
+def parse_relationships(data: bytes, base: str, path="") -> dict[str, tuple[str, str]]:
+    """Relationship Id -> (Type, target part path resolved against `base` directory)."""
+    rels: dict[str, tuple[str, str]] = {}
+
+    def start(name, attrs):
+        if _local(name) == "Relationship" and attrs.get("TargetMode") != "External":
+            target = attrs.get("Target", "")
+            if target.startswith("/"):
+                resolved = target.lstrip("/")
+            else:
+                resolved = posixpath.normpath(posixpath.join(base, target)) if base else target
+            rels[attrs.get("Id", "")] = (attrs.get("Type", ""), resolved)
+
+    parser = expat_parser()
+    parser.StartElementHandler = start
+    parse_xml(path, "relationships", data, parser)
+    return rels
+
+
+def _parse_workbook(path, data: bytes):
+    sheets: list[tuple[str, str, str]] = []   # (name, rel id, state)
+    names: dict[str, str] = {}                 # workbook-level defined names, upper-cased
+    state = {"name": None, "buf": []}
+
+    def start(name, attrs):
+        local = _local(name)
+        if local == "sheet":
+            rid = attrs.get(_REL_ID) or attrs.get(_REL_ID_STRICT) or ""
+            sheets.append((attrs.get("name", ""), rid, attrs.get("state", "visible")))
+        elif local == "definedName":
+            scoped = attrs.get("localSheetId") is not None
+            state["name"] = None if scoped else attrs.get("name", "")
+            state["buf"] = []
+
+    def end(name):
+        if _local(name) == "definedName" and state["name"] is not None:
+            names[state["name"].upper()] = "".join(state["buf"]).strip()
+            state["name"] = None
+
+    def chars(text):
+        if state["name"] is not None:
+            state["buf"].append(text)
+
+    parser = expat_parser()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parse_xml(path, "xl/workbook.xml", data, parser)
+    return sheets, names
+
+
+def _parse_shared_strings(path, data: bytes) -> list[str]:
+    strings: list[str] = []
+    st = {"in_si": False, "t": False, "rph": 0, "buf": []}
+
+    def start(name, attrs):
+        local = _local(name)
+        if local == "si":
+            st["in_si"], st["buf"] = True, []
+        elif local == "rPh":
+            st["rph"] += 1
+        elif local == "t" and st["in_si"] and not st["rph"]:
+            st["t"] = True
+
+    def end(name):
+        local = _local(name)
+        if local == "t":
+            st["t"] = False
+        elif local == "rPh":
+            st["rph"] -= 1
+        elif local == "si":
+            strings.append("".join(st["buf"]))
+            st["in_si"] = False
+
+    def chars(text):
+        if st["t"]:
+            st["buf"].append(text)
+
+    parser = expat_parser()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parse_xml(path, "xl/sharedStrings.xml", data, parser)
+    return strings
+
+
+class SheetTooLarge(Exception):
+    pass
+
+
+class Sheet:
+    """The non-empty cells of one worksheet and its merged ranges."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.cells: dict[tuple[int, int], tuple[Any, bool]] = {}  # (row, col) -> (value, is_formula)
+        self.formulas: dict[tuple[int, int], str] = {}              # formula text, without "="
+        self.merges: list[tuple[int, int, int, int]] = []
+        self._merge_at: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        self._big: list[tuple[int, int, int, int]] = []
+
+    def index_merges(self) -> None:
+        for m in self.merges:
+            r1, c1, r2, c2 = m
+            if (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
+                for r in range(r1, r2 + 1):
+                    for c in range(c1, c2 + 1):
+                        self._merge_at[(r, c)] = m
+            else:
+                self._big.append(m)
+
+    def merge_of(self, row: int, col: int):
+        m = self._merge_at.get((row, col))
+        if m is not None:
+            return m
+        for m in self._big:
+            if m[0] <= row <= m[2] and m[1] <= col <= m[3]:
+                return m
+        return None
+
+    def own(self, row: int, col: int) -> tuple[Any, bool]:
+        return self.cells.get((row, col), (None, False))
+
+    def follower_of(self, row: int, col: int) -> tuple[int, int] | None:
+        """The merge's top-left cell when (row, col) is inside a merge but not its top-left."""
+        m = self.merge_of(row, col)
+        if m is None or (m[0], m[1]) == (row, col):
+            return None
+        return m[0], m[1]
+
+
+def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | None, limits: Limits) -> Sheet:
+    sheet = Sheet(name)
+    cells = sheet.cells
+    st = {"row": 0, "col": 0, "rows": 0, "r": None, "t": "n", "f": False, "v": None, "collect": None,
+          "inline": [], "in_is": False, "rph": 0, "ftext": None}
+    max_rows, max_cells = limits.max_rows, limits.max_cells
+    local_cache: dict[str, str] = {}
+
+    def loc(qname):
+        x = local_cache.get(qname)
+        if x is None:
+            x = local_cache[qname] = _local(qname)
+        return x
+
+    def start(qname, attrs):
+        local = loc(qname)
+        if local == "c":
+            r = attrs.get("r")
+            if r:
+                try:
+                    st["row"], st["col"] = parse_cell(r)
+                except ValueError:
+                    raise WorkbookError(f"文件已损坏（工作表“{name}”中有无效的单元格地址 {r}）", where=str(path)) from None
+            else:
+                st["col"] += 1
+            st["t"], st["f"], st["v"], st["inline"], st["ftext"] = attrs.get("t", "n"), False, None, [], None
+        elif local == "v":
+            st["collect"] = []
+        elif local == "f":
+            st["f"] = True
+            st["ftext"] = st["collect"] = []
+        elif local == "row":
+            r = attrs.get("r")
+            st["row"] = int(r) if r and r.isdigit() else st["row"] + 1
+            st["col"] = 0
+            st["rows"] += 1
+            if st["rows"] > max_rows or st["row"] > max_rows:
+                raise SheetTooLarge(f"超过 {max_rows} 行")
+        elif local == "is":
+            st["in_is"] = True
+        elif local == "rPh":
+            st["rph"] += 1
+        elif local == "t" and st["in_is"] and not st["rph"]:
+            st["collect"] = st["inline"]
+        elif local == "mergeCell":
+            ref = attrs.get("ref", "")
+            a, _, b = ref.partition(":")
+            try:
+                r1, c1 = parse_cell(a)
+                r2, c2 = parse_cell(b) if b else (r1, c1)
+            except ValueError:
+                return
+            sheet.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+        elif local == "dimension":
+            ref = attrs.get("ref", "")
+            last = ref.rpartition(":")[2]
+            try:
+                rows = parse_cell(last)[0] if last else 0
+            except ValueError:
+                rows = 0
+            if rows > max_rows:
+                raise SheetTooLarge(f"声明的范围 {ref} 超过 {max_rows} 行")
+
+    def end(qname):
+        local = loc(qname)
+        if local == "v":
+            st["v"] = "".join(st["collect"]) if st["collect"] is not None else ""
+            st["collect"] = None
+        elif local == "f":
+            st["collect"] = None
+        elif local == "c":
+            t, v, formula = st["t"], st["v"], st["f"]
+            if t == "inlineStr":
+                value = "".join(st["inline"]) if st["inline"] or v is None else v
+            elif v is None or (v == "" and t != "str"):
+                value = None
+            elif t == "s":
+                try:
+                    value = shared[int(v)] if shared is not None else None
+                except (ValueError, IndexError):
+                    raise WorkbookError(f"文件已损坏（工作表“{name}”引用了不存在的共享字符串 {v}）", where=str(path)) from None
+            elif t == "b":
+                value = v.strip() in ("1", "true")
+            elif t in ("str", "e", "d"):
+                value = v if t != "e" else _CellError(v)
+            else:
+                value = _number(v)
+            if value is not None or formula:
+                if len(cells) >= max_cells:
+                    raise SheetTooLarge(f"超过 {max_cells} 个单元格")
+                cells[(st["row"], st["col"])] = (value, formula)
+                if formula:
+                    sheet.formulas[(st["row"], st["col"])] = "".join(st["ftext"] or ())
+        elif local == "t":
+            if st["collect"] is st["inline"]:
+                st["collect"] = None
+        elif local == "is":
+            st["in_is"] = False
+        elif local == "rPh":
+            st["rph"] -= 1
+
+    def chars(text):
+        c = st["collect"]
+        if c is not None:
+            c.append(text)
+
+    parser = expat_parser()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    try:
+        parse_xml(path, part, data, parser)
+    except SheetTooLarge as exc:
+        raise WorkbookError(f"工作表“{name}”过大（{exc}），超出校验上限；请删除多余的行和单元格后再校验",
+                            where=str(path)) from None
+    sheet.index_merges()
+    return sheet
+
+
+class _CellError(str):
+    """A cell holding an error value (#DIV/0!, #REF! ...)."""
+
+
+def _number(text: str):
+    text = text.strip()
+    try:
+        if text.lstrip("-").isdigit():
+            return int(text)
+        return float(text)
+    except ValueError:
+        return text
+
+
+# The workbook ------------------------------------------------------------------------------------
+
+class Workbook:
+    """Defined names and lazily parsed sheets of a package."""
+
+    def __init__(self, package: Package):
+        self.pkg = package
+        self.path = package.path
+        part = package.workbook_part
+        self.base = posixpath.dirname(part)
+        sheets, self.names = _parse_workbook(self.path, package.read(part))
+        rels_part = posixpath.join(self.base, "_rels", posixpath.basename(part) + ".rels")
+        rels = parse_relationships(package.read(rels_part), self.base, self.path) if package.has(rels_part) else {}
+        self.sheet_parts: dict[str, str] = {}
+        self.sheet_state: dict[str, str] = {}
+        for name, rid, state in sheets:
+            rel = rels.get(rid)
+            if rel:
+                self.sheet_parts[name] = rel[1]
+                self.sheet_state[name] = state
+        self.shared_part = next((t for typ, t in rels.values() if typ.endswith("/sharedStrings")), None)
+        self._shared: list[str] | None = None
+        self._sheets: dict[str, Sheet] = {}
+
+    def jx_names(self) -> list[str]:
+        return [n for n in self.names if n.startswith("JX_")]
+
+    def shared(self) -> list[str]:
+        if self._shared is None:
+            part = self.shared_part
+            self._shared = (_parse_shared_strings(self.path, self.pkg.read(part))
+                            if part and self.pkg.has(part) else [])
+        return self._shared
+
+    def _sheet_name(self, name: str) -> str | None:
+        if name in self.sheet_parts:
+            return name
+        folded = name.casefold()
+        return next((s for s in self.sheet_parts if s.casefold() == folded), None)
+
+    def ref(self, name: str) -> Ref | None:
+        """Where a workbook-level name points; None when the name is not defined."""
+        text = self.names.get(name.upper())
+        if text is None:
+            return None
+        if "#REF!" in text:
+            raise WorkbookError(f"定义名称 {name} 指向的单元格已被删除（#REF!），请用 jixiao 重新生成模板后再填报",
+                                where=str(self.path))
+        m = _REF_RE.match(text.lstrip("="))
+        if not m:
+            raise WorkbookError(f"定义名称 {name} 的引用“{text}”无法识别（应指向本工作簿的一个单元格区域）",
+                                where=str(self.path))
+        sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+        real = self._sheet_name(sheet)
+        if real is None:
+            raise WorkbookError(f"定义名称 {name} 指向的工作表“{sheet}”不存在（可能已被删除或改名）",
+                                where=str(self.path))
+        r1, c1 = parse_cell(m.group(3))
+        r2, c2 = parse_cell(m.group(4)) if m.group(4) else (r1, c1)
+        return Ref(name, real, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+
+    def sheet(self, name: str) -> Sheet:
+        sheet = self._sheets.get(name)
+        if sheet is None:
+            part = self.sheet_parts[name]
+            data = self.pkg.read(part)
+            shared = self.shared() if b't="s"' in data else None
+            sheet = self._sheets[name] = _parse_sheet(self.path, part, name, data, shared, self.pkg.limits)
+        return sheet
+
+
+# Reading the form --------------------------------------------------------------------------------
+
+GRID = {
+    "level1": "JX_IND_L1", "level2": "JX_IND_L2", "name": "JX_IND_NAME", "target": "JX_IND_TARGET",
+    "actual": "JX_IND_ACTUAL", "weight": "JX_IND_WEIGHT", "score": "JX_IND_SCORE",
+    "explanation": "JX_IND_REASON", "direction": "JX_IND_DIRECTION", "target_value": "JX_IND_TVALUE",
+    "actual_value": "JX_IND_AVALUE", "level": "JX_IND_LEVEL",
+}
+GRID_OPTIONAL = ("direction", "target_value", "actual_value", "level")
+GRID_TEXT = ("level1", "level2", "name", "explanation", "direction", "level")
+FUNDS = {"label": "JX_FUNDS_LABEL", "initial": "JX_FUNDS_INITIAL", "budget": "JX_FUNDS_BUDGET",
+         "executed": "JX_FUNDS_EXECUTED"}
+SZ_AMOUNTS = {"initial": "JX_SZ_INITIAL", "adjustment": "JX_SZ_ADJUSTMENT", "appropriated": "JX_SZ_APPROPRIATED",
+              "balance": "JX_SZ_BALANCE", "paid": "JX_SZ_PAID", "carry": "JX_SZ_CARRY",
+              "carryover": "JX_SZ_CARRYOVER", "recovered": "JX_SZ_RECOVERED"}
+SZ_OUTPUTS = ("balance", "carry")
+SUBS = {"name": "JX_SUB_NAME", "budget": "JX_SUB_BUDGET", "actual": "JX_SUB_ACTUAL"}
+REPORTED = {"exec_rate": "JX_EXEC_RATE", "exec_score": "JX_EXEC_SCORE", "total": "JX_TOTAL", "grade": "JX_GRADE"}
+
+
+def required_names(profile: Profile) -> list[str]:
+    """The names a workbook of this profile must have to be read (outputs and helper columns are
+    optional: a missing one reads as blank)."""
+    names = ["JX_PROFILE", "JX_YEAR"]
+    national = profile.layout != "suzhou"
+    names += [n for f, n in GRID.items() if f not in GRID_OPTIONAL and (national or f != "level2")]
+    if national:
+        names += [*FUNDS.values(), "JX_FUNDS_WEIGHT"]
+    else:
+        names += [n for k, n in SZ_AMOUNTS.items() if k not in SZ_OUTPUTS] + list(SUBS.values())
+    return names
+
+
+def suzhou_exec_rate(initial, adjustment, appropriated, decimals: int = 4) -> float | None:
+    """Suzhou 预算执行率 = 财政拨款数 ÷ (年初预算数 + 当年使用上年结余、结转及当年调整预算数),
+    rounded like the template's ROUND(..., 4); None when an amount is missing or the budget is ≤ 0.
+    (A blank adjustment counts as 0.)"""
+    if is_blank(adjustment):
+        adjustment = 0
+    if not (is_number(initial) and is_number(adjustment) and is_number(appropriated)):
+        return None
+    budget = float(initial) + float(adjustment)
+    if budget <= 0:
+        return None
+    return xround(float(appropriated) / budget, decimals)
+
+
+def _input_value(value, formula: bool):
+    """An input cell's value: a constant as typed; a user's formula by its cached value, if any."""
+    if isinstance(value, _CellError):
+        return None
+    if formula and value == "":
+        return None
+    return value
+
+
+def _literal(sheet: Sheet, at: tuple[int, int]):
+    """A text typed with a leading "=" ("=5859平方米") that a writer stored as a formula without a
+    value: in 指标值/完成值 cells the template has no formulas, so it is read back as the text."""
+    text = sheet.formulas.get(at)
+    return f"={text}" if text else None
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _FormReader:
+    def __init__(self, wb: Workbook):
+        self.wb = wb
+        self.path = wb.path
+
+    def fail(self, message: str) -> WorkbookError:
+        return WorkbookError(message, where=str(self.path))
+
+    # cells -----------------------------------------------------------------------------------
+    def cell(self, ref: Ref, row: int | None = None, col: int | None = None) -> tuple[Any, bool, str]:
+        """(value, is_formula, address) of a cell; a cell inside a merge reads the merge's value."""
+        row, col = row or ref.r1, col or ref.c1
+        sheet = self.wb.sheet(ref.sheet)
+        value, formula = sheet.own(row, col)
+        if value is None and not formula:
+            top = sheet.follower_of(row, col)
+            if top:
+                value, formula = sheet.own(*top)
+        return value, formula, ref.addr(row, col)
+
+    def single(self, name: str):
+        ref = self.wb.ref(name)
+        if ref is None:
+            return None, False, ""
+        return self.cell(ref)
+
+    def rows(self, name: str) -> Ref | None:
+        ref = self.wb.ref(name)
+        if ref is not None and ref.c1 != ref.c2 and ref.r1 != ref.r2:
+            raise self.fail(f"定义名称 {name} 应指向一列单元格，现为 {ref.text}")
+        return ref
+
+    # the whole form ----------------------------------------------------------------------------
+    def read(self) -> Form:
+        wb = self.wb
+        if not wb.jx_names():
+            raise self.fail(f"{NOT_OURS}：缺少定义名称 JX_PROFILE（工作簿中没有任何 JX_ 名称）。"
+                            "请使用 jixiao 生成的模板填报，或用“jixiao fill”把数据填入模板")
+        missing = [n for n in ("JX_PROFILE", "JX_YEAR") if n not in wb.names]
+        if missing:
+            raise self.fail(f"{NOT_OURS}：缺少定义名称 {'、'.join(missing)}")
+        profile_name, _, where = self.single("JX_PROFILE")
+        year_value, _, year_where = self.single("JX_YEAR")
+        if is_blank(profile_name):
+            raise self.fail(f"{NOT_OURS}：{where}（JX_PROFILE）应为规则配置名称，现为空")
+        try:
+            year = int(float(str(year_value).strip()))
+        except (TypeError, ValueError):
+            raise self.fail(f"{year_where}（JX_YEAR）应为年度，如 2024，现为“{_text(year_value)}”") from None
+        try:
+            profile = load_profile(str(profile_name).strip(), year)
+        except JixiaoError as exc:
+            raise self.fail(f"工作簿使用的规则配置“{profile_name}”无法加载：{exc.message}") from None
+        missing = [n for n in required_names(profile) if n not in wb.names]
+        if missing:
+            raise self.fail(f"{NOT_OURS}：缺少定义名称 {'、'.join(missing)}（可能被删除或改名）；"
+                            "请使用 jixiao 生成的模板填报")
+        form = Form(profile=str(profile_name).strip(), year=year, source=str(self.path))
+        form.cells["profile"], form.cells["year"] = where, year_where
+        self.profile = profile
+        self.read_fields(form)
+        if profile.layout == "suzhou":
+            self.read_suzhou(form)
+        else:
+            self.read_funds(form)
+        self.read_grid(form)
+        self.read_reported(form)
+        return form
+
+    def read_fields(self, form: Form) -> None:
+        for spec in self.profile.data.get("header") or []:
+            key = spec["key"]
+            value, formula, addr = self.single(field_name(key))
+            if addr:
+                form.cells[f"header.{key}"] = addr
+                value = _input_value(value, formula)
+                form.header[key] = value.strip() if isinstance(value, str) else value
+            else:
+                form.header[key] = None
+        for spec in self.profile.data.get("texts") or []:
+            key = spec["key"]
+            value, formula, addr = self.single(field_name(key))
+            if addr:
+                form.cells[f"texts.{key}"] = addr
+            form.texts[key] = _text(_input_value(value, formula)).strip()
+
+    def read_funds(self, form: Form) -> None:
+        refs = {k: self.rows(n) for k, n in FUNDS.items()}
+        base = refs["label"]
+        for k, ref in refs.items():
+            if (ref.r2 - ref.r1) != (base.r2 - base.r1):
+                raise self.fail(f"定义名称 {FUNDS[k]}（{ref.text}）与 JX_FUNDS_LABEL（{base.text}）的行数不一致")
+        keys = [r.get("key") for r in (self.profile.data.get("funds") or {}).get("rows") or []]
+        formulas: dict[tuple[int, str], bool] = {}
+        for i in range(base.r2 - base.r1 + 1):
+            row = FundsRow(key=keys[i] if i < len(keys) else f"row{i + 1}", label="")
+            for k, ref in refs.items():
+                value, formula, addr = self.cell(ref, ref.r1 + i)
+                row.cells[k] = addr
+                formulas[(i, k)] = formula
+                value = _input_value(value, formula)
+                if k == "label":
+                    row.label = _text(value).strip()
+                else:
+                    setattr(row, k, value)
+            form.funds.append(row)
+        # A total-row formula without a cached value is the sum of the sub rows.
+        if form.funds:
+            total = form.funds[0]
+            for k in ("initial", "budget", "executed"):
+                if formulas.get((0, k)) and getattr(total, k) is None:
+                    subs = [getattr(r, k) for r in form.funds[1:] if is_number(getattr(r, k))]
+                    setattr(total, k, xround(sum(float(v) for v in subs), 6) if subs else None)
+        value, formula, addr = self.single("JX_FUNDS_WEIGHT")
+        form.cells["funds_weight"] = addr
+        form.funds_weight = _input_value(value, formula)
+        if form.funds_weight is None:
+            form.funds_weight = self.profile.funds_weight if formula else None
+
+    def read_suzhou(self, form: Form) -> None:
+        for key, name in SZ_AMOUNTS.items():
+            value, formula, addr = self.single(name)
+            if not addr:
+                continue
+            form.cells[f"amounts.{key}"] = addr
+            if key in SZ_OUTPUTS and formula:
+                form.amounts[key] = None        # computed by the template
+            else:
+                form.amounts[key] = _input_value(value, formula)
+        refs = {k: self.rows(n) for k, n in SUBS.items()}
+        base = refs["name"]
+        for i in range(base.r2 - base.r1 + 1):
+            item = SubItem(name="")
+            got = {}
+            for k, ref in refs.items():
+                if i > ref.r2 - ref.r1:
+                    continue
+                value, formula, addr = self.cell(ref, ref.r1 + i)
+                item.cells[k] = addr
+                got[k] = _input_value(value, formula)
+            if all(is_blank(v) for v in got.values()):
+                continue
+            item.name = _text(got.get("name")).strip()
+            item.budget, item.actual = got.get("budget"), got.get("actual")
+            form.subitems.append(item)
+        for key, name in (("sub_total_budget", "JX_SUB_TOTAL_BUDGET"), ("sub_total_actual", "JX_SUB_TOTAL_ACTUAL"),
+                          ("exec_rate", "JX_SZ_EXEC_RATE")):
+            value, formula, addr = self.single(name)
+            if addr:
+                form.cells[key] = addr
+                if not formula and not is_blank(value):
+                    form.reported[key] = value
+
+    def read_grid(self, form: Form) -> None:
+        refs: dict[str, Ref] = {}
+        for f, name in GRID.items():
+            ref = self.rows(name)
+            if ref is not None:
+                refs[f] = ref
+        base = refs["name"]
+        for f, ref in refs.items():
+            if ref.c1 != ref.c2 or ref.sheet != base.sheet or (ref.r1, ref.r2) != (base.r1, base.r2):
+                raise self.fail(f"定义名称 {GRID[f]}（{ref.text}）应与 JX_IND_NAME（{base.text}）"
+                                "位于同一工作表的相同行")
+        sheet = self.wb.sheet(base.sheet)
+        cols = {f: ref.c1 for f, ref in refs.items()}
+        last = {"level1": "", "level2": ""}
+        weight_formulas: list[int] = []
+        for row in range(base.r1, base.r2 + 1):
+            own = {f: sheet.own(row, c) for f, c in cols.items()}
+            if all(v is None and not formula for f, (v, formula) in own.items()
+                   if f in ("name", "target", "actual", "weight")):
+                continue
+            ind = Indicator(level1="")
+            values: dict[str, Any] = {}
+            for f, c in cols.items():
+                value, formula = own[f]
+                ind.cells[f] = f"{base.sheet}!{col_letters(c)}{row}"
+                top = sheet.follower_of(row, c) if value is None and not formula else None
+                if f in ("weight", "score"):
+                    if top is not None and base.r1 <= top[0] < row and top[1] == c:
+                        if f == "weight":
+                            ind.shares_weight = True
+                        del ind.cells[f]
+                        continue
+                    if f == "score":
+                        if not formula and not is_blank(value) and not isinstance(value, _CellError):
+                            ind.reported_score = value
+                        continue
+                    if formula and (value is None or value == ""):
+                        weight_formulas.append(len(form.indicators))
+                elif top is not None:
+                    value, formula = sheet.own(*top)
+                if formula and f in ("target", "actual", "name") and (value is None or value == ""):
+                    value, formula = _literal(sheet, top or (row, c)), False
+                values[f] = _input_value(value, formula)
+            for f in ("level1", "level2"):
+                if f in values:
+                    text = _text(values[f]).strip()
+                    if not text:
+                        text = last[f]
+                    elif f == "level1" and text != last["level1"]:
+                        last["level2"] = ""
+                    last[f] = text
+                    values[f] = text
+            for f, value in values.items():
+                setattr(ind, f, _text(value).strip() if f in GRID_TEXT else value)
+            form.indicators.append(ind)
+        self.fill_computed(form, weight_formulas)
+
+    def fill_computed(self, form: Form, weight_formulas: list[int]) -> None:
+        """Inputs our template computes with formulas: equal-split weights, the Suzhou 预算执行率."""
+        if weight_formulas and self.profile.data.get("weights_mode") == "equal_split":
+            spec = self.profile.data.get("equal_split") or {}
+            for cat in self.profile.categories:
+                fixed = {f.get("name"): f.get("weight") for f in cat.fixed_indicators}
+                idx = [i for i, ind in enumerate(form.indicators) if self._category_key(ind) == cat.key
+                       and not ind.shares_weight]
+                free = [i for i in idx if form.indicators[i].name not in fixed]
+                rest = cat.weight - sum(float(fixed[form.indicators[i].name]) for i in idx if i not in free)
+                split = equal_split(rest, len(free), int(spec.get("decimals", 2)), spec.get("remainder", "middle"))
+                for i, w in zip(free, split):
+                    if i in weight_formulas:
+                        form.indicators[i].weight = w
+                for i in idx:
+                    if i in weight_formulas and i not in free:
+                        form.indicators[i].weight = float(fixed[form.indicators[i].name])
+        rate_name = (self.profile.data.get("funds") or {}).get("rate_indicator")
+        if self.profile.layout == "suzhou" and rate_name:
+            ref = self.wb.ref("JX_IND_ACTUAL")
+            sheet = self.wb.sheet(ref.sheet)
+            for ind in form.indicators:
+                if ind.name != rate_name or "actual" not in ind.cells:
+                    continue
+                row, col = parse_cell(ind.cells["actual"].rpartition("!")[2])
+                value, formula = sheet.own(row, col)
+                if formula:
+                    a = form.amounts
+                    ind.actual = suzhou_exec_rate(a.get("initial"), a.get("adjustment"), a.get("appropriated"),
+                                                  self.profile.rate_decimals)
+                    ind.cells["actual_formula"] = ind.cells["actual"]
+
+    def _category_key(self, ind: Indicator) -> str | None:
+        try:
+            return self.profile.category(ind.level1).key
+        except JixiaoError:
+            return None
+
+    def read_reported(self, form: Form) -> None:
+        for key, name in REPORTED.items():
+            value, formula, addr = self.single(name)
+            if not addr:
+                continue
+            form.cells[key] = addr
+            if not formula and not is_blank(value) and not isinstance(value, _CellError):
+                form.reported[key] = value.strip() if isinstance(value, str) else value
+
+
+def read_form(path, limits: Limits = LIMITS) -> Form:
+    """Read a filled jixiao workbook (.xlsx/.xlsm) into a Form. Raises WorkbookError (Chinese message
+    naming the file) for anything that is not a readable jixiao form."""
+    return read_form_and_profile(path, limits)[0]
+
+
+def read_form_and_profile(path, limits: Limits = LIMITS) -> tuple[Form, Profile]:
+    """The form and the rule profile its JX_PROFILE / JX_YEAR name."""
+    with Package(Path(path), limits) as pkg:
+        reader = _FormReader(Workbook(pkg))
+        form = reader.read()
+        return form, reader.profile

@@ -1,0 +1,3 @@
+from .docs import markdown
+
+print(markdown(), end="")

@@ -1,0 +1,228 @@
+"""Findings, rules and the registry; the context every rule reads.
+
+A rule is a function decorated with `@rule(code, severity, summary=..., rationale=..., fix=...)` that
+receives a `Context` and yields `Hit`s (message, where, fix). Codes are stable: F funds, W weights,
+I indicators, T totals and texts, S Suzhou identities, P structure and number cells. Every number a
+rule compares with comes from `engine.score_form` on the same form (`Context.result`): there is no
+second copy of the scoring rules here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Iterator
+
+from .. import engine
+from ..errors import JixiaoError
+from ..excel import is_blank, is_number, xround
+from ..model import Form, Indicator
+from ..profiles import Category, Profile
+
+ERROR, WARNING = "错误", "警告"
+SEVERITIES = (ERROR, WARNING)
+ALL_LAYOUTS = ("national", "zhuzhou", "suzhou")
+NATIONAL = ("national", "zhuzhou")
+SUZHOU = ("suzhou",)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+    fix: str = ""
+    sheet: str = ""
+    cell: str = ""
+    file: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.sheet else self.cell
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "code": self.code, "severity": self.severity, "sheet": self.sheet,
+                "cell": self.cell, "message": self.message, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports: a message, where ("Sheet!B13" or ""), and a fix hint (default: the rule's)."""
+
+    message: str
+    where: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    summary: str
+    rationale: str
+    fix: str
+    layouts: tuple[str, ...]
+    check: Callable[["Context"], Iterable[Hit]] = field(repr=False, compare=False)
+
+    @property
+    def group(self) -> str:
+        return self.code[0]
+
+    def applies(self, profile: Profile) -> bool:
+        layout = profile.layout if profile.layout in ALL_LAYOUTS else "national"
+        return layout in self.layouts
+
+
+REGISTRY: dict[str, Rule] = {}
+_CODE = re.compile(r"^[FWITSP][0-9]{2}$")
+
+
+def rule(code: str, severity: str, *, summary: str, rationale: str, fix: str,
+         layouts: tuple[str, ...] = ALL_LAYOUTS):
+    """Register a rule. Codes are stable: never reuse or renumber one."""
+    if not _CODE.match(code) or code in REGISTRY or severity not in SEVERITIES:
+        raise ValueError(f"bad or duplicate rule {code} / {severity}")
+
+    def wrap(fn):
+        REGISTRY[code] = Rule(code, severity, summary, rationale, fix, layouts, fn)
+        return fn
+    return wrap
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+def num(value) -> float | None:
+    """A cell's number, or None (blank or text: text is reported by P01, not here)."""
+    return float(value) if is_number(value) else None
+
+
+def fmt(value, places: int = 2) -> str:
+    """A number as users read it: 7.5 -> "7.50" for scores, 470 -> "470"."""
+    if not is_number(value):
+        return "空" if is_blank(value) else f"“{value}”"
+    x = float(value)
+    if places == 0 or x == int(x) and places < 0:
+        return f"{x:g}"
+    text = f"{xround(x, abs(places)):.{abs(places)}f}"
+    return text
+
+
+def amount(value) -> str:
+    """An amount in 万元 with up to 6 decimals and no trailing zeros."""
+    if not is_number(value):
+        return "空" if is_blank(value) else f"“{value}”"
+    text = f"{xround(float(value), 6):.6f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def pct(value) -> str:
+    return f"{float(value) * 100:.2f}%" if is_number(value) else "—"
+
+
+def differs(a, b, places: int) -> bool:
+    return xround(float(a) - float(b), places) != 0
+
+
+def row_of(addr: str) -> str:
+    m = re.search(r"([0-9]+)$", addr or "")
+    return m.group(1) if m else ""
+
+
+_LABEL_WEIGHT = re.compile(r"[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[)）]")
+
+
+def label_weight(label: str) -> float | None:
+    """The weight written in a 一级 label: "产出指标（50分）" -> 50."""
+    m = _LABEL_WEIGHT.search(label or "")
+    return float(m.group(1)) if m else None
+
+
+def first_line(label: str) -> str:
+    return _LABEL_WEIGHT.sub("", (label or "").split("\n")[0]).strip()
+
+
+# Context ---------------------------------------------------------------------------------------
+
+class Context:
+    """A form, its profile, and the engine's result on it, with helpers for locations and labels."""
+
+    def __init__(self, form: Form, profile: Profile):
+        self.form = form
+        self.profile = profile
+        self.categories: list[Category | None] = []
+        for ind in form.indicators:
+            try:
+                self.categories.append(profile.category(ind.level1) if not is_blank(ind.level1) else None)
+            except JixiaoError:
+                self.categories.append(None)
+        # rows whose 一级 is unknown cannot be scored (P02 reports them); score the rest
+        self.scored = [i for i, c in enumerate(self.categories) if c is not None]
+        scorable = replace(form, indicators=[form.indicators[i] for i in self.scored])
+        self.result = engine.score_form(scorable, profile)
+        self.rows: dict[int, engine.RowResult] = {i: self.result.rows[k] for k, i in enumerate(self.scored)}
+        self.groups: list[list[int]] = [[self.scored[k] for k in grp] for grp in scorable.weight_groups()]
+
+    # places -------------------------------------------------------------------------------------
+    @property
+    def decimals(self) -> int:
+        return self.profile.score_decimals
+
+    def at(self, ind: Indicator, fld: str) -> str:
+        return ind.cells.get(fld) or ind.cells.get("name") or ""
+
+    def row_name(self, i: int) -> str:
+        ind = self.form.indicators[i]
+        name = ind.name or first_line(ind.level2) or first_line(ind.level1) or "未命名指标"
+        row = row_of(ind.cells.get("name", ""))
+        return f"第{row}行（{name}）" if row else f"第{i + 1}个指标（{name}）"
+
+    def cell(self, key: str) -> str:
+        return self.form.cells.get(key, "")
+
+    # groups -------------------------------------------------------------------------------------
+    def head(self, group: list[int]) -> Indicator:
+        return self.form.indicators[group[0]]
+
+    def group_explained(self, group: list[int]) -> bool:
+        return any(str(self.form.indicators[i].explanation or "").strip() for i in group)
+
+    def qualitative(self, group: list[int]) -> bool:
+        return all(self.rows[i].direction == engine.QUALITATIVE_DIR for i in group)
+
+    def category_weight(self, cat: Category) -> float:
+        """The 一级 weight the form shows: a weight written in its label ("效益指标（30分）"), else the
+        profile's."""
+        for ind, c in zip(self.form.indicators, self.categories):
+            if c is cat:
+                w = label_weight(ind.level1)
+                if w is not None:
+                    return w
+        return cat.weight
+
+    @property
+    def started(self) -> bool:
+        return self.result.started
+
+
+def validate_form(form: Form, profile: Profile, codes: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding of every rule that applies to the profile (or only `codes`), in registry order."""
+    from . import rules  # noqa: F401  - registers the rules
+
+    ctx = Context(form, profile)
+    wanted = set(codes) if codes is not None else None
+    findings: list[Finding] = []
+    for r in iter_rules():
+        if (wanted is not None and r.code not in wanted) or not r.applies(profile):
+            continue
+        for hit in r.check(ctx):
+            sheet, _, cell = hit.where.rpartition("!")
+            findings.append(Finding(r.code, r.severity, hit.message, hit.fix or r.fix, sheet, cell, form.source))
+    return findings
+
+
+def iter_rules() -> Iterator[Rule]:
+    from . import rules  # noqa: F401
+    return iter(sorted(REGISTRY.values(), key=lambda r: ("PFWITS".index(r.code[0]), r.code)))

@@ -1,0 +1,2 @@
+"""The validation rules, one module per group; importing this package registers them all."""
+from . import structure, funds, weights, indicators, totals, suzhou  # noqa: F401

@@ -1,0 +1,86 @@
+"""P: the form's structure and its number cells."""
+from __future__ import annotations
+
+from ...excel import is_blank, is_number
+from ...targets import to_number
+from ..core import ERROR, NATIONAL, WARNING, Context, Hit, first_line, rule, row_of
+
+AMOUNT_LABELS = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数"}
+SZ_LABELS = {"initial": "年初预算数", "adjustment": "当年使用上年结余、结转及当年调整预算数",
+             "appropriated": "财政拨款数", "balance": "指标结余数", "paid": "实际支付数",
+             "carry": "资金结余、结转数", "carryover": "结转数", "recovered": "财政收回数"}
+
+
+def _number_cells(ctx: Context):
+    """(value, where, what) of every cell that must hold a number."""
+    form = ctx.form
+    for row in form.funds:
+        for key, label in AMOUNT_LABELS.items():
+            yield getattr(row, key), row.cells.get(key, ""), f"“{row.label or row.key}”的{label}"
+    if form.funds:
+        yield form.funds_weight, ctx.cell("funds_weight"), "预算执行率分值"
+    for key, value in form.amounts.items():
+        yield value, ctx.cell(f"amounts.{key}"), SZ_LABELS.get(key, key)
+    for item in form.subitems:
+        yield item.budget, item.cells.get("budget", ""), f"子项“{item.name}”的预算数"
+        yield item.actual, item.cells.get("actual", ""), f"子项“{item.name}”的实际数"
+    for spec in ctx.profile.data.get("header") or []:
+        if spec.get("number"):
+            key = spec["key"]
+            yield form.header.get(key), ctx.cell(f"header.{key}"), spec.get("label", key)
+    for i, ind in enumerate(form.indicators):
+        name = ctx.row_name(i)
+        if not ind.shares_weight:
+            yield ind.weight, ind.cells.get("weight", ""), f"{name}的分值"
+        yield ind.reported_score, ind.cells.get("score", ""), f"{name}的得分"
+        yield ind.target_value, ind.cells.get("target_value", ""), f"{name}的指标值（数值）"
+        yield ind.actual_value, ind.cells.get("actual_value", ""), f"{name}的完成值（数值）"
+    for key, label in (("total", "总分"), ("exec_score", "执行率得分"), ("exec_rate", "执行率"),
+                       ("sub_total_budget", "子项预算数合计"), ("sub_total_actual", "子项实际数合计")):
+        if key in form.reported:
+            yield form.reported[key], ctx.cell(key), label
+
+
+@rule("P01", ERROR, summary="数字栏填了文字（如“470万元”“１５个”）",
+      rationale="金额、分值、得分等栏目参与公式计算；单元格里是文字时 Excel/WPS 的公式把它当作 0 或报错，"
+                "财政系统导入也会失败（预算一体化系统导入校验“不能为非数值”）。全角数字、带单位的数、"
+                "以文字形式保存的数字都属此类。",
+      fix="请只填数字：去掉“万元”“个”“分”等文字，全角数字改为半角，百分数填 95% 或 0.95。")
+def text_in_number_cells(ctx: Context):
+    for value, where, what in _number_cells(ctx):
+        if is_blank(value) or is_number(value):
+            continue
+        text = str(value)
+        row = row_of(where)
+        place = f"第{row}行" if row and not what.startswith("第") else ""
+        readable = to_number(text)
+        hint = f"（看起来是 {readable:g}）" if readable is not None else ""
+        yield Hit(f"{place}{what}填的是文字“{text}”{hint}，不是数字：请只填数字。", where)
+
+
+@rule("P02", ERROR, summary="指标行的一级指标无法识别",
+      rationale="每个指标按所属一级指标计分、汇总分值；一级指标为空或不是规则中的名称时，这一行无法计分。",
+      fix="在一级指标栏填写（或合并到）规则中的一级指标名称，如“产出指标”“效益指标”“满意度指标”。")
+def unknown_category(ctx: Context):
+    labels = "、".join(c.label for c in ctx.profile.categories)
+    for i, (ind, cat) in enumerate(zip(ctx.form.indicators, ctx.categories)):
+        if cat is None:
+            what = f"一级指标“{first_line(ind.level1)}”不是规则中的一级指标" if ind.level1 else "没有一级指标"
+            yield Hit(f"{ctx.row_name(i)}{what}（可用：{labels}），无法计分。", ctx.at(ind, "level1"))
+
+
+@rule("P03", WARNING, summary="二级指标未填或不在规定的二级指标中",
+      rationale="财预〔2020〕10号的自评表按一级、二级、三级指标组织（产出指标下为数量、质量、时效、成本指标等）；"
+                "二级指标缺失或写法不同，复核时无法对照。",
+      fix="二级指标请从规定名称中选用，如“数量指标”“质量指标”“时效指标”“成本指标”“社会效益指标”等。",
+      layouts=NATIONAL)
+def unknown_subcategory(ctx: Context):
+    for i, (ind, cat) in enumerate(zip(ctx.form.indicators, ctx.categories)):
+        if cat is None or not cat.subcategories:
+            continue
+        l2 = first_line(ind.level2)
+        if not l2:
+            yield Hit(f"{ctx.row_name(i)}未填二级指标。", ctx.at(ind, "level2"))
+        elif l2 not in cat.subcategories:
+            yield Hit(f"{ctx.row_name(i)}的二级指标“{l2}”不在{cat.label}的规定二级指标中"
+                      f"（{'、'.join(cat.subcategories)}）。", ctx.at(ind, "level2"))
