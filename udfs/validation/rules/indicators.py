@@ -23,7 +23,10 @@ def _why(ctx: Context, group: list[int]) -> str:
         elif r.unreadable_actual:
             parts.append("完成值不是数字，记 0 分")
         elif r.completion is not None and r.target_value is not None:
-            parts.append(f"完成值 {_g(r.actual_value)} 对指标值 {_g(r.target_value)}（{r.direction}）完成 {pct(r.completion)}")
+            percent = parse_target(ctx.form.indicators[i].target).unit == "%"
+            show = pct if percent else _g
+            parts.append(f"完成值 {show(r.actual_value)} 对指标值 {show(r.target_value)}（{r.direction}），"
+                         f"完成 {pct(r.completion)}")
         elif r.fraction == 0 and is_blank(ctx.form.indicators[i].actual):
             parts.append("未填完成值，记 0 分")
     text = "；".join(parts)

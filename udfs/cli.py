@@ -1,0 +1,545 @@
+"""The `jixiao` command line: validate, score, build, fill.
+
+    jixiao validate PATH...   every reviewer check on files or folders (recursively); a table by
+                              default, --json / --csv for machines, --summary out.xlsx for a summary
+                              workbook with a grade-distribution chart
+    jixiao score PATH...      recompute 执行率, each indicator's score, 总分 and 等级 from the entered
+                              values (never from cached or typed results), marking where the workbook's
+                              own typed numbers differ
+    jixiao build / fill ...   templates (build_templates.main / templates.fill.main)
+
+Exit codes (validate and score): 0 clean; 1 some 错误 found (validate); 2 an input could not be read
+(the run still goes on with the other files). Errors meant for users are printed in Chinese, never as
+a traceback; an unexpected failure prints one line, and its traceback only with --debug.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from .errors import JixiaoError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+READ_CODE = "P00"          # a file that cannot be read as a jixiao form (not a registered rule)
+PARALLEL_FROM = 8          # files; below this a pool costs more than it saves
+PROGRESS_FROM = 20         # files; a progress bar on a TTY from this many
+
+
+# Files -------------------------------------------------------------------------------------------
+
+def collect(paths: list[str]) -> list[str]:
+    """Files to check, in order: files as given; folders walked recursively and sorted, skipping
+    hidden entries and Excel's "~$" lock files. Every other file is included, so that a foreign file
+    gets its own message. A path that does not exist is kept (it is reported as unreadable)."""
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(p: str):
+        key = os.path.normcase(os.path.abspath(p))
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith((".", "~$")):
+                        continue
+                    add(os.path.join(root, name))
+        else:
+            add(p)
+    return out
+
+
+# One file (runs in worker processes) ---------------------------------------------------------------
+
+def _project(form) -> str:
+    h = form.header
+    if h.get("project_name"):
+        return str(h["project_name"])
+    parts = [str(h[k]) for k in ("special_name", "subitem_name") if h.get(k)]
+    return "—".join(parts)
+
+
+def _unit(form) -> str:
+    h = form.header
+    return str(h.get("unit") or h.get("department") or "")
+
+
+def _summary_fields(form, profile, result) -> dict:
+    return {"profile": form.profile, "title": profile.title, "region": profile.data.get("region", ""),
+            "year": form.year, "unit": _unit(form), "project": _project(form),
+            "exec_rate": result.exec_rate, "exec_score": result.exec_score, "total": result.total,
+            "grade": result.grade}
+
+
+def _failure(path: str, exc: BaseException) -> dict:
+    if isinstance(exc, JixiaoError):
+        message, internal = str(exc) if exc.where else f"{path}：{exc.message}", ""
+    else:
+        message = f"{path}：内部错误（{type(exc).__name__}: {exc}），请把以下信息发给开发者"
+        internal = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"file": path, "readable": False, "error": message, "traceback": internal, "findings": [],
+            "errors": 0, "warnings": 0}
+
+
+def check_file(path: str) -> dict:
+    """Read and validate one file; never raises (a failure is returned as an unreadable result)."""
+    from .engine import score_form
+    from .reader import read_form_and_profile
+    from .validation import validate_form
+    try:
+        form, profile = read_form_and_profile(path)
+        findings = validate_form(form, profile)
+        result = score_form(form, profile)
+    except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
+        return _failure(path, exc)
+    out = {"file": path, "readable": True, "error": "", "traceback": "",
+           **_summary_fields(form, profile, result),
+           "findings": [f.to_dict() for f in findings]}
+    out["errors"] = sum(1 for f in findings if f.is_error)
+    out["warnings"] = len(findings) - out["errors"]
+    return out
+
+
+def score_file(path: str) -> dict:
+    """Recompute one file's scores from its entered values; typed numbers are shown beside them."""
+    from .engine import score_form
+    from .reader import read_form_and_profile
+    from .validation.core import differs
+    try:
+        form, profile = read_form_and_profile(path)
+        result = score_form(form, profile)
+    except Exception as exc:  # noqa: BLE001
+        return _failure(path, exc)
+    from .excel import is_number
+    rows = []
+    groups = form.weight_groups()
+    head_of = {g[0]: g for g in groups}
+    for i, (ind, r) in enumerate(zip(form.indicators, result.rows)):
+        typed = ind.reported_score
+        grp = head_of.get(i)
+        differ = bool(grp) and is_number(typed) and r.score is not None and differs(typed, r.score, profile.score_decimals)
+        rows.append({"cell": ind.cells.get("name", ""), "level1": ind.level1.split("\n")[0], "name": ind.name,
+                     "weight": r.weight, "shared": grp is None, "score": r.score if grp else None,
+                     "completion": r.completion, "direction": r.direction,
+                     "reported": typed if grp else None, "differs": differ})
+    reported = {k: v for k, v in form.reported.items()}
+    diffs = {}
+    for key, mine, places in (("total", result.total, profile.score_decimals), ("exec_score", result.exec_score,
+                              profile.score_decimals), ("exec_rate", result.exec_rate, 4)):
+        if key in reported and is_number(reported[key]) and mine is not None:
+            diffs[key] = differs(reported[key], mine, places)
+    if "grade" in reported:
+        typed_grade = str(reported["grade"]).replace("等级", "").strip(" ：:")
+        diffs["grade"] = typed_grade != result.grade
+    return {"file": path, "readable": True, "error": "", "traceback": "", **_summary_fields(form, profile, result),
+            "funds_weight": form.funds_weight if is_number(form.funds_weight) else (
+                profile.funds_weight if profile.funds_scored and form.funds else None),
+            "indicators": rows, "reported": reported, "differs": diffs}
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+# Running over many files ---------------------------------------------------------------------------
+
+class Progress:
+    """A one-line progress bar on stderr (only on a TTY and for long runs)."""
+
+    def __init__(self, total: int, enabled: bool, label: str = "校验"):
+        self.total, self.enabled, self.label = total, enabled, label
+        self.done, self.last, self.start = 0, 0.0, time.monotonic()
+
+    def step(self, n: int = 1):
+        self.done += n
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and self.done < self.total:
+            return
+        self.last = now
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        rate = self.done / max(now - self.start, 1e-6)
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                         f"({rate:.0f} 个/秒)")
+        sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+            sys.stderr.flush()
+
+
+def run_all(fn, files: list[str], jobs: int | None, progress: bool, label: str = "校验") -> list[dict]:
+    jobs = jobs or os.cpu_count() or 1
+    bar = Progress(len(files), progress and sys.stderr.isatty() and len(files) >= PROGRESS_FROM, label)
+    results: list[dict] = []
+    try:
+        if jobs > 1 and len(files) >= PARALLEL_FROM:
+            chunk = max(1, min(64, len(files) // (jobs * 8)))
+            with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+                for res in pool.map(fn, files, chunksize=chunk):
+                    results.append(res)
+                    bar.step()
+        else:
+            for f in files:
+                results.append(fn(f))
+                bar.step()
+    finally:
+        bar.close()
+    return results
+
+
+# Output ----------------------------------------------------------------------------------------
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, n: int) -> str:
+    return text + " " * max(0, n - width(text))
+
+
+def rpad(text: str, n: int) -> str:
+    return " " * max(0, n - width(text)) + text
+
+
+def _pct(x) -> str:
+    return f"{x * 100:.2f}%" if isinstance(x, (int, float)) else "—"
+
+
+def _num(x, places: int = 2) -> str:
+    return f"{x:.{places}f}" if isinstance(x, (int, float)) and not isinstance(x, bool) else "—"
+
+
+def _title(res: dict) -> str:
+    bits = [b for b in (res.get("unit"), res.get("project")) if b]
+    about = f"{res.get('region') or res.get('profile')} {res.get('year')}"
+    return f"{res['file']}（{about}{'，' + '，'.join(bits) if bits else ''}）"
+
+
+def print_table(results: list[dict], out, show_clean: bool = True) -> None:
+    for res in results:
+        if not res["readable"]:
+            out.write(f"[无法读取] {res['error']}\n")
+            if res.get("traceback"):
+                out.write("  （加 --debug 显示详细信息）\n")
+            continue
+        status = "通过" if not res["findings"] else f"{res['errors']} 个错误，{res['warnings']} 个警告"
+        if not res["findings"]:
+            if show_clean:
+                out.write(f"[通过] {_title(res)}：总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
+            continue
+        out.write(f"\n{_title(res)}：{status}；按规则总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
+        wloc = max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or "—") for f in res["findings"])
+        wloc = min(wloc, 40)
+        hinted = set()
+        for f in res["findings"]:
+            loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else "—"
+            out.write(f"  {f['severity']} {f['code']}  {pad(loc, wloc)}  {f['message']}\n")
+            if f["fix"] and f["code"] not in hinted:
+                hinted.add(f["code"])
+                out.write(f"  {' ' * (9 + wloc)}修改：{f['fix']}\n")
+
+
+def summary_line(results: list[dict]) -> str:
+    n = len(results)
+    unreadable = sum(1 for r in results if not r["readable"])
+    with_errors = sum(1 for r in results if r["readable"] and r["errors"])
+    clean = sum(1 for r in results if r["readable"] and not r["findings"])
+    errors = sum(r["errors"] for r in results)
+    warnings = sum(r["warnings"] for r in results)
+    return (f"共 {n} 个文件：{clean} 个通过，{with_errors} 个有错误，{unreadable} 个无法读取；"
+            f"错误 {errors} 条，警告 {warnings} 条。")
+
+
+CSV_HEAD = ["文件", "代码", "级别", "工作表", "单元格", "说明", "修改建议"]
+
+
+def write_csv(results: list[dict], out) -> None:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(CSV_HEAD)
+    for res in results:
+        if not res["readable"]:
+            w.writerow([res["file"], READ_CODE, "错误", "", "", res["error"], "请提交 jixiao 模板填写的 .xlsx 文件"])
+        for f in res["findings"]:
+            w.writerow([res["file"], f["code"], f["severity"], f["sheet"], f["cell"], f["message"], f["fix"]])
+
+
+def exit_code(results: list[dict]) -> int:
+    if any(not r["readable"] for r in results):
+        return EXIT_UNREADABLE
+    if any(r["errors"] for r in results):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def atomic_write(path: Path, write) -> Path:
+    """Write via a temp file beside `path`, then rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_summary(results: list[dict], path: Path) -> Path:
+    """One row per file (单位, 项目, 执行率, 总分, 等级, 错误数, 警告数) and a grade-distribution chart."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    head = ["文件", "单位", "项目", "规则", "年度", "执行率", "总分", "等级", "错误数", "警告数", "状态"]
+    ws.append(head)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for c in ws[1]:
+        c.font, c.fill, c.alignment = bold, fill, Alignment(horizontal="center")
+    grades: dict[str, int] = {}
+    order: list[str] = []
+    for res in results:
+        if res["readable"]:
+            status = "有错误" if res["errors"] else ("有警告" if res["warnings"] else "通过")
+            ws.append([res["file"], res["unit"], res["project"], res.get("title") or res["profile"], res["year"],
+                       res["exec_rate"], res["total"], res["grade"], res["errors"], res["warnings"], status])
+            ws.cell(ws.max_row, 6).number_format = "0.00%"
+            ws.cell(ws.max_row, 7).number_format = "0.00"
+            label = res["grade"] or "未评分"
+        else:
+            ws.append([res["file"], None, None, None, None, None, None, None, None, None, "无法读取：" + res["error"]])
+            label = "无法读取"
+        grades[label] = grades.get(label, 0) + 1
+        if label not in order:
+            order.append(label)
+    for col, w in zip("ABCDEFGHIJK", (48, 24, 36, 22, 8, 10, 10, 8, 8, 8, 40)):
+        ws.column_dimensions[col].width = w
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:K{ws.max_row}"
+    rank = {"优": 0, "良": 1, "中": 2, "差": 3, "未评分": 8, "无法读取": 9}
+    labels = sorted(order, key=lambda g: (rank.get(g, 5), g))
+    dist = wb.create_sheet("等级分布")
+    dist.append(["等级", "项目数"])
+    for c in dist[1]:
+        c.font, c.fill = bold, fill
+    for g in labels:
+        dist.append([g, grades[g]])
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "等级分布"
+    chart.y_axis.title = "项目数"
+    chart.x_axis.title = "等级"
+    chart.legend = None
+    data = Reference(dist, min_col=2, min_row=1, max_row=len(labels) + 1)
+    cats = Reference(dist, min_col=1, min_row=2, max_row=len(labels) + 1)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    dist.add_chart(chart, "D2")
+    return atomic_write(Path(path), wb.save)
+
+
+# Score output ----------------------------------------------------------------------------------------
+
+def print_scores(results: list[dict], out) -> None:
+    for res in results:
+        if not res["readable"]:
+            out.write(f"[无法读取] {res['error']}\n")
+            continue
+        d, rep = res["differs"], res["reported"]
+
+        def mark(key, shown):
+            return f"（表内 {rep[key]} ≠）" if d.get(key) else ""
+        out.write(f"\n{_title(res)}\n")
+        if res["exec_rate"] is not None or res.get("funds_weight") is not None:
+            out.write(f"  执行率 {_pct(res['exec_rate'])}{mark('exec_rate', 0)}，执行率得分 {_num(res['exec_score'])}"
+                      f"{mark('exec_score', 0)}（分值 {res['funds_weight'] if res['funds_weight'] is not None else '—'}）\n")
+        rows = res["indicators"]
+        wname = min(max([width(r["name"] or "") for r in rows] + [8]), 36)
+        out.write(f"  {pad('单元格', 10)}{pad('指标', wname)}  {rpad('分值', 6)}  {rpad('得分', 6)}  表内得分\n")
+        for r in rows:
+            name = r["name"] or "（未命名）"
+            if width(name) > wname:
+                while width(name) > wname - 1:
+                    name = name[:-1]
+                name += "…"
+            cell = r["cell"].rpartition("!")[2]
+            if r["shared"]:
+                out.write(f"  {pad(cell, 10)}{pad(name, wname)}  {rpad('（与上行共用分值）', 14)}\n")
+                continue
+            weight = f"{r['weight']:g}" if isinstance(r["weight"], (int, float)) else "—"
+            typed = "" if r["reported"] is None else f"{r['reported']}" + ("  ≠ 规则" if r["differs"] else "")
+            out.write(f"  {pad(cell, 10)}{pad(name, wname)}  {weight:>6}  {_num(r['score']):>6}  {typed}\n")
+        out.write(f"  总分 {_num(res['total'])}{mark('total', 0)}，等级 {res['grade'] or '—'}{mark('grade', 0)}\n")
+
+
+# Commands --------------------------------------------------------------------------------------
+
+def cmd_validate(args) -> int:
+    files = collect(args.paths)
+    if not files:
+        raise JixiaoError("没有找到要校验的文件")
+    results = run_all(check_file, files, args.jobs, not args.no_progress)
+    out = sys.stdout
+    if args.json:
+        text = json.dumps({"files": [_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
+                                     for r in results],
+                           "summary": {"files": len(results), "exit_code": exit_code(results),
+                                       "text": summary_line(results)}}, ensure_ascii=False, indent=2)
+        _emit(text + "\n", args.output, out)
+    elif args.csv:
+        buf = io.StringIO()
+        write_csv(results, buf)
+        _emit(buf.getvalue(), args.output, out, bom=True)
+    else:
+        buf = io.StringIO()
+        print_table(results, buf, show_clean=not args.quiet)
+        buf.write("\n" + summary_line(results) + "\n")
+        _emit(buf.getvalue().lstrip("\n"), args.output, out)
+    if args.debug:
+        for r in results:
+            if r.get("traceback"):
+                sys.stderr.write(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n")
+    if args.summary:
+        write_summary(results, args.summary)
+        sys.stderr.write(f"汇总表已写入 {args.summary}\n")
+    return exit_code(results)
+
+
+def cmd_score(args) -> int:
+    files = collect(args.paths)
+    if not files:
+        raise JixiaoError("没有找到要计分的文件")
+    results = run_all(score_file, files, args.jobs, not args.no_progress, "计分")
+    if args.json:
+        _emit(json.dumps([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
+                          for r in results], ensure_ascii=False, indent=2) + "\n", args.output, sys.stdout)
+    else:
+        buf = io.StringIO()
+        print_scores(results, buf)
+        _emit(buf.getvalue().lstrip("\n"), args.output, sys.stdout)
+    if args.debug:
+        for r in results:
+            if r.get("traceback"):
+                sys.stderr.write(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n")
+    return EXIT_UNREADABLE if any(not r["readable"] for r in results) else EXIT_OK
+
+
+def _emit(text: str, output, stdout, bom: bool = False) -> None:
+    if output:
+        atomic_write(Path(output), lambda tmp: Path(tmp).write_text(text, encoding="utf-8-sig" if bom else "utf-8"))
+    else:
+        stdout.write(text)
+        stdout.flush()
+
+
+def cmd_build(argv: list[str]) -> int:
+    import build_templates
+    return build_templates.main(argv)
+
+
+def cmd_fill(argv: list[str]) -> int:
+    from templates import fill
+    return fill.main(argv)
+
+
+DELEGATED = {"build": cmd_build, "fill": cmd_fill}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jixiao", description="项目支出绩效自评表：模板生成、填报、计分与校验")
+    p.add_argument("--debug", action="store_true", help="出错时显示详细信息（供开发者排查）")
+    sub = p.add_subparsers(dest="command", metavar="命令")
+    for name, helptext in (("validate", "校验已填报的绩效自评表（文件或文件夹）"),
+                           ("score", "按填报数据重新计分（不采用表内手填或缓存的结果）")):
+        s = sub.add_parser(name, help=helptext, description=helptext)
+        s.add_argument("paths", nargs="+", metavar="PATH", help="工作簿文件或文件夹（递归查找）")
+        fmt = s.add_mutually_exclusive_group()
+        fmt.add_argument("--json", action="store_true", help="输出 JSON")
+        if name == "validate":
+            fmt.add_argument("--csv", action="store_true", help="输出 CSV（每条问题一行）")
+            s.add_argument("--summary", type=Path, metavar="OUT.xlsx", help="另存汇总表（每个项目一行，含等级分布图）")
+            s.add_argument("-q", "--quiet", action="store_true", help="不列出没有问题的文件")
+        s.add_argument("-o", "--output", type=Path, help="把结果写入文件（默认输出到屏幕）")
+        s.add_argument("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
+        s.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    sub.add_parser("build", help="生成空白模板（jixiao build --help 查看参数）", add_help=False)
+    sub.add_parser("fill", help="用申报数据生成已填好的工作簿（jixiao fill --help 查看参数）", add_help=False)
+    return p
+
+
+def _setup_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _setup_streams()
+    debug = "--debug" in argv
+    try:
+        rest = [a for a in argv if a != "--debug"]
+        if rest and rest[0] in DELEGATED:
+            return DELEGATED[rest[0]](rest[1:]) or 0
+        p = parser()
+        args = p.parse_args(argv)
+        args.debug = debug
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "score":
+            return cmd_score(args)
+        p.print_help()
+        return EXIT_OK
+    except JixiaoError as exc:
+        sys.stderr.write(f"错误：{exc}\n")
+        return EXIT_UNREADABLE
+    except KeyboardInterrupt:
+        sys.stderr.write("\n已中断。\n")
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - never a traceback for users
+        sys.stderr.write(f"内部错误：{type(exc).__name__}: {exc}。请把以下信息发给开发者"
+                         f"{'：' if debug else '（加 --debug 重新运行可显示详细信息）。'}\n")
+        if debug:
+            traceback.print_exc()
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
