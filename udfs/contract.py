@@ -71,6 +71,7 @@ NAMES: tuple[Name, ...] = (
     Name("JX_IND_A", "column", "output", "计分用完成值"),
     Name("JX_IND_COMPLETION", "column", "output", "完成率"),
     Name("JX_IND_FRACTION", "column", "output", "得分系数（得分÷分值）"),
+    Name("JX_IND_UDF", "column", "output", "JX_SCORES 数组公式的结果（仅 udf 模式）"),
     # totals
     Name("JX_TOTAL_WEIGHT", "cell", "output", "总分值"),
     Name("JX_TOTAL", "cell", "output", "总分"),
@@ -85,6 +86,26 @@ def field_name(key: str) -> str:
     return "JX_" + key.upper()
 
 
+DOC_HEAD = """# 工作簿约定 Workbook contract
+
+生成的每个工作簿都带以下工作簿级名称（defined names）。代码只按名称找单元格。
+Every generated workbook carries these workbook-level defined names; code finds cells by name only.
+
+- 表头字段和文字栏目的名称是 `JX_<KEY>`，KEY 取自规则配置的 `header:` 和 `texts:`（如 `JX_PROJECT_NAME`、`JX_GOAL_EXPECTED`）。
+  Header fields and text blocks are `JX_<KEY>` from the profile's `header:` and `texts:` lists.
+- 参数（隐藏工作表“参数”）：`JX_P_*`，即配置里的各项数字，公式按名称引用。 Profile parameters are `JX_P_*` cells on the hidden sheet 参数.
+- kind `column`：覆盖指标表每一行（自上而下）；`rows`：资金表各行（首行为合计）。 `column` names span every indicator row; `rows` the funds rows.
+- 共用分值：分值、得分单元格在组内合并，只在组首行有值。 Shared weights: weight and score cells are merged over the group.
+- udf 模式的工作簿另有 `JX_IND_UDF`，没有 `JX_IND_DIR_USED`…`JX_IND_FRACTION` 这几列计算过程（native 模式才有）。
+
+"""
+
+
+def document() -> str:
+    """docs/workbook-contract.md"""
+    return DOC_HEAD + markdown() + "\n\n本文件由 `python -m udfs.contract > docs/workbook-contract.md` 生成。\n"
+
+
 def markdown() -> str:
     rows = ["| 名称 name | 范围 kind | 角色 role | 内容 | 版式 layouts |", "|---|---|---|---|---|"]
     rows += [f"| `{n.name}` | {n.kind} | {n.role} | {n.label} | {', '.join(n.layouts)} |" for n in NAMES]
@@ -92,4 +113,4 @@ def markdown() -> str:
 
 
 if __name__ == "__main__":
-    print(markdown())
+    print(document(), end="")

@@ -195,11 +195,12 @@ def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directio
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("scores", ndim=1, doc="各项得分（含执行率得分）")
+@xw.arg("scores", ndim=1, doc="各项得分（一列）")
+@xw.arg("more", ndim=1, doc="可选：另加的得分，如预算执行率得分")
 @_safe
-def JX_TOTAL(scores):
+def JX_TOTAL(scores, more=None):
     """总分 = 各项得分之和（空白忽略），保留两位小数。"""
-    values = _column(scores)
+    values = _column(scores) + _column(more)
     bad = [v for v in values if not is_blank(v) and not is_number(v)]
     if bad:
         return _error("#VALUE!", f"得分中有非数字“{bad[0]}”")
