@@ -1,0 +1,169 @@
+"""The jixiao command line: validate and score on good, broken and foreign files; exit codes; outputs."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import yaml
+
+from udfs import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "validation_cases"
+
+
+def build(path: Path, name: str = None, data: dict = None, typed: bool = True) -> Path:
+    from templates.builder import build_workbook, save_workbook
+    from templates.fill import form_from_data
+    if data is None:
+        data = yaml.safe_load((ROOT / "templates" / "examples" / f"{name}.yaml").read_text(encoding="utf-8"))
+    profile, form = form_from_data(data)
+    return save_workbook(build_workbook(profile, form, "native", typed_scores=typed), path)
+
+
+def clean_national() -> dict:
+    base = yaml.safe_load((CASES / "_bases.yaml").read_text(encoding="utf-8"))["national"]
+    return base
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    d = tmp_path_factory.mktemp("inbox")
+    build(d / "株洲.xlsx", "zhuzhou_2020")
+    (d / "苏州").mkdir()
+    build(d / "苏州" / "苏州.xlsx", "suzhou_2021")
+    build(d / "clean.xlsx", data=clean_national())
+    (d / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    (d / "说明.txt").write_text("不是表格", encoding="utf-8")
+    (d / "~$株洲.xlsx").write_bytes(b"lock")          # Excel's lock file: skipped
+    (d / ".hidden.xlsx").write_bytes(b"hidden")       # hidden: skipped
+    return d
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_clean_file_exits_0(capsys, folder):
+    code, out, err = run(capsys, "validate", folder / "clean.xlsx")
+    assert code == 0 and "[通过]" in out and "共 1 个文件：1 个通过" in out
+
+
+def test_errors_exit_1_with_a_readable_table(capsys, folder):
+    code, out, _ = run(capsys, "validate", folder / "株洲.xlsx")
+    assert code == 1
+    assert "错误 W02  项目支出绩效自评表!B22  效益指标下各指标分值合计为 20，应为 30" in out
+    assert "错误 T02" in out and "修改：" in out and "Traceback" not in out
+
+
+def test_folder_mixed_good_broken_foreign_exits_2_and_goes_on(capsys, folder):
+    code, out, err = run(capsys, "validate", folder)
+    assert code == 2
+    assert "[无法读取]" in out and "旧版 .xls 格式" in out and "不是 Excel 工作簿" in out
+    assert "苏州.xlsx" in out and "株洲.xlsx" in out and "[通过]" in out
+    assert "~$" not in out and ".hidden" not in out
+    assert "共 5 个文件：1 个通过，2 个有错误，2 个无法读取" in out
+
+
+def test_json_and_csv(capsys, folder):
+    code, out, _ = run(capsys, "validate", "--json", folder)
+    data = json.loads(out)
+    assert code == 2 and data["summary"]["exit_code"] == 2 and len(data["files"]) == 5
+    zz = next(f for f in data["files"] if f["file"].endswith("株洲.xlsx"))
+    assert zz["total"] == 87.5 and zz["grade"] == "良" and zz["errors"] >= 5
+    assert {"code", "severity", "sheet", "cell", "message", "fix"} <= set(zz["findings"][0])
+    code, out, _ = run(capsys, "validate", "--csv", folder)
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == cli.CSV_HEAD
+    assert any(r[1] == "P00" and r[0].endswith("old.xls") for r in rows)
+    assert any(r[1] == "I02" and r[4] == "G19" for r in rows)
+
+
+def test_summary_workbook_with_chart(capsys, folder, tmp_path):
+    import openpyxl
+    out = tmp_path / "汇总.xlsx"
+    code, _, err = run(capsys, "validate", "-q", "--summary", out, folder)
+    assert code == 2 and "汇总表已写入" in err
+    wb = openpyxl.load_workbook(out)
+    rows = list(wb["汇总"].iter_rows(values_only=True))
+    assert rows[0][:10] == ("文件", "单位", "项目", "规则", "年度", "执行率", "总分", "等级", "错误数", "警告数")
+    zz = next(r for r in rows if r[0].endswith("株洲.xlsx"))
+    assert zz[2] == "市经济信息产业发展专项—制造强市-智能制造" and zz[5] == 1.0 and zz[6] == 87.5 and zz[7] == "良"
+    assert len(rows) == 6
+    dist = dict(wb["等级分布"].iter_rows(min_row=2, values_only=True))
+    assert dist == {"优": 2, "良": 1, "无法读取": 2}
+    assert len(wb["等级分布"]._charts) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["汇总.xlsx"]   # written atomically, no temp left
+
+
+def test_parallel_run_gives_the_same_results(capsys, folder, tmp_path):
+    for i in range(10):
+        (tmp_path / f"copy{i}.xlsx").write_bytes((folder / "株洲.xlsx").read_bytes())
+    code1, out1, _ = run(capsys, "validate", "--json", "-j", "1", tmp_path)
+    code2, out2, _ = run(capsys, "validate", "--json", "-j", "2", tmp_path)
+    assert code1 == code2 == 1 and json.loads(out1) == json.loads(out2)
+
+
+def test_score_recomputes_and_marks_typed_differences(capsys, folder):
+    code, out, _ = run(capsys, "score", folder / "株洲.xlsx")
+    assert code == 0
+    assert "执行率 100.00%" in out and "7.50  8  ≠ 规则" in out
+    assert "总分 87.50（表内 98 ≠），等级 良（表内 优 ≠）" in out
+    code, out, _ = run(capsys, "score", "--json", folder / "苏州" / "苏州.xlsx", folder / "old.xls")
+    data = json.loads(out)
+    assert code == 2
+    sz = data[0]
+    rate = next(r for r in sz["indicators"] if r["name"] == "预算执行率")
+    assert rate["score"] == 0 and rate["reported"] == 8 and rate["differs"]
+    assert sz["total"] == 72 and sz["differs"]["total"] is True
+    assert data[1]["readable"] is False
+
+
+def test_missing_path_and_user_errors_have_no_traceback(capsys, tmp_path):
+    code, out, err = run(capsys, "validate", tmp_path / "nope.xlsx")
+    assert code == 2 and "文件不存在" in out and "Traceback" not in out + err
+    code, out, err = run(capsys, "validate", tmp_path)      # an empty folder
+    assert code == 2 and "没有找到要校验的文件" in err
+
+
+def test_unexpected_error_one_line_and_traceback_only_with_debug(capsys, monkeypatch, folder):
+    def boom(_):
+        raise RuntimeError("坏了")
+    monkeypatch.setattr(cli, "cmd_validate", boom)
+    code, out, err = run(capsys, "validate", folder / "clean.xlsx")
+    assert code == 3 and "请把以下信息发给开发者" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(capsys, "--debug", "validate", folder / "clean.xlsx")
+    assert "Traceback" in err and "RuntimeError: 坏了" in err
+
+
+def test_internal_error_in_one_file_does_not_stop_the_run(capsys, monkeypatch, folder):
+    import udfs.validation as validation
+
+    def boom(form, profile):
+        raise ZeroDivisionError("x")
+    monkeypatch.setattr(validation, "validate_form", boom)
+    code, out, err = run(capsys, "validate", "-j", "1", folder / "clean.xlsx", folder / "old.xls")
+    assert code == 2 and "内部错误" in out and "旧版 .xls" in out and "Traceback" not in out + err
+
+
+def test_build_and_fill_delegate(monkeypatch):
+    seen = {}
+    fake_build = types.ModuleType("build_templates")
+    fake_build.main = lambda argv: seen.setdefault("build", argv) and 0
+    monkeypatch.setitem(sys.modules, "build_templates", fake_build)
+    assert cli.main(["build", "--profile", "suzhou"]) == 0 and seen["build"] == ["--profile", "suzhou"]
+    import templates.fill as fill
+    monkeypatch.setattr(fill, "main", lambda argv: seen.setdefault("fill", argv) and 0)
+    assert cli.main(["fill", "data.yaml", "--out", "x"]) == 0 and seen["fill"] == ["data.yaml", "--out", "x"]
+
+
+def test_help_lists_the_commands(capsys):
+    code, out, _ = run(capsys)
+    assert code == 0 and "validate" in out and "score" in out and "build" in out and "fill" in out
