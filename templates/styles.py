@@ -64,4 +64,4 @@ def lines_needed(text, width_units: float, size: float = BODY_SIZE) -> int:
 
 def row_height(lines: int, size: float = BODY_SIZE) -> float:
     """Points for `lines` wrapped lines of a font of `size` points, with some air."""
-    return round(max(1, lines) * size * 1.45 + 6, 1)
+    return round(max(1, lines) * size * 1.62 + 6, 1)
