@@ -63,3 +63,16 @@ def test_every_function_has_a_chinese_docstring():
                  "JX_TOTAL", "JX_GRADE"):
         doc = getattr(f, name).__doc__
         assert doc and any("\u4e00" <= ch <= "\u9fff" for ch in doc), name
+
+
+def test_function_reference_doc_is_current():
+    from pathlib import Path
+    doc = Path(__file__).resolve().parent.parent / "docs" / "functions.md"
+    assert doc.read_text(encoding="utf-8") == f.reference(), "run: python -m udfs.functions > docs/functions.md"
+
+
+def test_contract_doc_is_current():
+    from pathlib import Path
+    from udfs import contract
+    doc = Path(__file__).resolve().parent.parent / "docs" / "workbook-contract.md"
+    assert doc.read_text(encoding="utf-8") == contract.document(), "run: python -m udfs.contract > docs/workbook-contract.md"

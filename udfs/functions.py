@@ -216,3 +216,34 @@ def JX_GRADE(total, profile=None):
     if is_blank(total):
         return ""
     return engine.grade(_number(total, "总分"), _profile(profile))
+
+
+def reference() -> str:
+    """docs/functions.md: every JX_ function with its arguments, from the decorators above."""
+    import ast
+    import inspect
+    import sys
+
+    tree = ast.parse(inspect.getsource(sys.modules[__name__]))
+    out = ["# JX_ 工作表函数 Worksheet functions", "",
+           "类别“绩效自评”。参数错误时返回带中文原因的 Excel 错误文字（如 `#VALUE! 全年预算数须为数字`），不会报错中断。",
+           "Category 绩效自评. Bad arguments return an Excel-style error text with a Chinese reason.", ""]
+    for node in tree.body:
+        if not (isinstance(node, ast.FunctionDef) and node.name.startswith("JX_")):
+            continue
+        docs = {}
+        for dec in node.decorator_list:
+            if isinstance(dec, ast.Call) and getattr(dec.func, "attr", "") == "arg":
+                name = dec.args[0].value
+                docs[name] = next((k.value.value for k in dec.keywords if k.arg == "doc"), "")
+        args = [a.arg for a in node.args.args]
+        optional = len(node.args.defaults)
+        shown = [f"[{a}]" if i >= len(args) - optional else a for i, a in enumerate(args)]
+        out += [f"## `{node.name}({', '.join(shown)})`", "", ast.get_docstring(node) or "", ""]
+        out += [f"- `{a}`：{docs.get(a, '')}" for a in args] + [""]
+    out.append("本文件由 `python -m udfs.functions > docs/functions.md` 生成。")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(reference(), end="")
