@@ -144,11 +144,11 @@ def test_unexpected_error_one_line_and_traceback_only_with_debug(capsys, monkeyp
 
 
 def test_internal_error_in_one_file_does_not_stop_the_run(capsys, monkeypatch, folder):
-    import udfs.validation as validation
+    import udfs.validation.core as core
 
-    def boom(form, profile):
+    def boom(ctx, codes=None):
         raise ZeroDivisionError("x")
-    monkeypatch.setattr(validation, "validate_form", boom)
+    monkeypatch.setattr(core, "run_rules", boom)
     code, out, err = run(capsys, "validate", "-j", "1", folder / "clean.xlsx", folder / "old.xls")
     assert code == 2 and "内部错误" in out and "旧版 .xls" in out and "Traceback" not in out + err
 
@@ -167,3 +167,17 @@ def test_build_and_fill_delegate(monkeypatch):
 def test_help_lists_the_commands(capsys):
     code, out, _ = run(capsys)
     assert code == 0 and "validate" in out and "score" in out and "build" in out and "fill" in out
+
+
+def test_unknown_category_rows_are_reported_not_fatal(capsys, tmp_path):
+    import openpyxl
+    path = build(tmp_path / "x.xlsx", data=clean_national())
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    cell = next(c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("满意度指标"))
+    cell.value = "群众评价"
+    wb.save(path)
+    code, out, _ = run(capsys, "validate", path)
+    assert code == 1 and "P02" in out and "群众评价" in out
+    code, out, _ = run(capsys, "score", path)
+    assert code == 0 and "一级指标无法识别" in out

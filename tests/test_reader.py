@@ -281,3 +281,15 @@ def test_reader_agrees_with_openpyxl_on_every_named_input(books):
             sheet, _, cell = ind.cells[fld].partition("!")
             value = wb[sheet][cell].value
             assert (value or "") == (getattr(ind, fld) or ""), (fld, cell)
+
+
+def test_sheet_xml_with_prefixes_and_no_cell_addresses():
+    """Some writers use a namespace prefix and omit r= on cells; positions are counted then."""
+    from udfs.reader import _parse_sheet
+    xml = ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+           '<x:row r="3"><x:c t="inlineStr"><x:is><x:t>甲</x:t></x:is></x:c><x:c/><x:c><x:v>7.5</x:v></x:c></x:row>'
+           '<x:row><x:c r="B4" t="s"><x:v>0</x:v></x:c><x:c><x:f>B4</x:f></x:c></x:row>'
+           '</x:sheetData><x:mergeCells><x:mergeCell ref="A3:A4"/></x:mergeCells></x:worksheet>').encode()
+    sheet = _parse_sheet("f.xlsx", "p", "S", xml, ["乙"], Limits())
+    assert sheet.cells == {(3, 1): ("甲", False), (3, 3): (7.5, False), (4, 2): ("乙", False), (4, 3): (None, True)}
+    assert sheet.formulas[(4, 3)] == "B4" and sheet.follower_of(4, 1) == (3, 1)

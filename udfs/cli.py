@@ -97,13 +97,13 @@ def _failure(path: str, exc: BaseException) -> dict:
 
 def check_file(path: str) -> dict:
     """Read and validate one file; never raises (a failure is returned as an unreadable result)."""
-    from .engine import score_form
     from .reader import read_form_and_profile
-    from .validation import validate_form
+    from .validation.core import Context, run_rules
     try:
         form, profile = read_form_and_profile(path)
-        findings = validate_form(form, profile)
-        result = score_form(form, profile)
+        ctx = Context(form, profile)        # scores every row whose 一级指标 is known
+        findings = run_rules(ctx)
+        result = ctx.result
     except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
         return _failure(path, exc)
     out = {"file": path, "readable": True, "error": "", "traceback": "",
@@ -116,26 +116,27 @@ def check_file(path: str) -> dict:
 
 def score_file(path: str) -> dict:
     """Recompute one file's scores from its entered values; typed numbers are shown beside them."""
-    from .engine import score_form
+    from .excel import is_number
     from .reader import read_form_and_profile
-    from .validation.core import differs
+    from .validation.core import Context, differs
     try:
         form, profile = read_form_and_profile(path)
-        result = score_form(form, profile)
+        ctx = Context(form, profile)        # rows whose 一级指标 is unknown are listed, not scored
+        result = ctx.result
     except Exception as exc:  # noqa: BLE001
         return _failure(path, exc)
-    from .excel import is_number
     rows = []
-    groups = form.weight_groups()
-    head_of = {g[0]: g for g in groups}
-    for i, (ind, r) in enumerate(zip(form.indicators, result.rows)):
+    head_of = {g[0]: g for g in ctx.groups}
+    for i, ind in enumerate(form.indicators):
+        r = ctx.rows.get(i)
         typed = ind.reported_score
         grp = head_of.get(i)
-        differ = bool(grp) and is_number(typed) and r.score is not None and differs(typed, r.score, profile.score_decimals)
+        score = r.score if (grp and r) else None
+        differ = bool(grp) and is_number(typed) and score is not None and differs(typed, score, profile.score_decimals)
         rows.append({"cell": ind.cells.get("name", ""), "level1": ind.level1.split("\n")[0], "name": ind.name,
-                     "weight": r.weight, "shared": grp is None, "score": r.score if grp else None,
-                     "completion": r.completion, "direction": r.direction,
-                     "reported": typed if grp else None, "differs": differ})
+                     "weight": r.weight if r else None, "shared": r is not None and grp is None, "score": score,
+                     "completion": r.completion if r else None, "direction": r.direction if r else "",
+                     "scored": r is not None, "reported": typed if (grp or r is None) else None, "differs": differ})
     reported = {k: v for k, v in form.reported.items()}
     diffs = {}
     for key, mine, places in (("total", result.total, profile.score_decimals), ("exec_score", result.exec_score,
@@ -391,6 +392,9 @@ def print_scores(results: list[dict], out) -> None:
                     name = name[:-1]
                 name += "…"
             cell = r["cell"].rpartition("!")[2]
+            if not r["scored"]:
+                out.write(f"  {pad(cell, 10)}{pad(name, wname)}  （一级指标无法识别，未计分）\n")
+                continue
             if r["shared"]:
                 out.write(f"  {pad(cell, 10)}{pad(name, wname)}  {rpad('（与上行共用分值）', 14)}\n")
                 continue

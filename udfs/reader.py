@@ -51,7 +51,8 @@ _REL_ID_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships}id"
 
 
 def _local(name: str) -> str:
-    return name[name.rfind("}") + 1:]
+    """Local name of "namespace}local" (namespace processing) or "prefix:local" (none)."""
+    return name[max(name.rfind("}"), name.rfind(":")) + 1:]
 
 
 # Cell references --------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def _parse_shared_strings(path, data: bytes) -> list[str]:
         if st["t"]:
             st["buf"].append(text)
 
-    parser = expat_parser()
+    parser = expat_parser(namespaces=False)
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
     parse_xml(path, "xl/sharedStrings.xml", data, parser)
     return strings
@@ -247,16 +248,16 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
         return x
 
     def start(qname, attrs):
-        local = loc(qname)
+        local = local_cache.get(qname) or loc(qname)
         if local == "c":
             r = attrs.get("r")
             if r:
-                try:
-                    st["row"], st["col"] = parse_cell(r)
-                except ValueError:
-                    raise WorkbookError(f"文件已损坏（工作表“{name}”中有无效的单元格地址 {r}）", where=str(path)) from None
+                st["r"], st["col"] = r, None           # parsed only if the cell holds something
             else:
+                if st["col"] is None:
+                    st["col"] = _position(path, name, st["r"])[1]
                 st["col"] += 1
+                st["r"] = None
             st["t"], st["f"], st["v"], st["inline"], st["ftext"] = attrs.get("t", "n"), False, None, [], None
         elif local == "v":
             st["collect"] = []
@@ -266,7 +267,7 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
         elif local == "row":
             r = attrs.get("r")
             st["row"] = int(r) if r and r.isdigit() else st["row"] + 1
-            st["col"] = 0
+            st["col"], st["r"] = 0, None
             st["rows"] += 1
             if st["rows"] > max_rows or st["row"] > max_rows:
                 raise SheetTooLarge(f"超过 {max_rows} 行")
@@ -296,7 +297,7 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
                 raise SheetTooLarge(f"声明的范围 {ref} 超过 {max_rows} 行")
 
     def end(qname):
-        local = loc(qname)
+        local = local_cache.get(qname) or loc(qname)
         if local == "v":
             st["v"] = "".join(st["collect"]) if st["collect"] is not None else ""
             st["collect"] = None
@@ -322,9 +323,10 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
             if value is not None or formula:
                 if len(cells) >= max_cells:
                     raise SheetTooLarge(f"超过 {max_cells} 个单元格")
-                cells[(st["row"], st["col"])] = (value, formula)
+                at = _position(path, name, st["r"]) if st["r"] else (st["row"], st["col"])
+                cells[at] = (value, formula)
                 if formula:
-                    sheet.formulas[(st["row"], st["col"])] = "".join(st["ftext"] or ())
+                    sheet.formulas[at] = "".join(st["ftext"] or ())
         elif local == "t":
             if st["collect"] is st["inline"]:
                 st["collect"] = None
@@ -338,7 +340,7 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
         if c is not None:
             c.append(text)
 
-    parser = expat_parser()
+    parser = expat_parser(namespaces=False)
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
     try:
         parse_xml(path, part, data, parser)
@@ -347,6 +349,13 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
                             where=str(path)) from None
     sheet.index_merges()
     return sheet
+
+
+def _position(path, sheet: str, ref: str) -> tuple[int, int]:
+    try:
+        return parse_cell(ref)
+    except (ValueError, TypeError):
+        raise WorkbookError(f"文件已损坏（工作表“{sheet}”中有无效的单元格地址 {ref}）", where=str(path)) from None
 
 
 class _CellError(str):

@@ -208,18 +208,20 @@ class Context:
 
 
 def validate_form(form: Form, profile: Profile, codes: Iterable[str] | None = None) -> list[Finding]:
-    """Every finding of every rule that applies to the profile (or only `codes`), in registry order."""
-    from . import rules  # noqa: F401  - registers the rules
+    """Every finding of every rule that applies to the profile (or only `codes`), in code order."""
+    return run_rules(Context(form, profile), codes)
 
-    ctx = Context(form, profile)
+
+def run_rules(ctx: Context, codes: Iterable[str] | None = None) -> list[Finding]:
+    """The rules on a prepared context (whose `result` callers may reuse for the scores)."""
     wanted = set(codes) if codes is not None else None
     findings: list[Finding] = []
     for r in iter_rules():
-        if (wanted is not None and r.code not in wanted) or not r.applies(profile):
+        if (wanted is not None and r.code not in wanted) or not r.applies(ctx.profile):
             continue
         for hit in r.check(ctx):
             sheet, _, cell = hit.where.rpartition("!")
-            findings.append(Finding(r.code, r.severity, hit.message, hit.fix or r.fix, sheet, cell, form.source))
+            findings.append(Finding(r.code, r.severity, hit.message, hit.fix or r.fix, sheet, cell, ctx.form.source))
     return findings
 
 
