@@ -104,3 +104,13 @@ def test_empty_and_half_empty_forms_do_not_crash():
 def test_docs_are_generated_from_the_rules():
     doc = (ROOT / "docs" / "validation-rules.md").read_text(encoding="utf-8")
     assert doc == markdown(), "docs/validation-rules.md is stale: run `python -m udfs.validation > docs/validation-rules.md`"
+
+
+def test_validate_path_for_the_ribbon(tmp_path):
+    from templates.builder import build_workbook, save_workbook
+    from udfs.validation import validate_path
+    profile, form = example("zhuzhou_2020")
+    path = save_workbook(build_workbook(profile, form, "native", typed_scores=True), tmp_path / "z.xlsx")
+    read, prof, findings = validate_path(path)
+    assert prof.name == "zhuzhou" and "W02" in {f.code for f in findings}
+    assert all(f.file == str(path) for f in findings)

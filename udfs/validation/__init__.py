@@ -7,7 +7,16 @@ ribbon's 一键校验 and `jixiao validate`. docs/validation-rules.md is generat
 from .core import ERROR, WARNING, Finding, Rule, iter_rules, validate_form
 from .docs import markdown
 
-__all__ = ["ERROR", "WARNING", "Finding", "Rule", "iter_rules", "validate_form", "markdown", "get_rule"]
+__all__ = ["ERROR", "WARNING", "Finding", "Rule", "iter_rules", "validate_form", "validate_path", "markdown",
+           "get_rule"]
+
+
+def validate_path(path):
+    """Read a workbook file and validate it: (form, profile, findings). Raises WorkbookError (Chinese
+    message naming the file) when the file cannot be read as a jixiao form."""
+    from ..reader import read_form_and_profile
+    form, profile = read_form_and_profile(path)
+    return form, profile, validate_form(form, profile)
 
 
 def get_rule(code: str) -> Rule:
