@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,7 @@ class Sheet:
     names: dict[str, str] = field(default_factory=dict)
     wrapped: list[tuple[int, str, float, float]] = field(default_factory=list)  # row, text, width, size
     min_heights: dict[int, float] = field(default_factory=dict)
+    styles: dict[tuple, object] = field(default_factory=dict)  # (style, number format) -> style array
 
     def width(self, first: str, last: str | None = None) -> float:
         a, b = column_index_from_string(first), column_index_from_string(last or first)
@@ -77,14 +79,20 @@ class Sheet:
         if span:
             ws.merge_cells(rng)
         cells = ws[rng] if span else ((ws[ref],),)
+        key = (style, fmt)
         for row in cells:
             for cell in row:
+                proto = self.styles.get(key)
+                if proto is not None:  # openpyxl hashes every style object it is given: reuse the array
+                    cell._style = copy(proto)
+                    continue
                 cell.font, cell.alignment, cell.border = font, align, border
                 if fill is not None:
                     cell.fill = fill
                 cell.protection = Protection(locked=style not in st.INPUT_STYLES)
                 if fmt:
                     cell.number_format = fmt
+                self.styles[key] = copy(cell._style)
         top = ws[ref]
         if value is not None:
             top.value = value

@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -219,13 +221,22 @@ def fill(paths: list[Path], out: Path, profile: str | None = None, year: int | N
             prof, form = form_from_data(data, profile, year, where)
             jobs.append((prof, form, output_name(prof, form, data)))
     seen: dict[str, int] = {}
-    written = []
+    tasks = []
     for prof, form, name in jobs:
         n = seen[name] = seen.get(name, 0) + 1
         if n > 1:
             name = name[:-5] + f"（{n}）.xlsx"
-        written.append(save_workbook(build_workbook(prof, form, mode, typed_scores), out / name))
-    return written
+        tasks.append((prof, form, mode, typed_scores, out / name))
+    workers = min(os.cpu_count() or 1, max(1, len(tasks) // 8))
+    if workers == 1:
+        return [_write(task) for task in tasks]
+    with ProcessPoolExecutor(workers) as pool:  # building is CPU-bound: one process a core
+        return list(pool.map(_write, tasks, chunksize=16))
+
+
+def _write(task) -> Path:
+    prof, form, mode, typed_scores, path = task
+    return save_workbook(build_workbook(prof, form, mode, typed_scores), path)
 
 
 def main(argv: list[str] | None = None) -> int:

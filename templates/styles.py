@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
@@ -43,6 +44,7 @@ STYLES = {
 INPUT_STYLES = {"input", "input_left", "input_text", "helper_input"}
 
 
+@lru_cache(maxsize=None)
 def style_parts(name: str):
     font, horizontal, vertical, wrap, border, fill = STYLES[name]
     return Font(**font), Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap), border, fill
