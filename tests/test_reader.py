@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from udfs.errors import WorkbookError
-from udfs.reader import read_form, read_form_and_profile, suzhou_exec_rate
+from udfs.engine import budget_rate
+from udfs.profiles import load_profile
+from udfs.reader import read_form, read_form_and_profile
 from udfs.safeopen import Limits
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
@@ -84,8 +86,10 @@ def test_suzhou_exec_rate_formula_is_computed_from_the_amounts(books):
     assert row.actual == 0.7468 and "actual_formula" in row.cells
     assert form.amounts["balance"] is None and form.amounts["carry"] is None   # formulas, not typed
     assert [i.weight for i in form.indicators[6:9]] == [8.66, 8.68, 8.66]      # equal-split formulas
-    assert suzhou_exec_rate(1900, -812.5, 812.101021) == 0.7468
-    assert suzhou_exec_rate(1900, None, 950) == 0.5 and suzhou_exec_rate(0, 0, 1) is None
+    sz = load_profile("suzhou", 2021)
+    rate = lambda i, a, p: budget_rate({"initial": i, "adjustment": a, "appropriated": p}, sz)  # noqa: E731
+    assert rate(1900, -812.5, 812.101021) == 0.7468
+    assert rate(1900, None, 950) == 0.5 and rate(0, 0, 1) is None and rate(None, 1000, 500) == 0.5
 
 
 def test_targets_written_with_a_leading_equals_sign_are_read_as_text(books):

@@ -108,8 +108,8 @@ class Profile:
             for cat in self.categories:
                 if text == cat.key or text == cat.label:
                     return cat
-            for cat in self.categories:  # "产出指标 (50分)", "产出"
-                if text.startswith(cat.label) or cat.label.startswith(text[:2]):
+            for cat in self.categories:  # "产出指标（50分）", or a shortened "产出"
+                if text.startswith(cat.label) or (len(text) >= 2 and cat.label.startswith(text)):
                     return cat
         raise ProfileError(f"规则“{self.name}”中没有一级指标“{key_or_label}”；可用：" +
                            "、".join(c.label for c in self.categories))

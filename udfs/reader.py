@@ -17,7 +17,7 @@ How cells are read
     `Form.reported` for the validator to compare with the rules. An input cell holding a user's own
     formula is read from its cached value when the file has one (saved by Excel/WPS), else blank.
     Three computed inputs are recomputed here: the funds total row (Σ of its sub rows), the Suzhou
-    预算执行率 actual (`suzhou_exec_rate`) and equal-split weights (`engine.equal_split`).
+    预算执行率 actual (`engine.budget_rate`) and equal-split weights (`engine.equal_split`).
 
 Merged cells in the grid
     一级/二级 labels (and any text column) of a row that is part of a merge read the merge's value;
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .contract import field_name
-from .engine import equal_split
+from .engine import budget_rate, equal_split
 from .errors import JixiaoError, WorkbookError
 from .excel import is_blank, is_number, xround
 from .model import Form, FundsRow, Indicator, SubItem
@@ -476,20 +476,6 @@ def required_names(profile: Profile) -> list[str]:
     return names
 
 
-def suzhou_exec_rate(initial, adjustment, appropriated, decimals: int = 4) -> float | None:
-    """Suzhou 预算执行率 = 财政拨款数 ÷ (年初预算数 + 当年使用上年结余、结转及当年调整预算数),
-    rounded like the template's ROUND(..., 4); None when an amount is missing or the budget is ≤ 0.
-    (A blank adjustment counts as 0.)"""
-    if is_blank(adjustment):
-        adjustment = 0
-    if not (is_number(initial) and is_number(adjustment) and is_number(appropriated)):
-        return None
-    budget = float(initial) + float(adjustment)
-    if budget <= 0:
-        return None
-    return xround(float(appropriated) / budget, decimals)
-
-
 def _input_value(value, formula: bool):
     """An input cell's value: a constant as typed; a user's formula by its cached value, if any."""
     if isinstance(value, _CellError):
@@ -751,9 +737,7 @@ class _FormReader:
                 row, col = parse_cell(ind.cells["actual"].rpartition("!")[2])
                 value, formula = sheet.own(row, col)
                 if formula:
-                    a = form.amounts
-                    ind.actual = suzhou_exec_rate(a.get("initial"), a.get("adjustment"), a.get("appropriated"),
-                                                  self.profile.rate_decimals)
+                    ind.actual = budget_rate(form.amounts, self.profile)
                     ind.cells["actual_formula"] = ind.cells["actual"]
 
     def _category_key(self, ind: Indicator) -> str | None:

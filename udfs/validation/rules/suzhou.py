@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...excel import is_blank, is_number
-from ...reader import suzhou_exec_rate
+from ...engine import budget_rate
 from ...targets import to_number
 from ..core import ERROR, SUZHOU, WARNING, Context, Hit, amount, differs, num, pct, rule
 from .structure import SZ_LABELS
@@ -122,7 +122,7 @@ def amounts_missing(ctx: Context):
       fix="恢复模板公式，或按 财政拨款数 ÷ 调整后预算数 更正。", layouts=SUZHOU)
 def exec_rate_identity(ctx: Context):
     a = ctx.form.amounts
-    rate = suzhou_exec_rate(a.get("initial"), a.get("adjustment"), a.get("appropriated"), ctx.profile.rate_decimals)
+    rate = budget_rate(a, ctx.profile)
     if rate is None:
         return
     name = (ctx.profile.data.get("funds") or {}).get("rate_indicator")
