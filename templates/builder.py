@@ -641,7 +641,7 @@ def _protect_and_print(sh: Sheet, profile: Profile, head: int, last_row: int):
 def _guide_sheet(wb: Workbook, profile: Profile, mode: str):
     from .guide import guide_lines
     ws = wb.create_sheet(GUIDE_SHEET)
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = 84  # one A4 portrait page wide at 100%
     sh = Sheet(ws)
     for r, (kind, text) in enumerate(guide_lines(profile, mode), 1):
         sh.put(f"A{r}", text, {"h1": "title", "h2": "head", "p": "label_left"}[kind])
@@ -649,8 +649,10 @@ def _guide_sheet(wb: Workbook, profile: Profile, mode: str):
         ws[f"A{r}"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
     sh.fit_rows()
     ws.protection = SheetProtection(sheet=True)
-    ws.page_setup.paperSize, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = ws.PAPERSIZE_A4, 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.paperSize, ws.page_setup.orientation = ws.PAPERSIZE_A4, "portrait"
+    ws.page_margins.left = ws.page_margins.right = 0.6
+    ws.print_area = f"A1:A{ws.max_row}"
+    ws.sheet_view.showGridLines = False
 
 
 # ---------------------------------------------------------------------------------------------------

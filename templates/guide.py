@@ -47,10 +47,9 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
     levels = "、".join(f"{lv.label}（{_pct(lv.min)}～{_pct(lv.max)}，本表按{_pct(lv.score)}）" if lv.min != lv.max
                       else f"{lv.label}（{_pct(lv.score)}）" for lv in profile.levels)
     lines.append(("p", f"定性指标按档次计分：{levels}。"))
-    if profile.shared_weight_method == "min":
-        lines.append(("p", "几个三级指标共用一个分值时，按其中完成最差的一项计分。"))
-    else:
-        lines.append(("p", "几个三级指标共用一个分值时，按各项得分系数的平均值计分。"))
+    if profile.layout != "suzhou":  # the Suzhou form gives every indicator its own weight
+        lines.append(("p", "几个三级指标共用一个分值时，" + ("按其中完成最差的一项计分。" if profile.shared_weight_method == "min"
+                                                       else "按各项得分系数的平均值计分。")))
     if profile.overachievement and profile.overachievement_needs_explanation:
         lines.append(("p", f"完成值达到指标值的{_pct(profile.overachievement)}及以上的，须说明原因（是否年初指标值设定偏低）。"))
     bands = "；".join(f"{g.label}：{g.min:g}分（含）以上" for g in profile.grades)
