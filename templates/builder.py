@@ -246,7 +246,8 @@ def _funds_block(sh: Sheet, profile: Profile, form: Form | None, row: int, mode:
             weight = form.funds_weight if form and is_number(form.funds_weight) else profile.funds_weight
             sh.put(f"G{r}", weight, "input", "General", name="JX_FUNDS_WEIGHT")
             if mode == "udf":
-                rate = f'=IF(COUNT(E{r},F{r})<2,"",JX_EXECRATE(F{r},E{r}))'
+                # blank, like the native formula, when there is no budget (validation says why)
+                rate = f'=IF(COUNT(E{r},F{r})<2,"",IF(E{r}>0,JX_EXECRATE(F{r},E{r}),""))'
                 score = f'=IF(H{r}="","",JX_EXECSCORE(F{r},E{r},G{r},JX_PROFILE))'
             else:
                 rate, score = fx.exec_rate(f"F{r}", f"E{r}"), fx.exec_score(f"H{r}", f"G{r}", profile)
