@@ -23,7 +23,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from udfs import __version__ as JIXIAO_VERSION
 from udfs import formulas as fx
 from udfs.contract import field_name
-from udfs.engine import rate_indicator
+from udfs.engine import rate_indicator, target_number
 from udfs.excel import is_number
 from udfs.model import Form, FundsRow, Indicator
 from udfs.profiles import Profile
@@ -434,7 +434,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
         target = parse_target(ind.target)
         direction = ind.direction or (direction_of(target, cat.rule) if ind.target not in (None, "") else "")
         tvalue = ind.target_value if is_number(ind.target_value) else (
-            target.value if target.kind != "qualitative" and not is_number(ind.target) else None)
+            None if is_number(ind.target) else target_number(target, cat.rule))
         avalue = None if computed_actual else ind.actual_value
         if avalue is None and not computed_actual and ind.actual not in (None, "") and not is_number(ind.actual) and target.kind != "qualitative":
             parsed = parse_actual(ind.actual, target)

@@ -203,3 +203,12 @@ def test_grade_never_drops_as_total_rises(x, y, profile):
 def test_equal_split_sums_exactly(total, n):
     parts = engine.equal_split(total, n)
     assert xround(sum(parts), 2) == total and max(parts) - min(parts) <= 0.01 * n
+
+
+def test_range_target_bound_is_a_profile_setting():
+    from dataclasses import replace
+    cat = NATIONAL.category("产出指标")
+    ind = Indicator("产出指标", "", "培训", "2-4次", "3次", 10)
+    assert engine.score_row(ind, NATIONAL, cat).fraction == 1.0            # reached at the low bound
+    high = replace(cat, rule=replace(cat.rule, range_target="high"))
+    assert engine.score_row(ind, NATIONAL, high).fraction == 0.75          # 3 of 4

@@ -134,12 +134,21 @@ class RowResult:
     group: int = 0
 
 
-def _value(override, text, parsed: Target) -> float | None:
+def target_number(target: Target, rule: Rule) -> float | None:
+    """The number a parsed target is scored against: a range ("2-3次") at the rule's chosen bound."""
+    if target.kind == QUALITATIVE:
+        return None
+    if target.comparator == RANGE and rule.range_target == "high" and target.high is not None:
+        return target.high
+    return target.value
+
+
+def _value(override, text, parsed: float | None) -> float | None:
     if is_number(override):
         return float(override)
     if is_number(text):
         return float(text)
-    return parsed.value if parsed.kind != QUALITATIVE else None
+    return parsed
 
 
 def score_row(ind: Indicator, profile: Profile, category: Category, started: bool = True) -> RowResult:
@@ -159,13 +168,14 @@ def score_row(ind: Indicator, profile: Profile, category: Category, started: boo
             res.level, res.level_assumed = profile.unselected_level.label, True
             res.fraction = profile.unselected_level.score
         return res
-    t = _value(ind.target_value, ind.target, target)
+    t = _value(ind.target_value, ind.target, target_number(target, rule))
     res.target_value = t
     if t is None:
         res.unparsed_target = True
         res.fraction = missing
         return res
-    a = _value(ind.actual_value, ind.actual, parse_actual(ind.actual, target))
+    parsed = parse_actual(ind.actual, target)
+    a = _value(ind.actual_value, ind.actual, parsed.value if parsed.kind != QUALITATIVE else None)
     if a is None and is_blank(ind.actual):
         res.fraction = missing
         return res

@@ -43,6 +43,7 @@ class Rule:
     below_per_point: float = 0.0
     above_per_point: float = 0.0
     shortfall_basis: str = "ratio"  # ratio | points
+    range_target: str = "low"  # a range target "2-3次" is reached at its low | high bound
 
 
 @dataclass(frozen=True)
@@ -218,11 +219,15 @@ def _rule(name: str, spec: dict, where: Path) -> Rule:
     basis = spec.get("shortfall_basis", "ratio")
     if basis not in ("ratio", "points"):
         raise ProfileError(f"计分规则“{name}”的shortfall_basis应为ratio或points", where=str(where))
+    bound = spec.get("range_target", "low")
+    if bound not in ("low", "high"):
+        raise ProfileError(f"计分规则“{name}”的range_target应为low或high", where=str(where))
     nums = {k: _number(spec.get(k, d), f"rules.{name}.{k}", where)
             for k, d in (("full_from", 1.0), ("full_to", 1.0), ("below_per_point", 0.0), ("above_per_point", 0.0))}
     if nums["full_to"] < nums["full_from"]:
         raise ProfileError(f"计分规则“{name}”的full_to不能小于full_from", where=str(where))
-    return Rule(name=name, kind=kind, reverse=reverse, plain_number=plain, shortfall_basis=basis, **nums)
+    return Rule(name=name, kind=kind, reverse=reverse, plain_number=plain, shortfall_basis=basis,
+                range_target=bound, **nums)
 
 
 def build_profile(data: dict, year: int, source: Path) -> Profile:

@@ -214,10 +214,14 @@ def bad_direction(ctx: Context):
 
 @rule("I14", WARNING, summary="“指标值（数值）/完成值（数值）”与文字不一致",
       rationale="计分优先使用数值栏；数值栏由文字自动读出后，若文字又被修改而数值栏未改，计分就会按旧数字进行。",
-      fix="修改文字后请同步修改数值栏，或清空数值栏让模板重新读取。")
+      fix="修改文字后请同步修改数值栏，或在装有 jixiao 加载项时点“重新计算”刷新。")
 def helper_values(ctx: Context):
     for i, ind in enumerate(ctx.form.indicators):
         target = parse_target(ind.target)
+        try:
+            rule = ctx.profile.category(ind.level1).rule
+        except Exception:  # an unknown 一级指标 is P02's finding
+            continue
         for fld, text, value, label in (("target_value", ind.target, ind.target_value, "年度指标值"),
                                         ("actual_value", ind.actual, ind.actual_value, "实际完成值")):
             if not is_number(value) or is_blank(text) or is_number(text):
@@ -225,6 +229,7 @@ def helper_values(ctx: Context):
             parsed = target if fld == "target_value" else parse_actual(text, target)
             if parsed.kind == QUALITATIVE or parsed.value is None:
                 continue
-            if differs(parsed.value, value, 6):
-                yield Hit(f"{ctx.row_name(i)}的{label}“{text}”读作 {_g(parsed.value)}，但数值栏为 {_g(value)}，"
+            expected = engine.target_number(parsed, rule) if fld == "target_value" else parsed.value
+            if differs(expected, value, 6):
+                yield Hit(f"{ctx.row_name(i)}的{label}“{text}”读作 {_g(expected)}，但数值栏为 {_g(value)}，"
                           f"计分按 {_g(value)}。", ctx.at(ind, fld))
