@@ -119,7 +119,7 @@ def JX_COMPLETION(target, actual, profile=None, category=None):
     if direction == engine.QUALITATIVE_DIR:
         return _error("#N/A", "定性指标没有完成率")
     a = parse_actual(actual, t)
-    tv = float(target) if is_number(target) else t.value
+    tv = float(target) if is_number(target) else engine.target_number(t, rule)
     av = float(actual) if is_number(actual) else a.value
     if av is None:
         return _error("#VALUE!", f"实际完成值“{actual}”不是数值")
