@@ -191,6 +191,8 @@ class OpenpyxlBook(Book):
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         if activate:
             wb.active = wb.sheetnames.index(RESULT_SHEET)
+            for sheet in wb.worksheets:  # one selected tab, or Excel opens the sheets grouped
+                sheet.sheet_view.tabSelected = sheet.title == RESULT_SHEET
 
     # --- marks -------------------------------------------------------------------------------------
     def _worksheets(self):

@@ -1,0 +1,700 @@
+"""What the ribbon's buttons do. One function per button, each taking a :class:`addin.workbook.Book`:
+
+    validate(book)   一键校验     every validation rule of the workbook's profile -> 校验结果 + marks
+    recalc(book)     重新计算     helper columns re-read from the texts, recalculated, typed scores compared
+    next_year(book)  新建下一年度 a new workbook for year + 1 beside this one (never overwriting)
+    settings(book)   设置         profile, Python, project location, configuration, versions
+    show_help(book)  帮助         a short help text
+
+``on_button(button_id)`` is what the ribbon calls (VBA ``JX_OnAction`` -> xlwings ``RunPython``): it
+runs the button's function on ``xw.Book.caller()`` and turns any error into a Chinese message box.
+The same functions run headless on a file (``addin.workbook.open_book``): the tests and the command
+line use them so (``python -m addin.actions validate 表.xlsx --out 表-已校验.xlsx``).
+
+Nothing here changes a value the user typed: validate writes only its sheet and marks; recalc writes
+only the helper columns 指标方向 / 指标值（数值）/ 完成值（数值）(``Book.write_helpers`` refuses any
+other cell); next_year writes a new file.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import io
+import locale
+import os
+import platform
+import re
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from udfs import __version__
+from udfs.engine import direction_of
+from udfs.errors import JixiaoError
+from udfs.excel import is_blank, is_number, xround
+from udfs.model import Form, FundsRow, Indicator, SubItem
+from udfs.profiles import Profile, load_profile
+from udfs.targets import QUALITATIVE, parse_actual, parse_target
+from udfs.validation import ERROR, WARNING, Finding, validate_form
+from udfs.validation.core import Context, differs, fmt, pct
+
+from .workbook import (
+    HELPER_NAMES,
+    RESULT_SHEET,
+    Book,
+    ExistingFile,
+    Mark,
+    ResultTable,
+    caller_book,
+    location,
+    open_book,
+    split_address,
+)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+HELPER_LABELS = {"direction": "指标方向", "target_value": "指标值（数值）", "actual_value": "完成值（数值）"}
+#: How many items a message lists before "等 N 处".
+LIST_AT_MOST = 8
+
+
+class ActionError(JixiaoError):
+    """A button that cannot do its work on this workbook (said in Chinese)."""
+
+
+def _more(items: list[str], at_most: int = LIST_AT_MOST) -> str:
+    text = "；".join(items[:at_most])
+    if len(items) > at_most:
+        text += f"；等共 {len(items)} 处"
+    return text
+
+
+def _g(value) -> str:
+    if value is None or value == "":
+        return "空"
+    if is_number(value):
+        return f"{float(value):g}"
+    return f"“{value}”"
+
+
+def _form_sheet(book: Book) -> str | None:
+    view = book.last_view or book.view()
+    ref = view.ref("JX_IND_NAME")
+    return ref.sheet if ref is not None else None
+
+
+def _project(form: Form) -> str:
+    h = form.header
+    return str(h.get("project_name") or h.get("subitem_name") or h.get("special_name") or "").strip()
+
+
+# =============================================================================================
+# The helper columns: what the builder pre-fills, and 重新计算 refreshes
+# =============================================================================================
+
+def parsed_helpers(ind: Indicator, profile: Profile, computed_actual: bool = False) -> tuple[str | None, Any, Any]:
+    """(指标方向, 指标值（数值）, 完成值（数值）) of an indicator row, as the template builder pre-fills
+    them (templates/builder.py ``_grid``): the row's own ``direction`` / ``target_value`` /
+    ``actual_value`` when set, else read from the target and actual texts. ``computed_actual``: the
+    actual is a formula of the template (Suzhou 预算执行率), so no 完成值（数值）.
+
+    Called with those three fields blank, it gives what the texts alone say — what 重新计算 writes.
+    tests/test_addin_actions.py checks this equals the builder's pre-fill on the seeds and random forms.
+    """
+    cat = profile.category(ind.level1)
+    target = parse_target(ind.target)
+    direction = ind.direction or (direction_of(target, cat.rule) if ind.target not in (None, "") else "")
+    if is_number(ind.target_value):
+        tvalue = ind.target_value
+    else:
+        tvalue = target.value if target.kind != QUALITATIVE and not is_number(ind.target) else None
+    avalue = None if computed_actual else ind.actual_value
+    if (avalue is None and not computed_actual and ind.actual not in (None, "") and not is_number(ind.actual)
+            and target.kind != QUALITATIVE):
+        parsed = parse_actual(ind.actual, target)
+        avalue = parsed.value if parsed.kind != QUALITATIVE else None
+    return direction or None, tvalue, avalue
+
+
+def _same(a, b) -> bool:
+    if is_blank(a) and is_blank(b):
+        return True
+    if is_number(a) and is_number(b):
+        x, y = float(a), float(b)
+        return x == y or abs(x - y) <= 1e-12 * max(1.0, abs(x), abs(y))
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip() == b.strip()
+    return False
+
+
+# =============================================================================================
+# 一键校验
+# =============================================================================================
+
+@dataclass
+class ValidationReport:
+    findings: list[Finding]
+    marks: list[Mark]
+    cleared: int
+    message: str
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+
+def _position(book: Book, f: Finding) -> tuple[str, int, int, int, int] | None:
+    """(sheet, r1, c1, r2, c2) of a finding's cell, widened to its merged area; None without one."""
+    if not f.cell or not f.sheet:
+        return None
+    view = book.last_view
+    try:
+        sheet, row, col = split_address(f"{f.sheet}!{f.cell}")
+    except ValueError:
+        return None
+    if view is None or sheet not in view.sheet_parts:
+        return None
+    merge = view.sheet(sheet).merge_of(row, col)
+    if merge is not None:
+        return (sheet, *merge)
+    return sheet, row, col, row, col
+
+
+def _marks(book: Book, findings: list[Finding]) -> list[Mark]:
+    """One mark per cell: the most severe finding's colour, every finding in the note."""
+    cells: dict[tuple, dict] = {}
+    for f in findings:
+        pos = _position(book, f)
+        if pos is None:
+            continue
+        entry = cells.setdefault(pos, {"severity": WARNING, "lines": []})
+        if f.severity == ERROR:
+            entry["severity"] = ERROR
+        entry["lines"].append(f"【{f.severity}】{f.message}" + (f"\n修改建议：{f.fix}" if f.fix else ""))
+    return [Mark(sheet, r1, c1, r2, c2, e["severity"], "\n".join(e["lines"]))
+            for (sheet, r1, c1, r2, c2), e in cells.items()]
+
+
+def _result_table(book: Book, form: Form, profile: Profile, findings: list[Finding], main: str | None) -> ResultTable:
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = len(findings) - errors
+    project = _project(form)
+    region = profile.data.get("region") or profile.name
+    when = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    if findings:
+        summary = (f"共 {len(findings)} 处问题：错误 {errors} 处，警告 {warnings} 处。点击“位置”跳到对应单元格；"
+                   "问题单元格已标色（红色为错误，黄色为警告）并加了批注。")
+    else:
+        summary = "校验通过：未发现问题。"
+    title = ["校验结果", f"{project + ' · ' if project else ''}规则：{region}（{profile.name}，{form.year}年度）"
+                        f" · 校验时间 {when} · jixiao {__version__}", summary]
+
+    def order(item):
+        i, f = item
+        pos = _position(book, f)
+        return (f.severity != ERROR, pos is None, pos[0] != main if pos else True, pos[1:3] if pos else (0, 0), i)
+
+    rows, links = [], []
+    for _, f in sorted(enumerate(findings), key=order):
+        pos = _position(book, f)
+        if pos is None:
+            where, link = "—", None
+        else:
+            sheet, r1, c1 = pos[0], pos[1], pos[2]
+            where = f.cell if sheet == main else f"{sheet}!{f.cell}"
+            link = location(sheet, r1, c1)
+        rows.append([f.severity, where, f.message, f.fix, f.code])
+        links.append(link)
+    return ResultTable(title=title, header=["级别", "位置", "问题", "修改建议", "规则"], rows=rows, links=links,
+                       widths=[7, 10, 64, 46, 7])
+
+
+def validate(book: Book) -> ValidationReport:
+    """一键校验: every rule of the workbook's profile; the sheet 校验结果 (replaced), marks on the cells
+    (last run's cleared first). Says "校验通过" when nothing is found. Changes no value the user typed."""
+    from .book_xlwings import SheetLocked
+
+    with book.batch():
+        form, profile = book.read()
+        findings = validate_form(form, profile)
+        main = _form_sheet(book)
+        marks = _marks(book, findings)
+        book.write_results(_result_table(book, form, profile, findings, main), after=main, activate=bool(findings))
+        note = ""
+        try:
+            cleared, _ = book.set_marks(marks)
+        except SheetLocked as exc:
+            cleared, note = 0, f"\n（未能在表中标出问题单元格：{exc}）"
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = len(findings) - errors
+    if not findings:
+        message = "校验通过：未发现问题。"
+        if cleared:
+            message += f"\n已清除上次校验的 {cleared} 处标记。"
+    else:
+        message = (f"发现 {len(findings)} 处问题：错误 {errors} 处，警告 {warnings} 处。\n"
+                   f"详见“{RESULT_SHEET}”工作表（点击位置可跳到单元格）；问题单元格已标色并加了批注。")
+        if not errors:
+            message = f"没有错误，有 {warnings} 处警告，请逐条核对。\n详见“{RESULT_SHEET}”工作表；问题单元格已标为黄色。"
+    message += note
+    book.tell(message, error=False)
+    return ValidationReport(findings, marks, cleared, message)
+
+
+# =============================================================================================
+# 重新计算
+# =============================================================================================
+
+@dataclass
+class HelperChange:
+    addr: str
+    field: str
+    old: Any
+    new: Any
+
+    def text(self) -> str:
+        cell = self.addr.rpartition("!")[2]
+        return f"{cell} {HELPER_LABELS[self.field]} {_g(self.old)} → {_g(self.new)}"
+
+
+@dataclass
+class ScoreDiff:
+    addr: str
+    what: str
+    typed: Any
+    rule: Any
+
+    def text(self) -> str:
+        return f"{self.addr.rpartition('!')[2]}（{self.what}）填 {self.typed}，按规则应为 {self.rule}"
+
+
+@dataclass
+class RecalcReport:
+    changed: list[HelperChange] = field(default_factory=list)
+    kept: list[HelperChange] = field(default_factory=list)   # new = what the text reads, kept the user's old
+    diffs: list[ScoreDiff] = field(default_factory=list)
+    message: str = ""
+
+
+def plan_helpers(form: Form, profile: Profile, state: dict[str, list]) -> tuple[dict, list, list, dict]:
+    """What 重新计算 writes into the helper columns: (writes addr -> value, changed, kept, records).
+
+    For each helper cell of each indicator row, ``new`` is what the texts say (``parsed_helpers``):
+    - the cell already holds ``new``, or is blank: nothing to keep (written when blank);
+    - ``state`` remembers what jixiao wrote there for the same indicator, and the cell no longer holds
+      it: the user typed this value — kept, and listed;
+    - otherwise (jixiao's own value, or the template's pre-fill before any 重新计算): refreshed.
+    ``records`` is the new state: the value now standing in every cell jixiao answers for.
+    """
+    writes: dict[str, Any] = {}
+    changed: list[HelperChange] = []
+    kept: list[HelperChange] = []
+    records: dict[str, list] = {}
+    for ind in form.indicators:
+        try:
+            profile.category(ind.level1)
+        except JixiaoError:
+            continue  # an unknown 一级指标 cannot be scored: P02 reports it
+        bare = replace(ind, direction="", target_value=None, actual_value=None)
+        new = dict(zip(HELPER_NAMES, parsed_helpers(bare, profile, "actual_formula" in ind.cells)))
+        name = str(ind.name or "")
+        for fld, value in new.items():
+            addr = ind.cells.get(fld)
+            if not addr:
+                continue
+            current = getattr(ind, fld)
+            rec = state.get(addr)
+            remembered = rec is not None and str(rec[1] or "") == name
+            if _same(current, value):
+                records[addr] = [addr, name, value]
+            elif is_blank(current) or not remembered or _same(current, rec[2]):
+                writes[addr] = value
+                changed.append(HelperChange(addr, fld, current, value))
+                records[addr] = [addr, name, value]
+            else:
+                kept.append(HelperChange(addr, fld, current, value))
+                records[addr] = rec
+    return writes, changed, kept, records
+
+
+def typed_score_diffs(form: Form, profile: Profile) -> list[ScoreDiff]:
+    """Scores typed into the form (constants where the template has a formula) that differ from the
+    rule's. A qualitative score inside its level's band is allowed (rule I10), so not listed."""
+    ctx = Context(form, profile)
+    dec = ctx.decimals
+    out: list[ScoreDiff] = []
+    for group in ctx.groups:
+        head = ctx.head(group)
+        typed, score = head.reported_score, ctx.rows[group[0]].score
+        if not is_number(typed) or score is None or not differs(typed, score, dec):
+            continue
+        if ctx.qualitative(group) and is_number(head.weight):
+            level = profile.level(ctx.rows[group[0]].level)
+            if level is not None:
+                w = float(head.weight)
+                lo, hi = xround(level.min * w, dec), xround(level.max * w, dec)
+                if lo <= xround(float(typed), dec) <= hi:
+                    continue
+        out.append(ScoreDiff(head.cells.get("score", ""), f"{ctx.row_name(group[0])}得分", _g(typed).strip("“”"),
+                             fmt(score)))
+    res, rep = ctx.result, form.reported
+    checks = [("exec_rate", "执行率", res.exec_rate, 4, pct), ("exec_score", "执行率得分", res.exec_score, dec, fmt),
+              ("total", "总分", res.total, dec, fmt)]
+    for key, what, value, places, show in checks:
+        typed = rep.get(key)
+        if is_number(typed) and value is not None and differs(typed, value, places):
+            out.append(ScoreDiff(form.cells.get(key, ""), what, show(typed) if key == "exec_rate" else _g(typed),
+                                 show(value)))
+    grade = rep.get("grade")
+    if not is_blank(grade) and res.grade and re.sub(r"^\s*(自评)?等级\s*[:：]?\s*", "", str(grade)).strip() != res.grade:
+        out.append(ScoreDiff(form.cells.get("grade", ""), "等级", f"“{grade}”", f"“{res.grade}”"))
+    return out
+
+
+def recalc(book: Book) -> RecalcReport:
+    """重新计算: the helper columns re-read from the texts (a value the user typed there after jixiao's
+    last run is kept), the workbook recalculated, typed scores compared with the rules."""
+    with book.batch():
+        form, profile = book.read()
+        state = {str(row[0]): row for row in book.read_state() if row and row[0]}
+        writes, changed, kept, records = plan_helpers(form, profile, state)
+        if writes:
+            book.write_helpers(writes)
+        if records != state:
+            book.write_state(list(records.values()))
+        book.recalculate()
+        form, profile = book.read() if writes else (form, profile)
+        diffs = typed_score_diffs(form, profile)
+    parts = []
+    if changed:
+        parts.append(f"已按年度指标值、实际完成值的文字刷新 {len(changed)} 个计分依据：{_more([c.text() for c in changed])}。")
+    if kept:
+        parts.append(f"保留了 {len(kept)} 个您手工填写的计分依据（与文字读出的不同）："
+                     + _more([f"{c.addr.rpartition('!')[2]} {HELPER_LABELS[c.field]}为 {_g(c.old)}，文字读作 {_g(c.new)}"
+                              for c in kept])
+                     + "。如需按文字刷新，请清空这些单元格后再点“重新计算”。")
+    if diffs:
+        parts.append(f"手工填写的得分与规则计算结果不一致 {len(diffs)} 处：{_more([d.text() for d in diffs])}。"
+                     "请删除手填的数字以恢复公式，或在偏差原因分析中说明依据。")
+    if not parts:
+        parts.append("计分依据与文字一致，无需刷新；没有与规则不一致的手填得分。")
+    message = "重新计算完成。\n" + "\n".join(parts)
+    book.tell(message)
+    return RecalcReport(changed, kept, diffs, message)
+
+
+# =============================================================================================
+# 新建下一年度
+# =============================================================================================
+
+#: Text blocks kept for the next year: goals and the project's description (from the 申报表).
+KEPT_TEXTS = ("goal_expected", "overview", "total_goal", "annual_goal")
+
+
+def _kept_text(key: str) -> bool:
+    return key in KEPT_TEXTS or ("goal" in key and "actual" not in key)
+
+
+def roll_forward(form: Form, new_year: int) -> Form:
+    """The form for ``new_year``: project information, goals, indicators, targets, weights, chosen
+    directions and the funds block's rows kept; actual values, explanations, levels, amounts (budget
+    and executed: they are the year's money), typed scores and the yearly narrative cleared."""
+    header = dict(form.header)
+    if "project_year" in header:
+        py = header["project_year"]
+        if is_blank(py) or (is_number(py) and int(float(py)) == form.year) or str(py).strip() == str(form.year):
+            header["project_year"] = new_year
+    indicators = [replace(ind, actual=None, explanation="", level="", actual_value=None, reported_score=None,
+                          cells={}) for ind in form.indicators]
+    return Form(profile=form.profile, year=new_year, header=header,
+                funds=[FundsRow(r.key, r.label) for r in form.funds], funds_weight=form.funds_weight,
+                amounts={}, subitems=[SubItem(s.name) for s in form.subitems if str(s.name or "").strip()],
+                texts={k: v for k, v in form.texts.items() if _kept_text(k)}, indicators=indicators)
+
+
+def next_year_path(src: Path, year: int, new_year: int) -> Path:
+    """Beside ``src``: its name with the year replaced ("2026年度X.xlsx" -> "2027年度X.xlsx"), or the
+    new year in front when the name has none; "（2）", "（3）" ... added while such a file exists."""
+    pattern = re.compile(rf"(?<!\d){year}(?!\d)")
+    stem = pattern.sub(str(new_year), src.stem) if pattern.search(src.stem) else f"{new_year}年度{src.stem}"
+    return free_path(src.with_name(stem + src.suffix))
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or "name（2）.ext", "name（3）.ext" ... the first that does not exist."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
+        n += 1
+    return candidate
+
+
+def _write_new(wb, target: Path) -> Path:
+    """Write the openpyxl workbook ``wb`` as ``target`` (.xlsx, or .xlsm with the add-in's macros and
+    ribbon) without ever overwriting: a temp file beside it, then a hard link that fails if the name
+    was taken meanwhile (then the next free name is used)."""
+    from .book_openpyxl import link_no_overwrite
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmps = []
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".~jixiao-", suffix=".xlsx", dir=target.parent)
+        os.close(fd)
+        tmps.append(Path(tmp))
+        wb.save(tmp)
+        ready = Path(tmp)
+        if target.suffix.lower() == ".xlsm":
+            from .build import make_macro_enabled
+
+            fd, tmp_m = tempfile.mkstemp(prefix=".~jixiao-", suffix=".xlsm", dir=target.parent)
+            os.close(fd)
+            tmps.append(Path(tmp_m))
+            ready = make_macro_enabled(Path(tmp), Path(tmp_m))
+        wanted = target
+        while True:
+            try:
+                link_no_overwrite(ready, target)
+                return target
+            except ExistingFile:  # the name was taken since it was chosen: the next free one
+                target = free_path(wanted)
+    finally:
+        for t in tmps:
+            t.unlink(missing_ok=True)
+
+
+def next_year(book: Book, open_new: bool = True) -> Path:
+    """新建下一年度: a new workbook for year + 1 beside this one, rebuilt from the form by the template
+    builder with the profile rendered for the new year (title, 年度 subtitle, notes, JX_YEAR). Same
+    formula mode (JX_MODE) and file type (.xlsm keeps the macros and the ribbon). Never overwrites."""
+    from templates.builder import MODES, build_workbook
+
+    form, profile = book.read()
+    src = book.path
+    if src is None:
+        raise ActionError("本工作簿还没有保存到本机文件夹（或保存在网盘/SharePoint 上），无法在旁边另存下一年度的表。"
+                          "请先“另存为”到本机文件夹，再点“新建下一年度”。")
+    mode = str(book.named_value("JX_MODE") or "native").strip()
+    if mode not in MODES:
+        mode = "native"
+    new_year = form.year + 1
+    try:
+        new_profile = load_profile(str(profile.source), new_year)
+    except JixiaoError:
+        new_profile = load_profile(form.profile, new_year)
+    new_form = roll_forward(form, new_year)
+    wb = build_workbook(new_profile, new_form, mode)
+    suffix = src.suffix.lower()
+    target_src = src if suffix in (".xlsx", ".xlsm") else src.with_suffix(".xlsx")
+    target = _write_new(wb, next_year_path(target_src, form.year, new_year))
+    cleared = "实际完成值、偏差原因、定性档次、手填得分、预算金额和执行数"
+    if new_profile.layout == "suzhou":
+        cleared = "实际完成值、情况说明、定性档次、手填得分、预算执行和资金使用金额、子项金额、项目实施情况等当年文字"
+    elif any(k == "goal_actual" for k in form.texts):
+        cleared += "、年度目标的实际完成情况"
+    book.tell(f"已生成 {new_year} 年度的自评表：\n{target}\n\n保留了项目信息、绩效目标、指标、指标值和分值；"
+              f"已清空{cleared}。年度和标题已改为 {new_year} 年度。")
+    if open_new:
+        book.open(target)
+    return target
+
+
+# =============================================================================================
+# 设置 / 帮助
+# =============================================================================================
+
+CONF_KEYS = ("INTERPRETER_WIN", "INTERPRETER_MAC", "PYTHONPATH", "UDF MODULES", "CONDA PATH", "CONDA ENV",
+             "SHOW CONSOLE")
+
+
+def user_conf_path() -> Path:
+    """Where xlwings' custom add-in module looks for the user's jixiao.conf (GetConfigFilePath)."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / "jixiao.conf"
+    base = os.environ.get("USERPROFILE") or str(Path.home())
+    return Path(base) / ".jixiao" / "jixiao.conf"
+
+
+def read_conf_file(path: Path) -> tuple[dict[str, str], str]:
+    """The "KEY","value" lines of a jixiao.conf file (as VBA's ``Input #`` reads them), and a warning
+    when Excel would misread it: VBA reads the file in the system's ANSI code page (GBK on Chinese
+    Windows), so a UTF-8 file with Chinese paths, or one starting with a BOM, goes wrong there."""
+    data = path.read_bytes()
+    warning = ""
+    if data.startswith(b"\xef\xbb\xbf"):
+        warning = "文件以 UTF-8 BOM 开头，Excel 会读错第一行；请用记事本另存为“ANSI”编码。"
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+        if not text.isascii():
+            warning = warning or "文件是 UTF-8 编码且含中文，Excel 读取时会乱码；请用记事本另存为“ANSI”编码。"
+    except UnicodeDecodeError:
+        ansi = locale.getpreferredencoding(False) if sys.platform == "win32" else "gbk"
+        text = data.decode(ansi, errors="replace")
+    conf: dict[str, str] = {}
+    for row in csv.reader(io.StringIO(text)):
+        if len(row) >= 2 and row[0].strip():
+            conf.setdefault(row[0].strip().upper(), row[1].strip())
+    return conf, warning
+
+
+def conf_sources(book: Book) -> list[tuple[str, dict[str, str], str]]:
+    """(where, settings, warning) in xlwings' order: workbook sheet, add-in sheet, the workbook's folder,
+    the user's file. The first source that has a key wins, as in GetConfig."""
+    out = [(where, conf, "") for where, conf in book.conf_sheets()]
+    files = []
+    if book.path is not None:
+        files.append(("工作簿所在文件夹的 jixiao.conf", book.path.parent / "jixiao.conf"))
+    files.append(("用户配置文件", user_conf_path()))
+    for label, path in files:
+        if path.is_file():
+            try:
+                conf, warning = read_conf_file(path)
+            except OSError as exc:
+                conf, warning = {}, f"无法读取：{exc}"
+            out.append((f"{label} {path}", conf, warning))
+    return out
+
+
+def settings(book: Book) -> str:
+    """设置: the profile in use, where Python and jixiao live, the configuration and versions."""
+    lines = [f"绩效自评加载项 jixiao {__version__}", ""]
+    try:
+        form, profile = book.read()
+        mode = str(book.named_value("JX_MODE") or "native")
+        made_by = book.named_value("JX_VERSION")
+        lines.append(f"本工作簿：{profile.data.get('region') or profile.name}（规则配置 {profile.name}，{form.year} 年度）；"
+                     f"公式方式：{'JX_ 自定义函数' if mode == 'udf' else '普通公式'}"
+                     + (f"；由 jixiao {made_by} 生成" if made_by else "") + "。")
+        lines.append(f"规则配置文件：{profile.source}")
+    except JixiaoError as exc:
+        lines.append(f"本工作簿：{exc.message}")
+    lines += ["", f"Python：{sys.executable}（{platform.python_version()}）", f"jixiao 程序位置：{PROJECT_DIR}"]
+    try:
+        import xlwings
+
+        lines.append(f"xlwings：{xlwings.__version__}")
+    except ImportError:
+        lines.append("xlwings：未安装（按钮和 JX_ 函数需要它）")
+    sources = conf_sources(book)
+    lines += ["", "配置（jixiao.conf，按 xlwings 的查找顺序，先找到的生效）："]
+    for key in CONF_KEYS:
+        hit = next(((where, conf[key]) for where, conf, _ in sources if key in conf), None)
+        if hit:
+            lines.append(f"  {key} = {hit[1] or '（空）'}    ← {hit[0]}")
+        else:
+            lines.append(f"  {key}：未设置")
+    lines.append(f"用户配置文件：{user_conf_path()}" + ("" if user_conf_path().is_file() else "（不存在）"))
+    lines += [f"注意：{where}：{warning}" for where, _, warning in sources if warning]
+    text = "\n".join(lines)
+    book.tell(text)
+    return text
+
+
+HELP_TEXT = """绩效自评加载项 jixiao 使用说明
+
+一键校验：按本表的规则配置检查整张表（必填项、数字格式、分值合计、得分与规则、等级、苏州表的金额关系等）。结果写入“校验结果”工作表，点击“位置”可跳到单元格；问题单元格标红（错误）或标黄（警告）并加批注。再次校验时先清除上次的标记。不会改动您填写的内容。
+
+重新计算：表格右侧“指标方向、指标值（数值）、完成值（数值）”三列是计分依据。修改了年度指标值或实际完成值的文字后点它，按文字重新读出这三列并重算；您在这三列手工填写的值会保留并列出。同时列出手工填写、与规则不一致的得分。
+
+新建下一年度：在本文件旁另存下一年度的自评表（不覆盖已有文件）：保留项目信息、绩效目标、指标、指标值和分值，清空实际完成值、偏差原因、定性档次、手填得分和当年金额。
+
+设置：查看规则配置、Python 和 jixiao 的位置、jixiao.conf 配置和版本。
+
+没有加载项（或用 WPS、LibreOffice）时：表中的普通公式照样计算执行率、得分、总分和等级；只是没有这些按钮。
+详细说明见 jixiao 的 docs/addin.md，计分规则见本工作簿的“填表说明”工作表。"""
+
+
+def show_help(book: Book) -> str:
+    """帮助: a short help text."""
+    book.tell(HELP_TEXT)
+    return HELP_TEXT
+
+
+# =============================================================================================
+# The ribbon's entry point
+# =============================================================================================
+
+BUTTONS: dict[str, Callable[[Book], Any]] = {
+    "jx_validate": validate,
+    "jx_recalc": recalc,
+    "jx_next_year": next_year,
+    "jx_settings": settings,
+    "jx_help": show_help,
+}
+
+
+def error_log_path() -> Path:
+    return Path(tempfile.gettempdir()) / "jixiao-error.log"
+
+
+def run_button(button_id: str, book: Book):
+    """Run a button on ``book``; every error becomes a Chinese message to the user (never a traceback
+    box). Unexpected errors are logged with their traceback to ``error_log_path()``."""
+    from .book_xlwings import SheetLocked
+
+    action = BUTTONS.get(button_id)
+    if action is None:
+        book.tell(f"未知的按钮：{button_id}", error=True)
+        return None
+    try:
+        return action(book)
+    except JixiaoError as exc:
+        book.tell(exc.message, error=True)
+    except (SheetLocked, ExistingFile) as exc:
+        book.tell(str(exc), error=True)
+    except Exception as exc:  # noqa: BLE001 - the user sees a message, the log keeps the details
+        log = error_log_path()
+        try:
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"\n--- {_dt.datetime.now():%Y-%m-%d %H:%M:%S} {button_id} {book.name}\n")
+                fh.write(traceback.format_exc())
+        except OSError:
+            pass
+        book.tell(f"jixiao 运行出错：{type(exc).__name__}: {exc}\n\n详细信息已写入 {log}，"
+                  "请把该文件发给维护人员。", error=True)
+    return None
+
+
+def on_button(button_id: str) -> None:
+    """Called by the ribbon (JX_OnAction -> RunPython) with the button's id, on the caller workbook."""
+    run_button(button_id, caller_book())
+
+
+# =============================================================================================
+# Headless command line: python -m addin.actions
+# =============================================================================================
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m addin.actions",
+                                     description="在工作簿文件上运行“绩效自评”选项卡的按钮（无需 Excel）")
+    parser.add_argument("button", choices=["validate", "recalc", "next-year", "settings", "help"])
+    parser.add_argument("workbook", type=Path)
+    parser.add_argument("--out", type=Path, help="validate/recalc：把结果另存为这个新文件（不覆盖已有文件）")
+    args = parser.parse_args(argv)
+    try:
+        book = open_book(args.workbook)
+        button = {"validate": "jx_validate", "recalc": "jx_recalc", "next-year": "jx_next_year",
+                  "settings": "jx_settings", "help": "jx_help"}[args.button]
+        result = BUTTONS[button](book)
+        for text in book.told:
+            print(text)
+        if isinstance(result, ValidationReport):
+            for f in result.findings:
+                print(f"{f.severity}\t{f.sheet}!{f.cell}\t{f.code}\t{f.message}")
+        if args.out and args.button in ("validate", "recalc"):
+            print(book.save_as(args.out))
+    except (JixiaoError, ExistingFile) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
