@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from udfs import __version__
-from udfs.engine import direction_of
+from udfs.engine import direction_of, target_number
 from udfs.errors import JixiaoError
 from udfs.excel import is_blank, is_number, xround
 from udfs.model import Form, FundsRow, Indicator, SubItem
@@ -110,7 +110,7 @@ def parsed_helpers(ind: Indicator, profile: Profile, computed_actual: bool = Fal
     if is_number(ind.target_value):
         tvalue = ind.target_value
     else:
-        tvalue = target.value if target.kind != QUALITATIVE and not is_number(ind.target) else None
+        tvalue = None if is_number(ind.target) else target_number(target, cat.rule)
     avalue = None if computed_actual else ind.actual_value
     if (avalue is None and not computed_actual and ind.actual not in (None, "") and not is_number(ind.actual)
             and target.kind != QUALITATIVE):

@@ -41,8 +41,10 @@ from tests.fixtures.actions.fake_xlwings import FakeBook
 from tests.support.formgen import random_form
 from udfs import engine
 from udfs.errors import JixiaoError
+from udfs.excel import is_number
 from udfs.model import Form
 from udfs.reader import read_form, read_form_and_profile
+from udfs.targets import RANGE, parse_target
 from udfs.validation import validate_form
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
@@ -236,7 +238,11 @@ def test_parsed_helpers_is_what_the_builder_prefills(tmp_path):
     rng = random.Random(7)
     cases = [form_from_data(seed_data(n)) for n in ("zhuzhou_2020", "suzhou_2021")]
     cases += [random_form(rng) for _ in range(40)]
-    checked = 0
+    # and profiles that score range targets ("2-3次") at their high bound
+    cases += [(replace(prof, categories=tuple(replace(c, rule=replace(c.rule, range_target="high"))
+                                              for c in prof.categories)), form)
+              for prof, form in (random_form(rng) for _ in range(20))]
+    checked = high_ranges = 0
     for n, (prof, form) in enumerate(cases):
         wb = build_workbook(prof, form)
         cols = {name: sorted(cells_of(wb, name), key=lambda sc: int(sc[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
@@ -247,7 +253,9 @@ def test_parsed_helpers_is_what_the_builder_prefills(tmp_path):
             got = tuple(wb[cols[name][i][0]][cols[name][i][1]].value for name in HELPER_NAMES)
             assert got == parsed_helpers(ind, prof, computed), (n, i, ind)
             checked += 1
-    assert checked > 200
+            high_ranges += (prof.categories[0].rule.range_target == "high" and not computed
+                            and parse_target(ind.target).comparator == RANGE and not is_number(ind.target_value))
+    assert checked > 200 and high_ranges > 3
 
 
 # ---------------------------------------------------------------------------------------------
