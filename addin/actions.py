@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from udfs import __version__
-from udfs.engine import direction_of, target_number
+from udfs.engine import helper_values
 from udfs.errors import JixiaoError
 from udfs.excel import is_blank, is_number, xround
 from udfs.model import Form, FundsRow, Indicator, SubItem
@@ -94,30 +94,6 @@ def _project(form: Form) -> str:
 # =============================================================================================
 # The helper columns: what the builder pre-fills, and 重新计算 refreshes
 # =============================================================================================
-
-def parsed_helpers(ind: Indicator, profile: Profile, computed_actual: bool = False) -> tuple[str | None, Any, Any]:
-    """(指标方向, 指标值（数值）, 完成值（数值）) of an indicator row, as the template builder pre-fills
-    them (templates/builder.py ``_grid``): the row's own ``direction`` / ``target_value`` /
-    ``actual_value`` when set, else read from the target and actual texts. ``computed_actual``: the
-    actual is a formula of the template (Suzhou 预算执行率), so no 完成值（数值）.
-
-    Called with those three fields blank, it gives what the texts alone say — what 重新计算 writes.
-    tests/test_addin_actions.py checks this equals the builder's pre-fill on the seeds and random forms.
-    """
-    cat = profile.category(ind.level1)
-    target = parse_target(ind.target)
-    direction = ind.direction or (direction_of(target, cat.rule) if ind.target not in (None, "") else "")
-    if is_number(ind.target_value):
-        tvalue = ind.target_value
-    else:
-        tvalue = None if is_number(ind.target) else target_number(target, cat.rule)
-    avalue = None if computed_actual else ind.actual_value
-    if (avalue is None and not computed_actual and ind.actual not in (None, "") and not is_number(ind.actual)
-            and target.kind != QUALITATIVE):
-        parsed = parse_actual(ind.actual, target)
-        avalue = parsed.value if parsed.kind != QUALITATIVE else None
-    return direction or None, tvalue, avalue
-
 
 def _same(a, b) -> bool:
     if is_blank(a) and is_blank(b):
@@ -286,7 +262,7 @@ class RecalcReport:
 def plan_helpers(form: Form, profile: Profile, state: dict[str, list]) -> tuple[dict, list, list, dict]:
     """What 重新计算 writes into the helper columns: (writes addr -> value, changed, kept, records).
 
-    For each helper cell of each indicator row, ``new`` is what the texts say (``parsed_helpers``):
+    For each helper cell of each indicator row, ``new`` is what the texts say (``engine.helper_values``):
     - the cell already holds ``new``, or is blank: nothing to keep (written when blank);
     - ``state`` remembers what jixiao wrote there for the same indicator, and the cell no longer holds
       it: the user typed this value — kept, and listed;
@@ -303,7 +279,7 @@ def plan_helpers(form: Form, profile: Profile, state: dict[str, list]) -> tuple[
         except JixiaoError:
             continue  # an unknown 一级指标 cannot be scored: P02 reports it
         bare = replace(ind, direction="", target_value=None, actual_value=None)
-        new = dict(zip(HELPER_NAMES, parsed_helpers(bare, profile, "actual_formula" in ind.cells)))
+        new = dict(zip(HELPER_NAMES, helper_values(bare, profile, "actual_formula" in ind.cells)))
         name = str(ind.name or "")
         for fld, value in new.items():
             addr = ind.cells.get(fld)

@@ -41,11 +41,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from udfs import reader as _reader
+from udfs.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET  # noqa: F401 - part of this interface
 from udfs.model import Form
 from udfs.profiles import Profile
 
 RESULT_SHEET = "校验结果"
-STATE_SHEET = "jixiao_state"
 #: Every note jixiao writes starts with this; notes without it belong to the user.
 MARK_PREFIX = "jixiao校验："
 #: The formula of a mark's conditional format: always true, and recognisable. Only a string literal
@@ -334,10 +334,6 @@ class Book(ABC):
         """Show ``text`` to the user (nothing headless)."""
 
 
-#: The state sheet: a note in A1, a header in row 2, then one row per helper cell: address, indicator
-#: name, the value 重新计算 wrote (or found equal to what the text reads).
-STATE_NOTE = "jixiao 加载项的内部记录：重新计算写入“计分依据”列的值，用于识别您手工修改过的值。请勿修改或删除。"
-STATE_HEADER = ["单元格", "指标名称", "写入的值"]
 
 
 def open_book(path) -> Book:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,8 +22,8 @@ from openpyxl.worksheet.protection import SheetProtection
 
 from udfs import __version__ as JIXIAO_VERSION
 from udfs import formulas as fx
-from udfs.contract import field_name
-from udfs.engine import rate_indicator, target_number
+from udfs.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name
+from udfs.engine import helper_values, rate_indicator
 from udfs.excel import is_number
 from udfs.model import Form, FundsRow, Indicator
 from udfs.profiles import Profile
@@ -65,6 +65,7 @@ class Sheet:
     wrapped: list[tuple[int, str, float, float]] = field(default_factory=list)  # row, text, width, size
     min_heights: dict[int, float] = field(default_factory=dict)
     styles: dict[tuple, object] = field(default_factory=dict)  # (style, number format) -> style array
+    state: list[list] = field(default_factory=list)  # rows of the jixiao_state sheet
 
     def width(self, first: str, last: str | None = None) -> float:
         a, b = column_index_from_string(first), column_index_from_string(last or first)
@@ -428,17 +429,12 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
         else:
             sh.put(f"{g['actual']}{r}", actual, "input")
         sh.put(f"{g['reason']}{r}", ind.explanation or None, "input_left" if not suzhou else "helper_input")
-        # helper inputs, pre-filled from the parse of the texts
-        from udfs.engine import direction_of
-        from udfs.targets import parse_actual, parse_target
-        target = parse_target(ind.target)
-        direction = ind.direction or (direction_of(target, cat.rule) if ind.target not in (None, "") else "")
-        tvalue = ind.target_value if is_number(ind.target_value) else (
-            None if is_number(ind.target) else target_number(target, cat.rule))
-        avalue = None if computed_actual else ind.actual_value
-        if avalue is None and not computed_actual and ind.actual not in (None, "") and not is_number(ind.actual) and target.kind != "qualitative":
-            parsed = parse_actual(ind.actual, target)
-            avalue = parsed.value if parsed.kind != "qualitative" else None
+        # helper inputs, pre-filled from the parse of the texts (recorded for the add-in's 重新计算)
+        direction, tvalue, avalue = helper_values(ind, profile, computed_actual)
+        bare = helper_values(replace(ind, direction="", target_value=None, actual_value=None), profile, computed_actual)
+        for key, parsed in zip(("direction", "tvalue", "avalue"), bare):
+            if parsed is not None:
+                sh.state.append([f"{t}!{helper_cols[key]}{r}", str(ind.name or ""), parsed])
         sh.put(f"{helper_cols['direction']}{r}", direction or None, "helper_input")
         sh.put(f"{helper_cols['tvalue']}{r}", tvalue, "helper_input", "General")
         sh.put(f"{helper_cols['avalue']}{r}", avalue, "helper_input", "General")
@@ -656,6 +652,19 @@ def _guide_sheet(wb: Workbook, profile: Profile, mode: str):
     ws.sheet_view.showGridLines = False
 
 
+def _state_sheet(wb: Workbook, rows: list[list]):
+    ws = wb.create_sheet(STATE_SHEET)
+    ws.sheet_state = "veryHidden"
+    ws.cell(1, 1, STATE_NOTE)
+    for col, text in enumerate(STATE_HEADER, 1):
+        ws.cell(2, col, text)
+    for r, values in enumerate(rows, 3):
+        for col, value in enumerate(values, 1):
+            cell = ws.cell(r, col, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"
+
+
 # ---------------------------------------------------------------------------------------------------
 
 def build_workbook(profile: Profile, form: Form | None = None, mode: str = "native",
@@ -706,6 +715,7 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
     sh.fit_rows()
     _protect_and_print(sh, profile, head, last_row)
     _guide_sheet(wb, profile, mode)
+    _state_sheet(wb, sh.state)
     wb.active = 0
     return wb
 

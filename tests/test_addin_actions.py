@@ -22,7 +22,8 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.formula import ArrayFormula
 
 from addin import actions
-from addin.actions import next_year, parsed_helpers, recalc, validate
+from addin.actions import next_year, recalc, validate
+from udfs.engine import helper_values as parsed_helpers
 from addin.book_openpyxl import OpenpyxlBook
 from addin.book_xlwings import XlwingsBook
 from addin.build import REL_UI14, make_macro_enabled
@@ -758,3 +759,17 @@ def test_xlwings_settings_reads_the_addin_conf_sheet(tmp_path, zhuzhou):
     fake.app.books.by_name["jixiao.xlam"] = addin
     text = actions.settings(XlwingsBook(fake))
     assert "UDF MODULES = udfs.functions    ← 加载项 jixiao.xlam 的 jixiao.conf 工作表" in text
+
+
+def test_recalc_keeps_a_direction_given_in_the_data_the_template_was_filled_from(tmp_path):
+    """The builder records what it pre-filled from the texts, so a value that came from the data
+    (or was typed before any 重新计算) is the user's and survives the first 重新计算."""
+    data = clean_data("zhuzhou_2020")
+    data["indicators"][0]["direction"] = "等于"      # the text "20个以上" reads 正向
+    book = OpenpyxlBook(build(tmp_path, data))
+    report = recalc(book)
+    saved = book.save_as(tmp_path / "after.xlsx")
+    form, _ = OpenpyxlBook(saved).read()
+    assert form.indicators[0].direction == "等于"
+    assert [(k.field, k.old, k.new) for k in report.kept] == [("direction", "等于", "正向")]
+    assert report.changed == []                      # everything else already stood as the texts read

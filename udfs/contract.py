@@ -80,6 +80,14 @@ NAMES: tuple[Name, ...] = (
 
 BY_NAME = {n.name: n for n in NAMES}
 
+#: The very hidden state sheet: a note in A1, a header in row 2, then one row per helper cell
+#: (address "Sheet!J13", indicator name, the value jixiao put there). The builder writes it with the
+#: values it pre-fills; the add-in's 重新计算 keeps it up to date, so a value the user typed over
+#: jixiao's own is recognised and kept.
+STATE_SHEET = "jixiao_state"
+STATE_NOTE = "jixiao 加载项的内部记录：重新计算写入“计分依据”列的值，用于识别您手工修改过的值。请勿修改或删除。"
+STATE_HEADER = ["单元格", "指标名称", "写入的值"]
+
 
 def field_name(key: str) -> str:
     """Defined name of a profile header or text field: project_name -> JX_PROJECT_NAME."""

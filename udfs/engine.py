@@ -17,6 +17,7 @@ of their fractions. Negative actuals count as 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .excel import is_blank, is_number, trim, xround
 from .model import Form, Indicator
@@ -149,6 +150,26 @@ def _value(override, text, parsed: float | None) -> float | None:
     if is_number(text):
         return float(text)
     return parsed
+
+
+def helper_values(ind: Indicator, profile: Profile, computed_actual: bool = False) -> tuple[str | None, Any, Any]:
+    """(指标方向, 指标值（数值）, 完成值（数值）) of a row as the template pre-fills its helper columns and
+    the add-in's 重新计算 refreshes them: the row's own direction / target_value / actual_value when
+    set, else read from the target and actual texts. `computed_actual`: the template computes the
+    actual (Suzhou 预算执行率), so there is no 完成值（数值）."""
+    cat = profile.category(ind.level1)
+    target = parse_target(ind.target)
+    direction = ind.direction or (direction_of(target, cat.rule) if not is_blank(ind.target) else "")
+    if is_number(ind.target_value):
+        tvalue = ind.target_value
+    else:
+        tvalue = None if is_number(ind.target) else target_number(target, cat.rule)
+    avalue = None if computed_actual else ind.actual_value
+    if (avalue is None and not computed_actual and not is_blank(ind.actual) and not is_number(ind.actual)
+            and target.kind != QUALITATIVE):
+        parsed = parse_actual(ind.actual, target)
+        avalue = parsed.value if parsed.kind != QUALITATIVE else None
+    return direction or None, tvalue, avalue
 
 
 def score_row(ind: Indicator, profile: Profile, category: Category, started: bool = True) -> RowResult:
