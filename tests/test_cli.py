@@ -181,3 +181,24 @@ def test_unknown_category_rows_are_reported_not_fatal(capsys, tmp_path):
     assert code == 1 and "P02" in out and "群众评价" in out
     code, out, _ = run(capsys, "score", path)
     assert code == 0 and "一级指标无法识别" in out
+
+
+def test_ribbon_buttons_from_the_command_line(tmp_path, capsys):
+    """jixiao new-year / check / recalc run the add-in's button code on a file."""
+    import shutil
+    from pathlib import Path
+    from templates.fill import fill
+    from udfs.cli import main
+    from udfs.reader import read_form
+
+    examples = Path(__file__).resolve().parent.parent / "templates" / "examples"
+    src = fill([examples / "zhuzhou_2020.yaml"], tmp_path)[0]
+    form = shutil.copy(src, tmp_path / "2020年度项目.xlsx")
+    before = Path(form).read_bytes()
+    assert main(["new-year", str(form)]) == 0
+    new = tmp_path / "2021年度项目.xlsx"
+    assert read_form(new).year == 2021 and Path(form).read_bytes() == before
+    assert main(["new-year", str(form)]) == 0 and (tmp_path / "2021年度项目（2）.xlsx").exists()  # never overwrites
+    assert main(["check", str(form), "--out", str(tmp_path / "checked.xlsx")]) == 0
+    assert "W02" in capsys.readouterr().out and Path(form).read_bytes() == before
+    assert main(["new-year", str(tmp_path / "missing.xlsx")]) == 2

@@ -7,6 +7,7 @@
                               values (never from cached or typed results), marking where the workbook's
                               own typed numbers differ
     jixiao build / fill ...   templates (build_templates.main / templates.fill.main)
+    jixiao new-year / recalc / check FILE   the ribbon buttons on a file (addin.actions.main)
 
 Exit codes (validate and score): 0 clean; 1 some 错误 found (validate); 2 an input could not be read
 (the run still goes on with the other files). Errors meant for users are printed in Chinese, never as
@@ -474,7 +475,16 @@ def cmd_fill(argv: list[str]) -> int:
     return fill.main(argv)
 
 
-DELEGATED = {"build": cmd_build, "fill": cmd_fill}
+def cmd_button(button: str):
+    """The ribbon buttons on a workbook file, headless (addin.actions)."""
+    def run(argv: list[str]) -> int:
+        from addin import actions
+        return actions.main([button, *argv])
+    return run
+
+
+DELEGATED = {"build": cmd_build, "fill": cmd_fill, "new-year": cmd_button("next-year"),
+             "recalc": cmd_button("recalc"), "check": cmd_button("validate")}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -497,6 +507,9 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("build", help="生成空白模板（jixiao build --help 查看参数）", add_help=False)
     sub.add_parser("fill", help="用申报数据生成已填好的工作簿（jixiao fill --help 查看参数）", add_help=False)
+    sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据）", add_help=False)
+    sub.add_parser("recalc", help="按文字刷新计分依据列（同加载项“重新计算”，--out 另存）", add_help=False)
+    sub.add_parser("check", help="同加载项“一键校验”：把校验结果和标记写进工作簿副本（--out 另存）", add_help=False)
     return p
 
 
