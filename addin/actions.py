@@ -36,9 +36,9 @@ from udfs import __version__
 from udfs.engine import helper_values
 from udfs.errors import JixiaoError
 from udfs.excel import is_blank, is_number, xround
-from udfs.model import Form, FundsRow, Indicator, SubItem
+from udfs.files import atomic_output
+from udfs.model import Form, FundsRow, SubItem
 from udfs.profiles import Profile, load_profile
-from udfs.targets import QUALITATIVE, parse_actual, parse_target
 from udfs.validation import ERROR, WARNING, Finding, validate_form
 from udfs.validation.core import Context, differs, fmt, pct
 
@@ -414,35 +414,25 @@ def free_path(path: Path) -> Path:
 
 def _write_new(wb, target: Path) -> Path:
     """Write the openpyxl workbook ``wb`` as ``target`` (.xlsx, or .xlsm with the add-in's macros and
-    ribbon) without ever overwriting: a temp file beside it, then a hard link that fails if the name
-    was taken meanwhile (then the next free name is used)."""
-    from .book_openpyxl import link_no_overwrite
+    ribbon) without ever overwriting: if the name is taken meanwhile, the next free one is used."""
+    wanted = target
+    while True:
+        try:
+            with atomic_output(target, overwrite=False) as tmp:
+                if target.suffix.lower() == ".xlsm":
+                    from .build import make_macro_enabled
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmps = []
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".~jixiao-", suffix=".xlsx", dir=target.parent)
-        os.close(fd)
-        tmps.append(Path(tmp))
-        wb.save(tmp)
-        ready = Path(tmp)
-        if target.suffix.lower() == ".xlsm":
-            from .build import make_macro_enabled
-
-            fd, tmp_m = tempfile.mkstemp(prefix=".~jixiao-", suffix=".xlsm", dir=target.parent)
-            os.close(fd)
-            tmps.append(Path(tmp_m))
-            ready = make_macro_enabled(Path(tmp), Path(tmp_m))
-        wanted = target
-        while True:
-            try:
-                link_no_overwrite(ready, target)
-                return target
-            except ExistingFile:  # the name was taken since it was chosen: the next free one
-                target = free_path(wanted)
-    finally:
-        for t in tmps:
-            t.unlink(missing_ok=True)
+                    with atomic_output(tmp.with_suffix(".xlsx")) as plain:
+                        wb.save(plain)
+                    try:
+                        make_macro_enabled(tmp.with_suffix(".xlsx"), tmp)
+                    finally:
+                        tmp.with_suffix(".xlsx").unlink(missing_ok=True)
+                else:
+                    wb.save(tmp)
+            return target
+        except FileExistsError:  # the name was taken since it was chosen: the next free one
+            target = free_path(wanted)
 
 
 def next_year(book: Book, open_new: bool = True) -> Path:

@@ -9,8 +9,6 @@ with the macro-enabled content type).
 from __future__ import annotations
 
 import datetime as _dt
-import os
-import tempfile
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from templates.styles import lines_needed, row_height
 from udfs.errors import WorkbookError
+from udfs.files import atomic_output
 from udfs.safeopen import LIMITS, Limits, Package
 
 from .workbook import (
@@ -62,22 +61,6 @@ def _plain(value):
     if isinstance(value, _dt.timedelta):
         return value.total_seconds() / 86400
     return value
-
-
-def link_no_overwrite(tmp: Path, path: Path) -> None:
-    """Move ``tmp`` to ``path``, failing with ExistingFile if ``path`` exists (also if it appears
-    meanwhile: a hard link is created or fails atomically). Without hard links (some network or FAT
-    drives) falls back to check-then-rename."""
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        raise ExistingFile(f"{path} 已存在，不会覆盖") from None
-    except OSError:
-        if path.exists():
-            raise ExistingFile(f"{path} 已存在，不会覆盖") from None
-        os.replace(tmp, path)
-        return
-    tmp.unlink()
 
 
 class OpenpyxlBook(Book):
@@ -283,43 +266,31 @@ class OpenpyxlBook(Book):
         """Nothing to do: the file carries formulas, and Excel, WPS and LibreOffice compute them when
         it is opened (openpyxl writes fullCalcOnLoad)."""
 
-    def _save_to_temp(self, directory: Path, suffix: str) -> Path:
-        fd, tmp = tempfile.mkstemp(prefix=".~jixiao-", suffix=suffix, dir=directory)
-        os.close(fd)
-        tmp = Path(tmp)
-        try:
-            self.wb.save(tmp)
-            if self.has_vba:
-                from .build import restore_ribbon
+    def _write(self, path: Path) -> None:
+        self.wb.save(path)
+        if self.has_vba:
+            from .build import restore_ribbon
 
-                restore_ribbon(tmp)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return tmp
+            restore_ribbon(path)
 
     def save_as(self, path) -> Path:
         """Save as a new file ``path`` (atomically); raises ExistingFile if it exists."""
         path = Path(path)
         if path.exists():
             raise ExistingFile(f"{path} 已存在，不会覆盖")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._save_to_temp(path.parent, path.suffix)
         try:
-            link_no_overwrite(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+            with atomic_output(path, overwrite=False) as tmp:
+                self._write(tmp)
+        except FileExistsError as exc:
+            raise ExistingFile(str(exc)) from None
         return path
 
     def save(self) -> Path:
         """Write the changes back to the file this book was opened from, atomically (temp + rename).
         openpyxl keeps what jixiao's templates contain; content it does not support (pictures, charts,
         some extensions) would be lost, so prefer :meth:`save_as` for files made elsewhere."""
-        tmp = self._save_to_temp(self._path.parent, self._path.suffix)
-        try:
-            os.replace(tmp, self._path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_output(self._path) as tmp:
+            self._write(tmp)
         self._cached = None
         return self._path
 

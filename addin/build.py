@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
 import tempfile
 import time
@@ -42,6 +41,8 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
+
+from udfs.files import atomic_output
 
 from addin import vba_sources
 from addin.vba_sources import (
@@ -333,21 +334,8 @@ def conf_workbook() -> Package:
 # ---------------------------------------------------------------------------------------------
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def addin_bytes(udf_modules: str = UDF_MODULES, extra_path: list[str] | None = None) -> bytes:

@@ -5,8 +5,6 @@ One function per layout block; every region the code reads or writes gets its JX
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from copy import copy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +23,7 @@ from udfs import formulas as fx
 from udfs.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name
 from udfs.engine import helper_values, rate_indicator
 from udfs.excel import is_number
+from udfs.files import atomic_output
 from udfs.model import Form, FundsRow, Indicator
 from udfs.profiles import Profile
 
@@ -398,7 +397,6 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
                              **{k: f"{helper_cols.get(k, 'ZZ')}{r}" for k, _, _ in HELPERS})
     groups = Form(profile.name, profile.year, indicators=rows).weight_groups()
     head_of = {i: grp for grp in groups for i in grp[:1]}
-    in_group = {i: grp for grp in groups for i in grp}
     # merged labels: 一级 over its rows, 二级 over consecutive equal rows
     spans = _runs([r.level1 for r in rows])
     for start, end in spans:
@@ -721,15 +719,7 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
 
 
 def save_workbook(wb: Workbook, path: Path) -> Path:
-    """Save atomically: a temp file beside the target, then rename (never a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    """Save atomically: never a half-written file (udfs.files.atomic_output)."""
+    with atomic_output(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)

@@ -15,7 +15,7 @@ from templates.builder import build_workbook, save_workbook
 from templates.fill import DataError, fill, form_from_data, load_data
 from tests.support import ooxml
 from tests.support.formgen import random_form
-from tests.support.libreoffice import pdf_fonts, pdf_page_count, pdf_to_png
+from tests.support.libreoffice import pdf_fonts, pdf_to_png
 from tests.support.udfeval import Evaluator
 from udfs import engine
 from udfs.contract import NAMES, field_name
@@ -221,3 +221,16 @@ def test_fill_unknown_keys_and_categories_are_clear_errors(tmp_path):
         form_from_data({"profile": "national", "colour": 1})
     with pytest.raises(Exception, match="没有一级指标“投入目标”"):
         form_from_data({"profile": "national", "indicators": [{"level1": "投入目标", "name": "x"}]})
+
+
+def test_written_files_have_normal_permissions(tmp_path):
+    """Atomic writes go through mkstemp (0600); the finished file gets the usual mode (0666 - umask)
+    so colleagues on a shared folder can open it."""
+    import os
+    mask = os.umask(0o022)
+    try:
+        path = save_workbook(build_workbook(load_profile("national", 2026)), tmp_path / "t.xlsx")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]

@@ -1,5 +1,4 @@
 """Profiles load by name, render the year, inherit, and a copied, edited profile changes results."""
-import shutil
 
 import pytest
 

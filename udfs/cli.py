@@ -21,7 +21,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
 import unicodedata
@@ -29,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .errors import JixiaoError
+from .files import atomic_output
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 READ_CODE = "P00"          # a file that cannot be read as a jixiao form (not a registered rule)
@@ -299,17 +299,9 @@ def exit_code(results: list[dict]) -> int:
 
 def atomic_write(path: Path, write) -> Path:
     """Write via a temp file beside `path`, then rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def write_summary(results: list[dict], path: Path) -> Path:

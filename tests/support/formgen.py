@@ -19,7 +19,7 @@ def random_target(rng: random.Random):
     n, p = rng.randint(1, 300), rng.choice([5, 15, 60, 80, 85, 90, 95, 98, 100])
     return rng.choice([
         f"{n}个以上", f"≥{p}%", f"{p}%以上", f"不低于{n}万/个", f"={n}平方米", f"{max(1, n // 10)}-{n // 10 + 2}次",
-        f"{p}%及其以下", f"{rng.randint(1, 5)}亿以上", f"≤{p}%", f"{p}%以内", f"{p}%", f"＞１５％", f"{n}人次",
+        f"{p}%及其以下", f"{rng.randint(1, 5)}亿以上", f"≤{p}%", f"{p}%以内", f"{p}%", "＞１５％", f"{n}人次",
         f"<{n}天", n, round(n / 7, 3), rng.choice(QUALITATIVE), f"={p}%", f"≥ {n} 个",
     ])
 
