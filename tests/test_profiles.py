@@ -59,3 +59,16 @@ def test_broken_profile_says_what_is_wrong(tmp_path, monkeypatch):
         load_profile("bad")
     with pytest.raises(ProfileError, match="不存在的计分规则“nope”"):
         load_profile("norule")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("layout: national", "layout: guangxi"), "未知的表样“guangxi”"),
+    (("  - {key: unit, label: 实施单位}\n", ""), "需要 header 中有：unit"),
+])
+def test_a_profile_the_form_cannot_be_drawn_from_is_refused(tmp_path, monkeypatch, edit, message):
+    text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8").replace("name: national", "name: broken")
+    assert edit[0] in text
+    (tmp_path / "broken.yaml.j2").write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(tmp_path))
+    with pytest.raises(ProfileError, match=message):
+        load_profile("broken")

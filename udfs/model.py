@@ -60,6 +60,7 @@ class Form:
     texts: dict[str, str] = field(default_factory=dict)         # goals and narrative blocks, by key
     indicators: list[Indicator] = field(default_factory=list)
     reported: dict[str, Any] = field(default_factory=dict)      # scores typed into the form: total, grade...
+    params: dict[str, Any] = field(default_factory=dict)        # the 参数 sheet's JX_P_* values, when read
     cells: dict[str, str] = field(default_factory=dict)         # field -> "Sheet!A1", when read from a workbook
     source: str = ""                                            # file it was read from
 

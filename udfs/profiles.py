@@ -24,6 +24,15 @@ BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates" / "profiles"
 SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml", ".yml")
 DIRECTIONS = ("正向", "反向", "等于", "定性")
 
+# What each form layout draws: the header fields and text blocks it places (the builder's code knows
+# where they go). A profile may relabel them, not drop them.
+LAYOUTS = {
+    "national": {"header": ("project_name", "department", "unit"), "texts": ("goal_expected", "goal_actual")},
+    "zhuzhou": {"header": ("department", "special_name", "subitem_name", "total_investment",
+                           "total_investment_fiscal", "period"), "texts": ("goal_expected", "goal_actual")},
+    "suzhou": {"header": ("project_name", "project_year", "department"), "texts": ()},
+}
+
 
 def default_year() -> int:
     """The fiscal year users work on by default: this calendar year."""
@@ -230,7 +239,21 @@ def _rule(name: str, spec: dict, where: Path) -> Rule:
                 range_target=bound, **nums)
 
 
+def _check_layout(data: dict, source: Path) -> None:
+    layout = data.get("layout", data.get("name"))
+    if layout not in LAYOUTS:
+        raise ProfileError(f"未知的表样“{layout}”；layout 可用：{'、'.join(LAYOUTS)}", where=str(source))
+    for part in ("header", "texts"):
+        given = {str(item.get("key")) for item in data.get(part) or [] if isinstance(item, dict)}
+        missing = [k for k in LAYOUTS[layout][part] if k not in given]
+        if missing:
+            raise ProfileError(f"表样“{layout}”需要 {part} 中有：{'、'.join(missing)}", where=str(source))
+    if layout != "suzhou" and not (data.get("funds") or {}).get("rows"):
+        raise ProfileError(f"表样“{layout}”需要资金表各行（funds.rows）", where=str(source))
+
+
 def build_profile(data: dict, year: int, source: Path) -> Profile:
+    _check_layout(data, source)
     rules = {name: _rule(name, spec or {}, source) for name, spec in (_need(data, "rules", source) or {}).items()}
     cats = []
     for i, spec in enumerate(_need(data, "categories", source)):

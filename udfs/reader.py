@@ -567,7 +567,24 @@ class _FormReader:
             self.read_funds(form)
         self.read_grid(form)
         self.read_reported(form)
+        self.read_params(form)
         return form
+
+    def read_params(self, form: Form) -> None:
+        """The profile numbers the template's formulas use (hidden sheet 参数), to compare with the
+        profile: single JX_P_* cells, and the qualitative levels' scores as a list."""
+        for name in self.wb.names:
+            if not name.startswith("JX_P_"):
+                continue
+            ref = self.wb.ref(name)
+            if ref is None:
+                continue
+            if (ref.r1, ref.c1) == (ref.r2, ref.c2):
+                value, _, addr = self.cell(ref)
+                form.params[name], form.cells[f"params.{name}"] = value, addr
+            elif name == "JX_P_LEVEL_SCORE":
+                form.params[name] = [self.cell(ref, r, ref.c1)[0] for r in range(ref.r1, ref.r2 + 1)]
+                form.cells[f"params.{name}"] = ref.addr()
 
     def read_fields(self, form: Form) -> None:
         for spec in self.profile.data.get("header") or []:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...excel import is_blank, is_number
 from ...targets import to_number
-from ..core import ERROR, NATIONAL, WARNING, Context, Hit, first_line, rule, row_of
+from ..core import ERROR, NATIONAL, WARNING, Context, Hit, differs, first_line, num, rule, row_of
 
 AMOUNT_LABELS = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数"}
 SZ_LABELS = {"initial": "年初预算数", "adjustment": "当年使用上年结余、结转及当年调整预算数",
@@ -84,3 +84,34 @@ def unknown_subcategory(ctx: Context):
         elif l2 not in cat.subcategories:
             yield Hit(f"{ctx.row_name(i)}的二级指标“{l2}”不在{cat.label}的规定二级指标中"
                       f"（{'、'.join(cat.subcategories)}）。", ctx.at(ind, "level2"))
+
+
+def _same_param(have, value) -> bool:
+    if is_number(value):
+        n = num(have)
+        return n is not None and not differs(n, value, 9)
+    return str(have if have is not None else "") == str(value)
+
+
+@rule("P04", ERROR, summary="参数表（隐藏的“参数”工作表）与规则配置不一致",
+      rationale="模板的公式按隐藏“参数”表里的数字计分（满分区间、扣分比例、等级分数线、定性档次得分等）；"
+                "这些数字被改动后，表内显示的得分就不再是规则的结果，复核按规则重算时会对不上。",
+      fix="不要修改“参数”工作表；请用 jixiao 按本年度规则重新生成模板（jixiao fill 或新建下一年度），"
+          "或由财政部门修改规则配置文件后统一下发。")
+def params_changed(ctx: Context):
+    from ...formulas import params
+    got = ctx.form.params
+    if not got:
+        return
+    for name, value, note in params(ctx.profile):
+        if name not in got or name == "JX_P_OVER" and not value:
+            continue
+        have = got[name]
+        if not _same_param(have, value):
+            yield Hit(f"参数“{note}”（{name}）在表中为 {have}，规则配置“{ctx.profile.name}”为 {value}："
+                      "表内公式会按表中的数计分。", ctx.cell(f"params.{name}"))
+    levels = got.get("JX_P_LEVEL_SCORE")
+    if levels is not None:
+        expected = [lv.score for lv in ctx.profile.levels] + [lv.score for lv in ctx.profile.levels if lv.short != lv.label]
+        if len(levels) != len(expected) or not all(_same_param(a, b) for a, b in zip(levels, expected)):
+            yield Hit(f"定性档次的得分比例在表中为 {levels}，规则配置为 {expected}。", ctx.cell("params.JX_P_LEVEL_SCORE"))
