@@ -87,6 +87,9 @@ def main() -> None:
               f"{len(written) / elapsed:.1f} workbooks/s ({per * 1000:.0f} ms each, {per * cores * 1000:.0f} ms per core)")
         print(f"bare openpyxl workbook with the same values, save only, 1 core: {bare * 1000:.0f} ms each "
               f"-> generated per core / bare = {per * cores / bare:.2f}x")
+        import resource
+        own, kids = (resource.getrusage(w).ru_maxrss / 1024 for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+        print(f"peak memory: main process {own:.0f} MiB, largest fill worker {kids:.0f} MiB")
 
 
 if __name__ == "__main__":

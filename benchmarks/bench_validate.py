@@ -70,6 +70,13 @@ def rate(n: int, seconds: float) -> float:
     return n / seconds if seconds > 0 else float("inf")
 
 
+def peak_mib(who: str) -> float:
+    """Peak resident memory (Linux ru_maxrss is in KiB) of this process or of its largest child."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF if who == "self" else resource.RUSAGE_CHILDREN)
+    return usage.ru_maxrss / 1024
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folder", type=Path, help="use the .xlsx files in this folder instead of generating")
@@ -124,6 +131,8 @@ def main(argv=None) -> int:
         print(f"openpyxl.load_workbook (1 core, {len(sample)} files): {base:8.1f} workbooks/s")
         print(f"reader + all rules     (1 core):            {ours1:8.1f} workbooks/s  = {ours1 / base:5.1f} x openpyxl")
         print(f"jixiao validate        ({cores} cores, end to end): {cli_rate:8.1f} workbooks/s  = {cli_rate / base:5.1f} x openpyxl")
+        print(f"peak memory: this process {peak_mib('self'):.0f} MiB (openpyxl baseline included); "
+              f"largest jixiao validate process {peak_mib('children'):.0f} MiB")
     finally:
         if tmp and not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
