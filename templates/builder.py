@@ -387,10 +387,9 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
     if mode == "udf":
         sh.put(f"{helper_cols['udf']}{head}", "规则得分（JX_SCORES）", "helper_head")
     rows = list(form.indicators) if form and form.indicators else _placeholder_rows(profile)
-    # Suzhou: every category gets at least one row so its weight has a home.
     first = head + 1
     last = first + len(rows) - 1
-    refs = {}
+    refs = {}  # native mode's helper cells of each row (udf mode has no such columns: "ZZ" is never written)
     for i, ind in enumerate(rows):
         r = first + i
         refs[i] = fx.RowRefs(target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
@@ -421,7 +420,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
         actual = ind.actual
         computed_actual = suzhou and ind.name == rate_indicator(profile)
         if computed_actual:
-            actual = fx.suzhou_exec_rate("B5", "C5", "E5")
+            actual = fx.suzhou_exec_rate("JX_SZ_INITIAL", "JX_SZ_ADJUSTMENT", "JX_SZ_APPROPRIATED")
             sh.put(f"{g['actual']}{r}", actual, "computed", "0.00%")
             sh.names["JX_SZ_EXEC_RATE"] = _range(t, f"{g['actual']}{r}")
         else:
@@ -469,10 +468,9 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
                 score = fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile)
             sh.put(f"{g['score']}{r}", score, "computed", "0.00", span=span_s)
     if mode == "udf":
-        c = helper_cols["udf"]
-        l2 = g["l1"]
+        c, l1 = helper_cols["udf"], g["l1"]
         formula = (f"=JX_SCORES({g['target']}{first}:{g['target']}{last},{g['actual']}{first}:{g['actual']}{last},"
-                   f"{g['weight']}{first}:{g['weight']}{last},JX_PROFILE,{l2}{first}:{l2}{last},"
+                   f"{g['weight']}{first}:{g['weight']}{last},JX_PROFILE,{l1}{first}:{l1}{last},"
                    f"{helper_cols['direction']}{first}:{helper_cols['direction']}{last},"
                    f"{helper_cols['level']}{first}:{helper_cols['level']}{last})")
         ws[f"{c}{first}"] = ArrayFormula(f"{c}{first}:{c}{last}", formula)
