@@ -21,13 +21,15 @@ def build(year: int, profiles: list[str], out: Path, mode: str, examples: bool =
 
     out_year = out / str(year)
     written: list[Path] = []
+    profiles = list(dict.fromkeys(profiles))  # "--profile a --profile a" is one template
     loaded = [load_profile(name, year) for name in profiles]  # fail on a bad profile before writing
-    for prof in loaded:
-        path = save_workbook(build_workbook(prof, mode=mode), out_year / f"{prof.data['file_name']}.xlsx")
+    names = _template_names(profiles, loaded)
+    for prof, name in zip(loaded, names):
+        path = save_workbook(build_workbook(prof, mode=mode), out_year / name)
         written.append(path)
         log(f"模板  {path}")
-    if examples:
-        for path in fill(sorted(EXAMPLES.glob("*.yaml")), out_year / "示例", mode=mode):
+    if examples:  # regenerating dist is this script's job: the examples are replaced
+        for path in fill(sorted(EXAMPLES.glob("*.yaml")), out_year / "示例", mode=mode, overwrite=True):
             written.append(path)
             log(f"示例  {path}")
     if addin:
@@ -46,6 +48,25 @@ def build(year: int, profiles: list[str], out: Path, mode: str, examples: bool =
     return written
 
 
+def _template_names(given: list[str], loaded: list) -> list[str]:
+    """Each profile's template file name; two profiles must not write the same file (a copied profile
+    that kept its file_name would silently replace the original's template)."""
+    from udfs.errors import JixiaoError
+
+    names: list[str] = []
+    by_name: dict[str, str] = {}
+    for arg, prof in zip(given, loaded):
+        if not prof.data.get("file_name"):
+            raise JixiaoError(f"规则配置“{arg}”缺少 file_name（生成的模板文件名）")
+        name = f"{prof.data['file_name']}.xlsx"
+        key = name.casefold()  # Windows: names differing only in case are one file
+        if key in by_name:
+            raise JixiaoError(f"规则配置“{by_name[key]}”和“{arg}”生成的文件名相同（{name}）：请修改其中一个的 file_name")
+        by_name[key] = arg
+        names.append(name)
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     from templates.builder import MODES
     from udfs.errors import JixiaoError
@@ -54,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="build_templates.py",
                                      description="生成某一年度的项目支出绩效自评表模板、示例和加载项")
     parser.add_argument("--year", type=int, default=default_year(), help="年度（默认今年）")
-    parser.add_argument("--profile", nargs="+", help=f"规则配置，可多个（默认全部：{'、'.join(available_profiles())}）")
+    parser.add_argument("--profile", nargs="+", action="extend",
+                        help=f"规则配置，可多个（默认全部：{'、'.join(available_profiles())}）")
     parser.add_argument("--out", type=Path, default=Path("dist"), help="输出目录（默认 dist）")
     parser.add_argument("--formulas", choices=MODES, default="native",
                         help="native：普通公式，任何表格软件都能计算（默认）；udf：调用 JX_ 函数（需加载项）")

@@ -638,8 +638,10 @@ def on_button(button_id: str) -> None:
 # =============================================================================================
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 0 done; 1 validate found 错误 (the --out copy is still written); 2 unreadable or refused."""
     parser = argparse.ArgumentParser(prog="python -m addin.actions",
-                                     description="在工作簿文件上运行“绩效自评”选项卡的按钮（无需 Excel）")
+                                     description="在工作簿文件上运行“绩效自评”选项卡的按钮（无需 Excel）",
+                                     epilog="退出码：0 完成；1 校验发现错误；2 文件无法读取或未能保存")
     parser.add_argument("button", choices=["validate", "recalc", "next-year", "settings", "help"])
     parser.add_argument("workbook", type=Path)
     parser.add_argument("--out", type=Path, help="validate/recalc：把结果另存为这个新文件（不覆盖已有文件）")
@@ -659,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
     except (JixiaoError, ExistingFile) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    return 0
+    return 1 if isinstance(result, ValidationReport) and result.errors else 0
 
 
 if __name__ == "__main__":

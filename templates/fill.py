@@ -9,30 +9,45 @@ Project data keys (YAML/JSON):
   reported: {total, grade} and indicators[].reported_score (scores as printed on a paper form)
 CSV columns: the same names flattened (project, profile, year, project_name, funds_total_budget,
 goal_expected, level1, name, target, ...), or their Chinese headings (项目名称, 全年预算数, 三级指标, ...).
+
+Everything is checked before anything is written; a mistake is reported in Chinese with the file, the
+project and the field (for a CSV, the line). Workbooks already in the output folder are never replaced
+unless `--force` is given (then atomically).
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime
+import io
 import json
 import os
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import yaml
 
-from udfs.errors import JixiaoError
+from udfs.errors import JixiaoError, ProfileError
+from udfs.files import atomic_output
 from udfs.model import Form, FundsRow, Indicator, SubItem
 from udfs.profiles import Profile, default_year, load_profile
 
-from .builder import MODES, build_workbook, save_workbook
+from .builder import MODES, build_workbook
 
 INDICATOR_KEYS = {"level1", "level2", "name", "target", "actual", "weight", "shares_weight", "explanation",
                   "direction", "level", "target_value", "actual_value", "reported_score"}
 PROJECT_KEYS = {"profile", "year", "header", "funds", "funds_weight", "amounts", "subitems", "texts",
                 "indicators", "reported", "file_name"}
+FUNDS_KEYS = {"key", "label", "initial", "budget", "executed"}
+SUBITEM_KEYS = {"name", "budget", "actual"}
+FUNDS_COLUMNS = ("initial", "budget", "executed")
+SCALARS = (str, int, float, datetime.date)   # what a cell can hold (bool is an int)
+FUNDS_EXAMPLE = "{key: total, budget: 100, executed: 95}"
+SUBITEM_EXAMPLE = "{name: 基本建设, budget: 1200, actual: 388}"
+INDICATOR_EXAMPLE = "{level1: 产出指标, name: 养护里程, target: ≥50公里, weight: 20}"
 CSV_ALIASES = {
     "项目": "project", "项目编号": "project", "规则": "profile", "年度": "year",
     "项目名称": "project_name", "主管部门": "department", "部门名称": "department", "实施单位": "unit",
@@ -47,10 +62,77 @@ CSV_ALIASES = {
 }
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "共用", "√"}
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_YEAR = re.compile(r"^(\d{4})\s*(年度?)?$")
+MAX_SHOWN = 5              # existing output files named in the refusal
 
 
 class DataError(JixiaoError):
     """Declaration data that cannot be turned into a form."""
+
+
+class OutputExists(JixiaoError):
+    """Output files that are already there and may hold what a user typed: not replaced without --force."""
+
+
+class Project(NamedTuple):
+    """One project as read from a data file, with what messages about it need."""
+    data: Any                        # as read; form_from_data checks it
+    name: str = ""                   # its key or name ("" if none)
+    places: list[str] | None = None  # CSV: "file 第N行" of each indicator row
+
+
+def _show(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, (dict, list)) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _mapping(value, what: str, where: str, example: str) -> dict:
+    """A part of the data made of "key: value" pairs of single values (text, number, date); None is empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataError(f"{what}应为“键: 值”的映射，如 {example}；现为“{_show(value)}”", where=where)
+    for key, item in value.items():
+        if item is not None and not isinstance(item, SCALARS):
+            raise DataError(f"{what}中的“{key}”应为一个文字或数字，现为“{_show(item)}”", where=where)
+    return value
+
+
+def _items(value, what: str, where: str, example: str) -> list:
+    """A part of the data that is a list (YAML: one "- " line per item); None is empty."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DataError(f"{what}应为列表（YAML 中每项一行，以“- ”开头），如 {example}；现为“{_show(value)}”",
+                        where=where)
+    return value
+
+
+def _record(value, allowed: set[str], what: str, where: str, example: str) -> dict:
+    """One item of a list: "key: value" pairs of single values, with known keys."""
+    if value is None:
+        raise DataError(f"{what}是空的；应为“键: 值”的映射，如 {example}", where=where)
+    _known(_mapping(value, what, where, example), allowed, f"{what}中有不认识的数据项", where)
+    return value
+
+
+def _known(given, allowed: set[str], message: str, where: str) -> None:
+    extra = sorted(map(str, set(given) - allowed))
+    if extra:
+        raise DataError(f"{message}：{'、'.join(extra)}；可用：{'、'.join(sorted(allowed))}", where=where)
+
+
+def _year(value, where: str) -> int:
+    """A fiscal year: 2026, "2026" or "2026年"."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    match = None if isinstance(value, bool) else _YEAR.match(str(value).strip())
+    if not match:
+        raise DataError(f"年度（year）应为四位数的年份，如 2026，现为“{_show(value)}”", where=where)
+    year = int(match.group(1))
+    if not 2000 <= year <= 2100:
+        raise DataError(f"年度“{year}”不合理，应在2000至2100之间", where=where)
+    return year
 
 
 def _amount(value, what: str, where: str):
@@ -76,50 +158,74 @@ def _cell_text(value):
     return value
 
 
-def form_from_data(data: dict, profile: str | None = None, year: int | None = None,
-                   where: str = "") -> tuple[Profile, Form]:
+def form_from_data(data: dict, profile: str | None = None, year: int | None = None, where: str = "",
+                   places: list[str] | None = None) -> tuple[Profile, Form]:
+    """One project's data as a form. `profile` and `year` apply where the data has none; `where` names
+    the project in messages, `places` each indicator (CSV lines). Any problem is a DataError saying
+    where, never a traceback."""
+    try:
+        return _form(data, profile, year, where, places)
+    except JixiaoError as exc:  # e.g. a profile not found: say which project asked for it
+        exc.where = exc.where or where
+        raise
+    except (TypeError, ValueError, AttributeError) as exc:  # a shape the checks in _form did not foresee
+        raise DataError(f"数据格式有误，无法读取（{type(exc).__name__}: {exc}）；请对照 templates/examples/ 中的示例检查",
+                        where=where) from exc
+
+
+def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
     if not isinstance(data, dict):
-        raise DataError("项目数据应为“键: 值”的映射", where=where)
-    unknown = set(data) - PROJECT_KEYS
-    if unknown:
-        raise DataError(f"不认识的项目数据项：{'、'.join(sorted(unknown))}；可用：{'、'.join(sorted(PROJECT_KEYS))}",
-                        where=where)
-    prof = load_profile(data.get("profile") or profile or "national", data.get("year") or year or default_year())
-    form = Form(profile=prof.name, year=prof.year, header=dict(data.get("header") or {}),
-                texts={k: str(v) for k, v in (data.get("texts") or {}).items() if v is not None},
-                reported=dict(data.get("reported") or {}))
+        raise DataError(f"项目数据应为“键: 值”的映射，现为“{_show(data)}”", where=where)
+    _known(data, PROJECT_KEYS, "不认识的项目数据项", where)
+    name = data.get("profile") or profile or "national"
+    if not isinstance(name, (str, os.PathLike)):
+        raise DataError(f"规则（profile）应为规则名称（如 national）或规则配置文件的路径，现为“{_show(name)}”", where=where)
+    if data.get("file_name") is not None and not isinstance(data["file_name"], SCALARS):
+        raise DataError(f"文件名（file_name）应为一段文字，现为“{_show(data['file_name'])}”", where=where)
+    prof = load_profile(name, _year(data.get("year") or year or default_year(), where))
+    header = _mapping(data.get("header"), "表头（header）", where, "{project_name: 道路养护, department: 交通局}")
+    texts = _mapping(data.get("texts"), "文字栏目（texts）", where, "{goal_expected: 完成道路养护50公里}")
+    form = Form(profile=prof.name, year=prof.year, header=dict(header),
+                texts={k: str(v) for k, v in texts.items() if v is not None},
+                reported=dict(_mapping(data.get("reported"), "纸质表得分（reported）", where, "{total: 98, grade: 优}")))
     header_keys = {h["key"] for h in prof.data["header"]}
     text_keys = {t["key"] for t in prof.data.get("texts") or []}
     for keys, given, what in ((header_keys, form.header, "表头"), (text_keys, form.texts, "文字栏目")):
-        extra = set(given) - keys
+        extra = sorted(map(str, set(given) - keys))
         if extra:
-            raise DataError(f"规则“{prof.name}”的{what}没有：{'、'.join(sorted(extra))}；可用：{'、'.join(sorted(keys))}",
+            raise DataError(f"规则“{prof.name}”的{what}没有：{'、'.join(extra)}；可用：{'、'.join(sorted(keys))}",
                             where=where)
     spec = {row["key"]: row["label"] for row in (prof.data.get("funds") or {}).get("rows") or []}
-    given_funds = {f.get("key", "total"): f for f in data.get("funds") or []}
-    for key in given_funds:
+    given_funds: dict = {}
+    for n, f in enumerate(_items(data.get("funds"), "资金（funds）", where, f"[{FUNDS_EXAMPLE}]"), 1):
+        key = _record(f, FUNDS_KEYS, f"资金（funds）第{n}项", where, FUNDS_EXAMPLE).get("key", "total")
         if key not in spec:
             raise DataError(f"资金行“{key}”不在规则“{prof.name}”的资金表中；可用：{'、'.join(spec)}", where=where)
+        if key in given_funds:
+            raise DataError(f"资金行“{key}”出现了两次", where=where)
+        given_funds[key] = f
     for key, label in spec.items():
         f = given_funds.get(key, {})
         form.funds.append(FundsRow(key, label, *(_amount(f.get(k), f"{label}的{n}", where) for k, n in
                                                  (("initial", "年初预算数"), ("budget", "全年预算数"),
                                                   ("executed", "全年执行数")))))
     form.funds_weight = _amount(data.get("funds_weight"), "预算执行率分值", where)
-    form.amounts = {k: _amount(v, f"金额“{k}”", where) for k, v in (data.get("amounts") or {}).items()}
-    form.subitems = [SubItem(str(s.get("name", "")), _amount(s.get("budget"), "子项预算数", where),
-                             _amount(s.get("actual"), "子项实际数", where)) for s in data.get("subitems") or []]
-    for n, item in enumerate(data.get("indicators") or [], 1):
-        here = f"{where} 第{n}个指标" if where else f"第{n}个指标"
-        if not isinstance(item, dict):
-            raise DataError("指标应为“键: 值”的映射", where=here)
-        extra = set(item) - INDICATOR_KEYS
-        if extra:
-            raise DataError(f"不认识的指标数据项：{'、'.join(sorted(extra))}", where=here)
+    amounts = _mapping(data.get("amounts"), "金额（amounts）", where, "{initial: 1900, paid: 812}")
+    form.amounts = {k: _amount(v, f"金额“{k}”", where) for k, v in amounts.items()}
+    for n, s in enumerate(_items(data.get("subitems"), "子项（subitems）", where, f"[{SUBITEM_EXAMPLE}]"), 1):
+        _record(s, SUBITEM_KEYS, f"子项（subitems）第{n}项", where, SUBITEM_EXAMPLE)
+        form.subitems.append(SubItem(str(s.get("name") or ""), _amount(s.get("budget"), "子项预算数", where),
+                                     _amount(s.get("actual"), "子项实际数", where)))
+    for n, item in enumerate(_items(data.get("indicators"), "指标（indicators）", where, f"[{INDICATOR_EXAMPLE}]"), 1):
+        here = places[n - 1] if places else (f"{where} 第{n}个指标" if where else f"第{n}个指标")
+        _record(item, INDICATOR_KEYS, "指标", here, INDICATOR_EXAMPLE)
         level1 = item.get("level1") or (form.indicators[-1].level1 if form.indicators else None)
         if not level1:
             raise DataError("缺少一级指标（level1）", where=here)
-        prof.category(level1)  # an unknown category is an error now, not a surprise later
+        try:
+            prof.category(level1)  # an unknown category is an error now, not a surprise later
+        except ProfileError as exc:
+            raise DataError(exc.message, where=here) from None
         shares = item.get("shares_weight")
         shares = shares if isinstance(shares, bool) else str(shares or "").strip().lower() in TRUE_WORDS
         form.indicators.append(Indicator(
@@ -133,71 +239,99 @@ def form_from_data(data: dict, profile: str | None = None, year: int | None = No
     return prof, form
 
 
-def _csv_projects(path: Path) -> list[dict]:
+def _csv_projects(path: Path) -> list[Project]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         text = path.read_text(encoding="gb18030")  # Excel on Chinese Windows saves CSV as GBK
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         raise DataError("CSV 文件是空的", where=str(path))
     columns = [CSV_ALIASES.get(c.strip(), c.strip()) for c in reader.fieldnames]
+    heading = {col: raw.strip() for col, raw in zip(columns, reader.fieldnames)}
     projects: dict[str, dict] = {}
-    for line, raw in enumerate(reader, 2):
+    for raw in reader:
+        # the record's first line: a quoted cell may span lines
+        line = reader.line_num - sum(v.count("\n") for v in raw.values() if isinstance(v, str))
         row = {columns[i]: (v.strip() if isinstance(v, str) else v)
                for i, v in enumerate(raw.get(f) for f in reader.fieldnames)}
-        key = row.get("project") or row.get("project_name") or "1"
-        proj = projects.setdefault(key, {"indicators": [], "_fields": {}})
+        key = row.get("project") or row.get("project_name") or ""
+        proj = projects.setdefault(key, {"indicators": [], "places": [], "fields": {}})
         for k, v in row.items():
             if v in (None, "") or k in INDICATOR_KEYS or k == "project":
                 continue
-            proj["_fields"].setdefault(k, v)
+            proj["fields"].setdefault(k, (v, line))
         ind = {k: row[k] for k in INDICATOR_KEYS if row.get(k) not in (None, "")}
         if ind:
             proj["indicators"].append(ind)
-    out = []
-    for key, proj in projects.items():
-        fields = proj.pop("_fields")
-        data: dict = {"indicators": proj["indicators"], "header": {}, "texts": {}, "funds": [], "amounts": {}}
-        funds: dict[str, dict] = {}
-        for k, v in fields.items():
-            if k in ("profile", "year", "funds_weight", "file_name"):
-                data[k] = int(v) if k == "year" and str(v).isdigit() else v
-            elif k.startswith("funds_"):
-                _, row_key, col = k.split("_", 2)
-                funds.setdefault(row_key, {"key": row_key})[col] = v
-            elif k.startswith("amount_"):
-                data["amounts"][k[len("amount_"):]] = v
-            elif k in ("goal_expected", "goal_actual", "overview", "total_goal", "annual_goal", "implementation",
-                       "results", "problems", "suggestions"):
-                data["texts"][k] = v
-            else:
-                data["header"][k] = v
-        data["funds"] = list(funds.values())
-        out.append(data)
-    return out
+            proj["places"].append(f"{path} 第{line}行")
+    return [Project(_csv_data(path, proj, heading), key, proj["places"]) for key, proj in projects.items()]
 
 
-def load_data(path: Path) -> list[dict]:
-    """The projects in a data file."""
+def _csv_data(path: Path, proj: dict, heading: dict[str, str]) -> dict:
+    """A CSV project's fields as project data; years and amounts are checked here, at their line."""
+    data: dict = {"indicators": proj["indicators"], "header": {}, "texts": {}, "funds": [], "amounts": {}}
+    funds: dict[str, dict] = {}
+    for k, (v, line) in proj["fields"].items():
+        where, what = f"{path} 第{line}行", f"“{heading[k]}”"
+        if k == "year":
+            data[k] = _year(v, where)
+        elif k == "funds_weight":
+            data[k] = _amount(v, what, where)
+        elif k in ("profile", "file_name"):
+            data[k] = v
+        elif k.startswith("funds_"):
+            row_key, _, col = k[len("funds_"):].rpartition("_")
+            if not row_key or col not in FUNDS_COLUMNS:
+                raise DataError(f"不认识的资金列{what}：应为 funds_资金行_initial、_budget 或 _executed，"
+                                "如 funds_total_budget", where=f"{path} 第1行")
+            funds.setdefault(row_key, {"key": row_key})[col] = _amount(v, what, where)
+        elif k.startswith("amount_"):
+            data["amounts"][k[len("amount_"):]] = _amount(v, what, where)
+        elif k in ("goal_expected", "goal_actual", "overview", "total_goal", "annual_goal", "implementation",
+                   "results", "problems", "suggestions"):
+            data["texts"][k] = v
+        else:
+            data["header"][k] = v
+    data["funds"] = list(funds.values())
+    return data
+
+
+def _project_name(data) -> str:
+    header = data.get("header") if isinstance(data, dict) else None
+    if not isinstance(header, dict):
+        return ""
+    return str(header.get("project_name") or header.get("subitem_name") or header.get("special_name") or "")
+
+
+def read_projects(path: Path) -> list[Project]:
+    """The projects in a data file, each with its name (and, from a CSV, its lines) for messages."""
     path = Path(path)
     if not path.is_file():
         raise DataError("找不到数据文件", where=str(path))
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return _csv_projects(path)
-        if suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        elif suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
+            projects = _csv_projects(path)
+        elif suffix in (".yaml", ".yml", ".json"):
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+            if isinstance(data, dict) and "projects" in data:
+                data = data["projects"]
+            items = [] if data is None else data if isinstance(data, list) else [data]
+            projects = [Project(item, _project_name(item)) for item in items]
         else:
             raise DataError("数据文件应为 .yaml、.yml、.json 或 .csv", where=str(path))
-    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"数据文件格式有误：{exc}", where=str(path)) from None
-    if isinstance(data, dict) and "projects" in data:
-        data = data["projects"]
-    return data if isinstance(data, list) else [data]
+    if not projects:
+        raise DataError("数据文件中没有项目", where=str(path))
+    return projects
+
+
+def load_data(path: Path) -> list[dict]:
+    """The projects in a data file."""
+    return [project.data for project in read_projects(path)]
 
 
 def output_name(prof: Profile, form: Form, data: dict) -> str:
@@ -211,32 +345,54 @@ def output_name(prof: Profile, form: Form, data: dict) -> str:
 
 
 def fill(paths: list[Path], out: Path, profile: str | None = None, year: int | None = None, mode: str = "native",
-         typed_scores: bool = False) -> list[Path]:
-    """Write one filled workbook per project; returns the files written. All data is checked before
-    anything is written, so a bad row leaves no half-made batch behind."""
+         typed_scores: bool = False, overwrite: bool = False) -> list[Path]:
+    """Write one filled workbook per project; returns the files written. All data, and the output
+    folder, is checked before anything is written: a bad row leaves no half-made batch behind, and
+    workbooks already there (which may hold what someone typed) are replaced only with overwrite."""
+    out = Path(out)
     jobs = []
     for path in paths:
-        for i, data in enumerate(load_data(path), 1):
-            where = f"{path} 第{i}个项目" if len(paths) or i > 1 else str(path)
-            prof, form = form_from_data(data, profile, year, where)
-            jobs.append((prof, form, output_name(prof, form, data)))
+        projects = read_projects(path)
+        for i, project in enumerate(projects, 1):
+            where = str(path)
+            if len(projects) > 1:
+                where += f" 第{i}个项目" + (f"“{project.name}”" if project.name else "")
+            prof, form = form_from_data(project.data, profile, year, where, project.places)
+            jobs.append((prof, form, output_name(prof, form, project.data)))
     seen: dict[str, int] = {}
     tasks = []
     for prof, form, name in jobs:
         n = seen[name] = seen.get(name, 0) + 1
         if n > 1:
             name = name[:-5] + f"（{n}）.xlsx"
-        tasks.append((prof, form, mode, typed_scores, out / name))
+        tasks.append((prof, form, mode, typed_scores, out / name, overwrite))
+    _check_output(out, [task[4] for task in tasks], overwrite)
     workers = min(os.cpu_count() or 1, max(1, len(tasks) // 8))
-    if workers == 1:
-        return [_write(task) for task in tasks]
-    with ProcessPoolExecutor(workers) as pool:  # building is CPU-bound: one process a core
-        return list(pool.map(_write, tasks, chunksize=16))
+    try:
+        if workers == 1:
+            return [_write(task) for task in tasks]
+        with ProcessPoolExecutor(workers) as pool:  # building is CPU-bound: one process a core
+            return list(pool.map(_write, tasks, chunksize=16))
+    except FileExistsError as exc:  # made by someone else while we were writing
+        raise OutputExists(str(exc)) from None
+
+
+def _check_output(out: Path, targets: list[Path], overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise JixiaoError("这是一个文件，不是文件夹；请用 --out 指定输出文件夹", where=str(out))
+    existing = [t for t in targets if t.exists()]
+    if existing and not overwrite:
+        names = "、".join(p.name for p in existing[:MAX_SHOWN]) + (" 等" if len(existing) > MAX_SHOWN else "")
+        raise OutputExists(f"已有 {len(existing)} 个同名文件：{names}。为免覆盖其中已填写的内容，本次没有写入任何文件；"
+                           "确要替换请加 --force，或用 --out 指定另一个文件夹", where=str(out))
 
 
 def _write(task) -> Path:
-    prof, form, mode, typed_scores, path = task
-    return save_workbook(build_workbook(prof, form, mode, typed_scores), path)
+    prof, form, mode, typed_scores, path, overwrite = task
+    wb = build_workbook(prof, form, mode, typed_scores)
+    with atomic_output(path, overwrite=overwrite) as tmp:  # never a half-written file
+        wb.save(tmp)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,9 +403,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", type=int, help="数据中未写 year 时使用的年度（默认今年）")
     parser.add_argument("--formulas", choices=MODES, default="native", help="公式方式（默认 native）")
     parser.add_argument("--typed-scores", action="store_true", help="按纸质表写入数据中的自评得分（不写公式），用于校验演示")
+    parser.add_argument("--force", action="store_true",
+                        help="替换输出文件夹中的同名文件（默认：有同名文件时不写入任何文件）")
     args = parser.parse_args(argv)
     try:
-        files = fill(args.data, args.out, args.profile, args.year, args.formulas, args.typed_scores)
+        files = fill(args.data, args.out, args.profile, args.year, args.formulas, args.typed_scores, args.force)
     except JixiaoError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -234,3 +234,28 @@ def test_written_files_have_normal_permissions(tmp_path):
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["t.xlsx"]
+
+
+def test_two_profiles_with_the_same_file_name_are_refused_before_writing(tmp_path, monkeypatch, capsys):
+    """A copied profile that kept file_name would silently replace the original's template."""
+    from udfs.profiles import BUILTIN_DIR
+    mine = tmp_path / "profiles"
+    mine.mkdir()
+    (mine / "mynational.yaml.j2").write_text((BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(mine))
+    out = tmp_path / "out"
+    assert build_templates.main(["--year", "2026", "--profile", "national", "mynational", "--out", str(out)]) == 2
+    assert ("规则配置“national”和“mynational”生成的文件名相同（2026年度项目支出绩效自评表.xlsx）："
+            "请修改其中一个的 file_name") in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_profile_option_accumulates_and_the_count_is_of_files_written(tmp_path, capsys):
+    assert build_templates.main(["--year", "2026", "--profile", "national", "--profile", "suzhou", "national",
+                                 "--no-addin", "--out", str(tmp_path)]) == 0
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.xlsx"))
+    assert len(files) == 4 and "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx" in files
+    assert "共生成 4 个文件" in capsys.readouterr().out
+    # running again regenerates dist, the filled examples included
+    assert build_templates.main(["--year", "2026", "--profile", "national", "--no-addin", "--out", str(tmp_path)]) == 0

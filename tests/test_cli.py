@@ -6,6 +6,7 @@ import io
 import json
 import sys
 import types
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,10 @@ def folder(tmp_path_factory):
     build(d / "苏州" / "苏州.xlsx", "suzhou_2021")
     build(d / "clean.xlsx", data=clean_national())
     (d / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
-    (d / "说明.txt").write_text("不是表格", encoding="utf-8")
+    (d / "说明.txt").write_text("不是表格", encoding="utf-8")            # not a spreadsheet: skipped, counted
+    with zipfile.ZipFile(d / "苏州" / "自评报告.docx", "w") as docx:  # the report beside the form: skipped
+        docx.writestr("word/document.xml", "<w:document/>")
+    (d / "README").write_text("no extension", encoding="utf-8")        # skipped
     (d / "~$株洲.xlsx").write_bytes(b"lock")          # Excel's lock file: skipped
     (d / ".hidden.xlsx").write_bytes(b"hidden")       # hidden: skipped
     return d
@@ -59,23 +63,44 @@ def test_clean_file_exits_0(capsys, folder):
 def test_errors_exit_1_with_a_readable_table(capsys, folder):
     code, out, _ = run(capsys, "validate", folder / "株洲.xlsx")
     assert code == 1
-    assert "错误 W02  项目支出绩效自评表!B22  效益指标下各指标分值合计为 20，应为 30" in out
+    assert "错误 W02  项目支出绩效自评表!B22  效益指标下各指标分值合计为 20，应为 30（少 10 分）" in out
     assert "错误 T02" in out and "修改：" in out and "Traceback" not in out
 
 
 def test_folder_mixed_good_broken_foreign_exits_2_and_goes_on(capsys, folder):
     code, out, err = run(capsys, "validate", folder)
     assert code == 2
-    assert "[无法读取]" in out and "旧版 .xls 格式" in out and "不是 Excel 工作簿" in out
+    assert "[无法读取]" in out and "旧版 .xls 格式" in out
     assert "苏州.xlsx" in out and "株洲.xlsx" in out and "[通过]" in out
-    assert "~$" not in out and ".hidden" not in out
-    assert "共 5 个文件：1 个通过，2 个有错误，2 个无法读取" in out
+    assert "~$" not in out and ".hidden" not in out and "说明.txt" not in out and ".docx" not in out
+    assert "共 4 个文件：1 个通过，2 个有错误，1 个无法读取" in out and "跳过 3 个非表格文件。" in out
+
+
+def test_files_named_explicitly_are_checked_whatever_their_suffix(capsys, folder):
+    code, out, _ = run(capsys, "validate", folder / "说明.txt", folder / "苏州" / "自评报告.docx")
+    assert code == 2 and "不是 Excel 工作簿" in out and "Word 文档" in out
+    assert "共 2 个文件" in out and "跳过" not in out
+
+
+def test_a_report_beside_a_clean_form_does_not_fail_the_run(capsys, tmp_path):
+    build(tmp_path / "clean.xlsx", data=clean_national())
+    (tmp_path / "自评报告.pdf").write_bytes(b"%PDF-1.7")
+    code, out, err = run(capsys, "validate", tmp_path)
+    assert code == 0 and "共 1 个文件：1 个通过" in out and "跳过 1 个非表格文件" in out
+    code, out, err = run(capsys, "validate", "--csv", tmp_path)
+    assert code == 0 and "跳过 1 个非表格文件" in err
+    code, out, err = run(capsys, "score", tmp_path)
+    assert code == 0 and "跳过 1 个非表格文件" in err
+    (tmp_path / "clean.xlsx").unlink()
+    code, out, err = run(capsys, "validate", tmp_path)
+    assert code == 2 and "没有找到要校验的表格文件：跳过 1 个非表格文件" in err
 
 
 def test_json_and_csv(capsys, folder):
     code, out, _ = run(capsys, "validate", "--json", folder)
     data = json.loads(out)
-    assert code == 2 and data["summary"]["exit_code"] == 2 and len(data["files"]) == 5
+    assert code == 2 and data["summary"]["exit_code"] == 2 and len(data["files"]) == 4
+    assert sorted(Path(f).name for f in data["summary"]["skipped"]) == ["README", "自评报告.docx", "说明.txt"]
     zz = next(f for f in data["files"] if f["file"].endswith("株洲.xlsx"))
     assert zz["total"] == 87.5 and zz["grade"] == "良" and zz["errors"] >= 5
     assert {"code", "severity", "sheet", "cell", "message", "fix"} <= set(zz["findings"][0])
@@ -96,11 +121,26 @@ def test_summary_workbook_with_chart(capsys, folder, tmp_path):
     assert rows[0][:10] == ("文件", "单位", "项目", "规则", "年度", "执行率", "总分", "等级", "错误数", "警告数")
     zz = next(r for r in rows if r[0].endswith("株洲.xlsx"))
     assert zz[2] == "市经济信息产业发展专项—制造强市-智能制造" and zz[5] == 1.0 and zz[6] == 87.5 and zz[7] == "良"
-    assert len(rows) == 6
+    assert len(rows) == 5
     dist = dict(wb["等级分布"].iter_rows(min_row=2, values_only=True))
-    assert dist == {"优": 2, "良": 1, "无法读取": 2}
+    assert dist == {"优": 2, "良": 1, "无法读取": 1}
     assert len(wb["等级分布"]._charts) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["汇总.xlsx"]   # written atomically, no temp left
+
+
+def test_summary_must_be_an_xlsx(capsys, folder, tmp_path):
+    code, _, err = run(capsys, "validate", "--summary", tmp_path / "汇总.txt", folder / "clean.xlsx")
+    assert code == 2 and "文件名应以 .xlsx 结尾（现为" in err and "汇总.txt" in err
+    assert list(tmp_path.iterdir()) == []
+    code, _, err = run(capsys, "validate", "--summary", tmp_path / "汇总.XLSX", folder / "clean.xlsx")
+    assert code == 0 and (tmp_path / "汇总.XLSX").exists()
+
+
+def test_w02_says_how_many_points_too_many(capsys, tmp_path):
+    data = clean_national()
+    data["indicators"][2]["weight"] = 20
+    code, out, _ = run(capsys, "validate", build(tmp_path / "x.xlsx", data=data))
+    assert code == 1 and "产出指标下各指标分值合计为 55，应为 50（多 5 分）" in out
 
 
 def test_parallel_run_gives_the_same_results(capsys, folder, tmp_path):
@@ -130,7 +170,7 @@ def test_missing_path_and_user_errors_have_no_traceback(capsys, tmp_path):
     code, out, err = run(capsys, "validate", tmp_path / "nope.xlsx")
     assert code == 2 and "文件不存在" in out and "Traceback" not in out + err
     code, out, err = run(capsys, "validate", tmp_path)      # an empty folder
-    assert code == 2 and "没有找到要校验的文件" in err
+    assert code == 2 and "没有找到要校验的表格文件" in err
 
 
 def test_unexpected_error_one_line_and_traceback_only_with_debug(capsys, monkeypatch, folder):
@@ -199,6 +239,9 @@ def test_ribbon_buttons_from_the_command_line(tmp_path, capsys):
     new = tmp_path / "2021年度项目.xlsx"
     assert read_form(new).year == 2021 and Path(form).read_bytes() == before
     assert main(["new-year", str(form)]) == 0 and (tmp_path / "2021年度项目（2）.xlsx").exists()  # never overwrites
-    assert main(["check", str(form), "--out", str(tmp_path / "checked.xlsx")]) == 0
+    assert main(["check", str(form), "--out", str(tmp_path / "checked.xlsx")]) == 1   # 错误 found, like validate
     assert "W02" in capsys.readouterr().out and Path(form).read_bytes() == before
+    assert (tmp_path / "checked.xlsx").exists()
+    clean = build(tmp_path / "clean.xlsx", data=clean_national())
+    assert main(["check", str(clean)]) == 0
     assert main(["new-year", str(tmp_path / "missing.xlsx")]) == 2

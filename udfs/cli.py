@@ -1,6 +1,7 @@
 """The `jixiao` command line: validate, score, build, fill.
 
-    jixiao validate PATH...   every reviewer check on files or folders (recursively); a table by
+    jixiao validate PATH...   every reviewer check on files or folders (recursively, spreadsheet files
+                              only: the number of other files skipped is reported); a table by
                               default, --json / --csv for machines, --summary out.xlsx for a summary
                               workbook with a grade-distribution chart
     jixiao score PATH...      recompute 执行率, each indicator's score, 总分 and 等级 from the entered
@@ -9,9 +10,10 @@
     jixiao build / fill ...   templates (build_templates.main / templates.fill.main)
     jixiao new-year / recalc / check FILE   the ribbon buttons on a file (addin.actions.main)
 
-Exit codes (validate and score): 0 clean; 1 some 错误 found (validate); 2 an input could not be read
-(the run still goes on with the other files). Errors meant for users are printed in Chinese, never as
-a traceback; an unexpected failure prints one line, and its traceback only with --debug.
+Exit codes (validate, score and check): 0 clean; 1 some 错误 found (validate, check); 2 an input could
+not be read (validate and score still go on with the other files) or a usage error. Errors meant for
+users are printed in Chinese, never as a traceback; an unexpected failure prints one line, and its
+traceback only with --debug.
 """
 from __future__ import annotations
 
@@ -34,16 +36,21 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 READ_CODE = "P00"          # a file that cannot be read as a jixiao form (not a registered rule)
 PARALLEL_FROM = 8          # files; below this a pool costs more than it saves
 PROGRESS_FROM = 20         # files; a progress bar on a TTY from this many
+# In folders only these are checked (the .docx/.pdf reports beside the forms are not); .xls and WPS .et
+# are kept so that they get their "save as .xlsx" message. A file named on the command line is always checked.
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et", ".ett"}
 
 
 # Files -------------------------------------------------------------------------------------------
 
-def collect(paths: list[str]) -> list[str]:
-    """Files to check, in order: files as given; folders walked recursively and sorted, skipping
-    hidden entries and Excel's "~$" lock files. Every other file is included, so that a foreign file
-    gets its own message. A path that does not exist is kept (it is reported as unreadable)."""
+def collect(paths: list[str]) -> tuple[list[str], list[str]]:
+    """Files to check, in order, and the files skipped as not spreadsheets. Files as given are
+    always checked, whatever their name (a foreign file gets its own message); folders are walked
+    recursively and sorted, skipping hidden entries, Excel's "~$" lock files and (listed) files
+    without a spreadsheet suffix. A path that does not exist is kept (it is reported as unreadable)."""
     out: list[str] = []
     seen: set[str] = set()
+    skipped: list[str] = []
 
     def add(p: str):
         key = os.path.normcase(os.path.abspath(p))
@@ -58,10 +65,13 @@ def collect(paths: list[str]) -> list[str]:
                 for name in sorted(files):
                     if name.startswith((".", "~$")):
                         continue
+                    if os.path.splitext(name)[1].lower() not in SPREADSHEET_SUFFIXES:
+                        skipped.append(os.path.join(root, name))
+                        continue
                     add(os.path.join(root, name))
         else:
             add(p)
-    return out
+    return out, skipped
 
 
 # One file (runs in worker processes) ---------------------------------------------------------------
@@ -265,7 +275,7 @@ def print_table(results: list[dict], out, show_clean: bool = True) -> None:
                 out.write(f"  {' ' * (9 + wloc)}修改：{f['fix']}\n")
 
 
-def summary_line(results: list[dict]) -> str:
+def summary_line(results: list[dict], skipped: int = 0) -> str:
     n = len(results)
     unreadable = sum(1 for r in results if not r["readable"])
     with_errors = sum(1 for r in results if r["readable"] and r["errors"])
@@ -273,7 +283,19 @@ def summary_line(results: list[dict]) -> str:
     errors = sum(r["errors"] for r in results)
     warnings = sum(r["warnings"] for r in results)
     return (f"共 {n} 个文件：{clean} 个通过，{with_errors} 个有错误，{unreadable} 个无法读取；"
-            f"错误 {errors} 条，警告 {warnings} 条。")
+            f"错误 {errors} 条，警告 {warnings} 条。" + (skipped_line(skipped) if skipped else ""))
+
+
+def skipped_line(skipped: int) -> str:
+    return f"跳过 {skipped} 个非表格文件。"
+
+
+def _found(paths: list[str], what: str) -> tuple[list[str], list[str]]:
+    files, skipped = collect(paths)
+    if not files:
+        hint = f"：跳过 {len(skipped)} 个非表格文件（文件夹中只查找 .xlsx、.xlsm 等；其他文件请直接写出文件名）"
+        raise JixiaoError(f"没有找到要{what}的表格文件" + (hint if skipped else ""))
+    return files, skipped
 
 
 CSV_HEAD = ["文件", "代码", "级别", "工作表", "单元格", "说明", "修改建议"]
@@ -400,25 +422,28 @@ def print_scores(results: list[dict], out) -> None:
 # Commands --------------------------------------------------------------------------------------
 
 def cmd_validate(args) -> int:
-    files = collect(args.paths)
-    if not files:
-        raise JixiaoError("没有找到要校验的文件")
+    if args.summary and args.summary.suffix.lower() != ".xlsx":
+        raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{args.summary}”），"
+                          "如 --summary 汇总.xlsx")
+    files, skipped = _found(args.paths, "校验")
     results = run_all(check_file, files, args.jobs, not args.no_progress)
     out = sys.stdout
     if args.json:
         text = json.dumps({"files": [_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
                                      for r in results],
-                           "summary": {"files": len(results), "exit_code": exit_code(results),
-                                       "text": summary_line(results)}}, ensure_ascii=False, indent=2)
+                           "summary": {"files": len(results), "skipped": skipped, "exit_code": exit_code(results),
+                                       "text": summary_line(results, len(skipped))}}, ensure_ascii=False, indent=2)
         _emit(text + "\n", args.output, out)
     elif args.csv:
         buf = io.StringIO()
         write_csv(results, buf)
         _emit(buf.getvalue(), args.output, out, bom=True)
+        if skipped:
+            sys.stderr.write(skipped_line(len(skipped)) + "\n")
     else:
         buf = io.StringIO()
         print_table(results, buf, show_clean=not args.quiet)
-        buf.write("\n" + summary_line(results) + "\n")
+        buf.write("\n" + summary_line(results, len(skipped)) + "\n")
         _emit(buf.getvalue().lstrip("\n"), args.output, out)
     if args.debug:
         for r in results:
@@ -431,9 +456,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_score(args) -> int:
-    files = collect(args.paths)
-    if not files:
-        raise JixiaoError("没有找到要计分的文件")
+    files, skipped = _found(args.paths, "计分")
     results = run_all(score_file, files, args.jobs, not args.no_progress, "计分")
     if args.json:
         _emit(json.dumps([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
@@ -442,6 +465,8 @@ def cmd_score(args) -> int:
         buf = io.StringIO()
         print_scores(results, buf)
         _emit(buf.getvalue().lstrip("\n"), args.output, sys.stdout)
+    if skipped:
+        sys.stderr.write(skipped_line(len(skipped)) + "\n")
     if args.debug:
         for r in results:
             if r.get("traceback"):

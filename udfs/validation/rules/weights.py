@@ -54,7 +54,8 @@ def category_weights(ctx: Context):
         if cat.key not in sums:
             yield Hit(f"没有{cat.label}的指标行（应有 {expected:g} 分）。", "")
         elif differs(got, expected, 2):
-            yield Hit(f"{cat.label}下各指标分值合计为 {got:g}，应为 {expected:g}（差 {xround(expected - got, 4):g} 分）。",
+            gap = xround(got - expected, 4)
+            yield Hit(f"{cat.label}下各指标分值合计为 {got:g}，应为 {expected:g}（{'多' if gap > 0 else '少'} {abs(gap):g} 分）。",
                       where.get(cat.key, ""))
 
 
