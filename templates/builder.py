@@ -392,7 +392,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
     refs = {}  # native mode's helper cells of each row (udf mode has no such columns: "ZZ" is never written)
     for i, ind in enumerate(rows):
         r = first + i
-        refs[i] = fx.RowRefs(target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
+        refs[i] = fx.RowRefs(name=f"{g['name']}{r}", target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
                              **{k: f"{helper_cols.get(k, 'ZZ')}{r}" for k, _, _ in HELPERS})
     groups = Form(profile.name, profile.year, indicators=rows).weight_groups()
     head_of = {i: grp for grp in groups for i in grp[:1]}
@@ -442,7 +442,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
             sh.put(ref.t, fx.t_used(ref), "helper", "General")
             sh.put(ref.a, fx.a_used(ref), "helper", "General")
             sh.put(ref.completion, fx.completion(ref, cat.rule), "helper", "0.00%")
-            sh.put(ref.fraction, fx.fraction(ref, cat.rule), "helper", "0.0000")
+            sh.put(ref.fraction, fx.fraction(ref, cat.rule, profile), "helper", "0.0000")
         # weight and score, once per weight group (merged over the group)
         if i in head_of:
             grp = head_of[i]
@@ -472,7 +472,10 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
         formula = (f"=JX_SCORES({g['target']}{first}:{g['target']}{last},{g['actual']}{first}:{g['actual']}{last},"
                    f"{g['weight']}{first}:{g['weight']}{last},JX_PROFILE,{l1}{first}:{l1}{last},"
                    f"{helper_cols['direction']}{first}:{helper_cols['direction']}{last},"
-                   f"{helper_cols['level']}{first}:{helper_cols['level']}{last})")
+                   f"{helper_cols['level']}{first}:{helper_cols['level']}{last},"
+                   f"{helper_cols['tvalue']}{first}:{helper_cols['tvalue']}{last},"
+                   f"{helper_cols['avalue']}{first}:{helper_cols['avalue']}{last},"
+                   f"{g['name']}{first}:{g['name']}{last})")
         ws[f"{c}{first}"] = ArrayFormula(f"{c}{first}:{c}{last}", formula)
         for r in range(first, last + 1):
             sh.put(f"{c}{r}", None, "helper", "0.00")
@@ -597,10 +600,32 @@ def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
         ws.conditional_formatting.add(reason_rng, FormulaRule(
             formula=[f'AND(ISNUMBER(${comp}{first}),${comp}{first}>={fx.pname("over")},TRIM(${why}{first})="")'],
             fill=orange))
+    if mode == "native":
+        _unread_marks(ws, profile, g, first, last, orange)
     if family(profile) == "national":
         rate = sh.names["JX_EXEC_RATE"]
         ws.conditional_formatting.add(rate, FormulaRule(
             formula=[f'AND(ISNUMBER({rate}),{rate}<{fx.pname("low_rate")})'], fill=orange))
+
+
+def _unread_marks(ws, profile: Profile, g: dict, first: int, last: int, fill):
+    """Orange on the helper cells a sheet formula needs but cannot read from text: a text target with
+    no direction (计分方向 待定), an actual written as text with no 完成值（数值）, a qualitative actual
+    worded unlike its target with no level. The 填表说明 sheet says what to fill in."""
+    h = column_index_from_string(g["helper"])
+    col = {key: get_column_letter(h + i) for i, (key, _, _) in enumerate(HELPERS)}
+    e, f, r = f"${g['target']}{first}", f"${g['actual']}{first}", first
+    used, avalue = f"${col['dir_used']}{r}", f"${col['a']}{r}"
+    rules = [
+        (f"{col['direction']}{first}:{col['tvalue']}{last}", f'{used}="{fx.UNRESOLVED}"'),
+        (f"{col['avalue']}{first}:{col['avalue']}{last}",
+         f'AND({avalue}="",{f}<>"",TRIM({f})<>TRIM({e}),{used}<>"定性",{used}<>"{fx.UNRESOLVED}",{used}<>"")'),
+    ]
+    if profile.unselected_applies == "same_text":
+        rules.append((f"{col['level']}{first}:{col['level']}{last}",
+                      f'AND({used}="定性",${col["level"]}{r}="",{f}<>"",TRIM({f})<>TRIM({e}))'))
+    for rng, formula in rules:
+        ws.conditional_formatting.add(rng, FormulaRule(formula=[formula], fill=fill))
 
 
 def _protect_and_print(sh: Sheet, profile: Profile, head: int, last_row: int):

@@ -630,7 +630,7 @@ def test_settings_and_help(tmp_path, zhuzhou, monkeypatch):
 
 def test_command_line(tmp_path, zhuzhou, capsys):
     type_into(zhuzhou, {read_form(zhuzhou).funds[0].cells["executed"]: "470万元"})
-    assert actions.main(["validate", str(zhuzhou), "--out", str(tmp_path / "out.xlsx")]) == 0
+    assert actions.main(["validate", str(zhuzhou), "--out", str(tmp_path / "out.xlsx")]) == 1   # 错误 found
     out = capsys.readouterr().out
     assert "P01" in out and str(tmp_path / "out.xlsx") in out
     assert actions.main(["validate", str(zhuzhou), "--out", str(tmp_path / "out.xlsx")]) == 2   # never overwrites

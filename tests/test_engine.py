@@ -133,7 +133,7 @@ def test_reverse_indicator_deviation_and_ratio_rules():
     from dataclasses import replace
     rule = NATIONAL.category("产出指标").rule
     assert engine.completion("反向", 100, 150, rule) == 0.5     # deviation: 5.00 of 10
-    assert engine.completion("反向", 100, 250, rule) <= 0
+    assert engine.completion("反向", 100, 250, rule) == 0
     assert engine.completion("反向", 100, 80, rule) == 1.0
     ratio = replace(rule, reverse="ratio")
     assert xround(engine.completion("反向", 100, 150, ratio) * 10, 2) == 6.67
@@ -212,3 +212,34 @@ def test_range_target_bound_is_a_profile_setting():
     assert engine.score_row(ind, NATIONAL, cat).fraction == 1.0            # reached at the low bound
     high = replace(cat, rule=replace(cat.rule, range_target="high"))
     assert engine.score_row(ind, NATIONAL, high).fraction == 0.75          # 3 of 4
+
+
+def test_spare_rows_never_score_even_in_a_started_form():
+    form = Form("zhuzhou", 2020, indicators=[
+        Indicator("产出指标", "数量指标", "奖励项目", "20个以上", 20, 10),
+        Indicator("产出指标", "数量指标", shares_weight=True)])           # the blank form's second row
+    result = engine.score_form(form, ZHUZHOU)
+    assert result.started and result.rows[1].fraction is None and result.rows[0].score == 10.0
+
+
+def test_qualitative_default_level_only_when_the_actual_reads_as_the_target():
+    cat = NATIONAL.category("效益指标")
+    same = engine.score_row(Indicator("效益指标", "", "x", "合规", "合规", 5), NATIONAL, cat)
+    other = engine.score_row(Indicator("效益指标", "", "x", "合规", "不合规", 5), NATIONAL, cat)
+    chosen = engine.score_row(Indicator("效益指标", "", "x", "合规", "不合规", 5, level="未达成"), NATIONAL, cat)
+    assert (same.fraction, same.level_assumed) == (1.0, True)
+    assert (other.fraction, other.level_needed) == (None, True)
+    assert chosen.fraction == 0.3
+    from dataclasses import replace
+    assert engine.score_row(Indicator("效益指标", "", "x", "合规", "不合规", 5),
+                            replace(NATIONAL, unselected_applies="filled"), cat).fraction == 1.0
+
+
+def test_reverse_completion_never_negative():
+    rule = NATIONAL.category("产出指标").rule
+    assert engine.completion("反向", 10, 25, rule) == 0.0
+
+
+def test_blank_target_is_not_qualitative():
+    row = engine.score_row(Indicator("产出指标", "", "x", None, "5个", 10), NATIONAL, NATIONAL.category("产出指标"))
+    assert row.direction == "" and row.fraction == 0.0

@@ -34,7 +34,18 @@ def test_scores_range_form_scores_a_whole_table_with_shared_weights():
     out = f.JX_SCORES(["20个以上", "2-3次", "按照文件实施", "100%"],
                       ["15个", "2-3次", "均按文件要求实施", "100%及时发放"],
                       [10, None, 10, 15], "zhuzhou", ["产出指标", None, None, None])
+    assert out == [[7.5], [""], [""], [15.0]]   # qualitative, actual worded otherwise: waits for a level
+    out = f.JX_SCORES(["20个以上", "2-3次", "按照文件实施", "100%"],
+                      ["15个", "2-3次", "均按文件要求实施", "100%及时发放"],
+                      [10, None, 10, 15], "zhuzhou", ["产出指标", None, None, None], None, [None, None, "达成", None])
     assert out == [[7.5], [""], [10.0], [15.0]]
+
+
+def test_scores_range_form_ignores_spare_rows():
+    """Rows with nothing typed (the template's spare rows) neither score nor join the group above."""
+    assert f.JX_SCORES(["≥10", None], ["10", None], [5, None]) == [[5.0], [""]]
+    assert f.JX_SCORES(["≥10", None, "≥20", None], ["10", None, "20", None], [25, None, 25, None]) == \
+        [[25.0], [""], [25.0], [""]]
 
 
 def test_total_and_grade():

@@ -158,3 +158,54 @@ def test_blank_templates_recalculate_without_errors(calc, tmp_path):
                 wb = load_workbook(path)
                 sheet, ref = _cells(wb, "JX_TOTAL")[0]
                 assert values[sheet].get(ref) is None  # nothing typed: no score yet
+
+
+def test_hand_typed_templates_never_disagree_silently(calc, tmp_path):
+    """A user typing into a template without the add-in: the helper columns (指标方向, 指标值（数值）,
+    完成值（数值）) stay empty and some rows are left blank. Wherever the sheet can score a row it shows
+    the engine's number; wherever it cannot, validation says so (I15/I16) — nothing differs silently."""
+    from openpyxl import load_workbook as load
+    from udfs.reader import read_form_and_profile
+    from udfs.validation import validate_form
+
+    rng = random.Random(99)
+    checked = flagged = 0
+    for n in range(60):
+        prof, form = random_form(rng)
+        built = save_workbook(build_workbook(prof, form), tmp_path / f"built{n}.xlsx")
+        wb = load(built)
+        helpers = list(zip(*(_cells(wb, n) for n in ("JX_IND_DIRECTION", "JX_IND_TVALUE", "JX_IND_AVALUE"))))
+        for row in helpers:
+            if rng.random() < 0.6:       # the rest: the user picked a direction and typed the numbers
+                for sheet, ref in row:
+                    wb[sheet][ref].value = None
+        rows = list(zip(_cells(wb, "JX_IND_NAME"), _cells(wb, "JX_IND_TARGET"), _cells(wb, "JX_IND_ACTUAL")))
+        for cells in rng.sample(rows, k=len(rows) // 4):  # spare rows: nothing typed
+            if engine.rate_indicator(prof) and wb[cells[0][0]][cells[0][1]].value == engine.rate_indicator(prof):
+                continue
+            for sheet, ref in cells:
+                wb[sheet][ref].value = None
+        path = tmp_path / f"typed{n}.xlsx"
+        wb.save(path)
+        values = calc.values(path)
+        assert not error_cells(values)
+        read, profile = read_form_and_profile(path)
+        res = engine.score_form(read, profile)
+        rows_flagged = {int("".join(ch for ch in f.cell if ch.isdigit())) for f in validate_form(read, profile)
+                        if f.code in ("I15", "I16")}
+        for group in read.weight_groups():
+            head = read.indicators[group[0]]
+            sheet, ref = head.cells["score"].split("!")
+            got = values[sheet].get(ref)
+            group_rows = {int("".join(ch for ch in read.indicators[i].cells["name"] if ch.isdigit())) for i in group}
+            if group_rows & rows_flagged:
+                flagged += 1
+                continue
+            expected = res.rows[group[0]].score
+            assert (got if got != "" else None) == expected, (n, prof.name, head.cells["score"], got, expected)
+            checked += 1
+        if not rows_flagged:
+            sheet, ref = read.cells.get("total", "").split("!") if "!" in read.cells.get("total", "") else (None, None)
+            total = values[sheet].get(ref) if sheet else None
+            assert total == res.total, (n, total, res.total)
+    assert checked > 150 and flagged > 50, (checked, flagged)

@@ -80,7 +80,7 @@ def direction_of(target: Target, rule: Rule, override: str = "") -> str:
     if override and str(override).strip() in (POSITIVE, REVERSE, EQUAL, QUALITATIVE_DIR):
         return str(override).strip()
     if target.kind == QUALITATIVE:
-        return QUALITATIVE_DIR
+        return QUALITATIVE_DIR if target.text.strip() else ""  # no target: nothing to score against
     return _BY_COMPARATOR.get(target.comparator, rule.plain_number)
 
 
@@ -92,7 +92,7 @@ def completion(direction: str, t: float, a: float, rule: Rule) -> float:
             return 1.0
         if t <= 0:
             return 0.0
-        return t / a if rule.reverse == "ratio" else 2 - a / t
+        return t / a if rule.reverse == "ratio" else max(0.0, 2 - a / t)
     if direction == EQUAL and t == 0:
         return 1.0 if a <= 0 else 0.0
     if t <= 0:
@@ -128,6 +128,7 @@ class RowResult:
     level: str = ""                 # qualitative level used
     level_assumed: bool = False     # qualitative row scored with the profile's unselected level
     unreadable_actual: bool = False  # quantitative row whose actual is not a number
+    level_needed: bool = False      # qualitative row whose actual differs from the target, no level chosen
     unparsed_target: bool = False   # quantitative direction but no number in the target
     over: bool = False              # completion at or above the over-achievement threshold
     weight: float | None = None
@@ -177,17 +178,24 @@ def score_row(ind: Indicator, profile: Profile, category: Category, started: boo
     rule = category.rule
     target = parse_target(ind.target)
     direction = direction_of(target, rule, ind.direction)
+    if not direction and is_number(ind.target_value):
+        direction = rule.plain_number  # no target text, but a target number was given
     res = RowResult(direction=direction)
-    missing = 0.0 if started else None  # an empty row: 0 once the form is started, else blank
+    if all(is_blank(v) for v in (ind.name, ind.target, ind.actual)) and not is_number(ind.actual_value):
+        return res  # a spare row of the template: never scored
+    missing = 0.0 if started else None  # nothing entered: 0 once the form is started, else blank
+    same_text = trim(ind.actual).lower() == trim(ind.target).lower()
     if direction == QUALITATIVE_DIR:
         chosen = profile.level(ind.level)
         if chosen is not None:
             res.level, res.fraction = chosen.label, chosen.score
         elif is_blank(ind.actual):
             res.fraction = missing
-        else:
+        elif same_text or profile.unselected_applies == "filled":
             res.level, res.level_assumed = profile.unselected_level.label, True
             res.fraction = profile.unselected_level.score
+        else:
+            res.level_needed = True  # the actual says something else: only a chosen level can score it
         return res
     t = _value(ind.target_value, ind.target, target_number(target, rule))
     res.target_value = t
@@ -203,10 +211,9 @@ def score_row(ind: Indicator, profile: Profile, category: Category, started: boo
     res.actual_value = a
     if a is None:
         # Not a number: the same words as the target count as reached ("2-3次" / "2-3次").
-        same = trim(ind.actual).lower() == trim(ind.target).lower()
-        res.unreadable_actual = not same
-        res.completion = 1.0 if same else None
-        res.fraction = 1.0 if same else 0.0
+        res.unreadable_actual = not same_text
+        res.completion = 1.0 if same_text else None
+        res.fraction = 1.0 if same_text else 0.0
         return res
     c = completion(direction, t, a, rule)
     res.completion = c

@@ -47,6 +47,7 @@ def params(profile: Profile) -> list[tuple[str, object, str]]:
 class RowRefs:
     """A1 references of one indicator row (e.g. target="E13")."""
 
+    name: str        # 三级指标 / 指标名称
     target: str
     actual: str
     direction: str   # J 指标方向 (input)
@@ -60,10 +61,15 @@ class RowRefs:
     fraction: str    # R 得分系数
 
 
+UNRESOLVED = "待定"  # a text target with no direction chosen: a sheet formula cannot read text
+
+
 def dir_used(r: RowRefs, rule: Rule) -> str:
-    # Without a direction chosen, a number is scored as the profile's plain_number direction.
+    """The direction the row is scored in. Without a direction chosen, a number is scored as the
+    profile's plain_number direction, a chosen level makes it qualitative, and a text target stays
+    待定 (not scored, marked) until a direction or 指标值（数值）is filled in — never guessed."""
     return (f'=IF({r.direction}<>"",{r.direction},IF(OR(ISNUMBER({r.tvalue}),ISNUMBER({r.target})),'
-            f'"{rule.plain_number}","定性"))')
+            f'"{rule.plain_number}",IF({r.target}="","",IF({r.level}<>"","定性","{UNRESOLVED}"))))')
 
 
 def t_used(r: RowRefs) -> str:
@@ -80,7 +86,7 @@ def completion(r: RowRefs, rule: Rule) -> str:
     t, a = r.t, f"MAX({r.a},0)"
     positive = f"IF({t}<=0,IF({a}>={t},1,0),{a}/{t})"
     equal = f"IF({t}=0,IF({a}<=0,1,0),{positive})"
-    beyond = f"{t}/{a}" if rule.reverse == "ratio" else f"2-{a}/{t}"
+    beyond = f"{t}/{a}" if rule.reverse == "ratio" else f"MAX(0,2-{a}/{t})"
     reverse = f"IF({a}<={t},1,IF({t}<=0,0,{beyond}))"
     return (f'=IF(OR({t}="",{r.a}=""),"",IF({r.dir_used}="反向",{reverse},'
             f'IF({r.dir_used}="等于",{equal},{positive})))')
@@ -101,13 +107,21 @@ def _curve(r: RowRefs, rule: Rule) -> str:
             f"IF({c}>{hi},MAX(0,1-({c}-{hi})*100*{above}),1))")
 
 
-def fraction(r: RowRefs, rule: Rule) -> str:
+def fraction(r: RowRefs, rule: Rule, profile: Profile) -> str:
+    """Share of the weight the row earns; "" (not scored) for a spare row, a row waiting for a
+    qualitative level, and a text target the sheet cannot read (待定). An actual written as text with
+    no 完成值（数值）counts 0 unless it reads as the target, like the engine for unreadable text; the
+    sheet marks the cell and rule I15 says when the engine reads a number the sheet did not."""
     missing = 'IF(JX_STARTED,0,"")'
+    same_text = f"TRIM({r.actual})=TRIM({r.target})"
+    default = (pname("unselected") if profile.unselected_applies == "filled"
+               else f'IF({same_text},{pname("unselected")},"")')
     qualitative = (f'IFERROR(INDEX(JX_P_LEVEL_SCORE,MATCH({r.level},JX_P_LEVEL_NAME,0)),'
-                   f'IF({r.actual}="",{missing},{pname("unselected")}))')
-    unreadable = f'IF({r.actual}="",{missing},IF(TRIM({r.actual})=TRIM({r.target}),1,0))'
-    return (f'=IF({r.dir_used}="定性",{qualitative},IF({r.t}="",{missing},'
-            f'IF({r.a}="",{unreadable},{_curve(r, rule)})))')
+                   f'IF({r.actual}="",{missing},{default}))')
+    text_actual = f'IF({r.actual}="",{missing},IF({same_text},1,0))'  # a text the sheet cannot read: 0, marked
+    spare = f'AND({r.name}="",{r.target}="",{r.actual}="",NOT(ISNUMBER({r.avalue})))'
+    return (f'=IF({spare},"",IF({r.dir_used}="定性",{qualitative},IF({r.dir_used}="{UNRESOLVED}","",'
+            f'IF({r.t}="",{missing},IF({r.a}="",{text_actual},{_curve(r, rule)})))))')
 
 
 def group_score(weight: str, fractions: str, profile: Profile) -> str:

@@ -159,8 +159,12 @@ def JX_SCORE(target, actual, weight, profile=None, category=None, direction=None
 @xw.arg("categories", ndim=1, doc="一级指标列（或一个一级指标名称）")
 @xw.arg("directions", ndim=1, doc="可选：方向列（正向/反向/等于/定性）")
 @xw.arg("levels", ndim=1, doc="可选：定性档次列")
+@xw.arg("target_values", ndim=1, doc="可选：指标值（数值）列，填了数的行按它计分")
+@xw.arg("actual_values", ndim=1, doc="可选：完成值（数值）列，填了数的行按它计分")
+@xw.arg("names", ndim=1, doc="可选：指标名称列；名称、指标值、完成值都空的行是空行，不计分")
 @_safe
-def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directions=None, levels=None):
+def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directions=None, levels=None,
+              target_values=None, actual_values=None, names=None):
     """一次计算整张指标表：每个分值组在首行返回得分，组内其余行为空。"""
     prof = _profile(profile)
     targets, actuals, weights = _column(targets), _column(actuals), _column(weights)
@@ -175,21 +179,24 @@ def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directio
         return values + [default] * (n - len(values))
 
     cats, dirs, lvls = col(categories, None), col(directions, ""), col(levels, "")
+    tvals, avals, labels = col(target_values, None), col(actual_values, None), col(names, None)
     from .model import Form
     form = Form(profile=prof.name, year=prof.year)
     current = prof.categories[0].label
     for i in range(n):
         if not is_blank(cats[i]):
             current = str(cats[i])
-        if is_blank(targets[i]) and is_blank(actuals[i]) and is_blank(weights[i]):
-            form.indicators.append(Indicator(level1=current, shares_weight=True))
+        if is_blank(targets[i]) and is_blank(actuals[i]) and is_blank(weights[i]) and is_blank(labels[i]):
+            form.indicators.append(Indicator(level1=current, shares_weight=True))  # a spare row: no score
             continue
         form.indicators.append(Indicator(
-            level1=current, target=targets[i], actual=actuals[i],
+            level1=current, name="" if is_blank(labels[i]) else str(labels[i]), target=targets[i], actual=actuals[i],
             weight=float(weights[i]) if is_number(weights[i]) else None,
             shares_weight=is_blank(weights[i]) and i > 0,
             direction="" if is_blank(dirs[i]) else str(dirs[i]),
-            level="" if is_blank(lvls[i]) else str(lvls[i])))
+            level="" if is_blank(lvls[i]) else str(lvls[i]),
+            target_value=float(tvals[i]) if is_number(tvals[i]) else None,
+            actual_value=float(avals[i]) if is_number(avals[i]) else None))
     result = engine.score_form(form, prof)
     return [["" if r.score is None else r.score] for r in result.rows]
 

@@ -89,6 +89,7 @@ class Profile:
     rules: dict
     levels: tuple[Level, ...]
     unselected_level: Level
+    unselected_applies: str  # same_text: the default level only when the actual reads as the target | filled
     grades: tuple[Grade, ...]
     grade_basis: str
     max_total: float
@@ -279,6 +280,9 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
     unselected = next((lv for lv in levels if unselected_name in (lv.label, lv.short)), None)
     if unselected is None:
         raise ProfileError(f"qualitative.unselected_level“{unselected_name}”不是已定义的档次", where=str(source))
+    applies = data["qualitative"].get("unselected_applies", "same_text")
+    if applies not in ("same_text", "filled"):
+        raise ProfileError("qualitative.unselected_applies应为same_text或filled", where=str(source))
     grades = tuple(sorted((Grade(str(g["label"]), _number(g["min"], "grades.bands.min", source))
                            for g in _need(data, "grades.bands", source)), key=lambda g: -g.min))
     funds = data.get("funds") or {}
@@ -292,7 +296,7 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
         raise ProfileError("grades.basis应为total或percent", where=str(source))
     return Profile(
         name=str(_need(data, "name", source)), year=year, data=data, categories=tuple(cats), rules=rules,
-        levels=levels, unselected_level=unselected, grades=grades, grade_basis=basis,
+        levels=levels, unselected_level=unselected, unselected_applies=applies, grades=grades, grade_basis=basis,
         max_total=_number(data.get("max_total", 100), "max_total", source),
         score_decimals=int(rounding.get("score_decimals", 2)), rate_decimals=int(rounding.get("rate_decimals", 4)),
         funds_scored=bool(funds.get("scored", True)), funds_weight=float(funds.get("weight", 0) or 0),

@@ -500,6 +500,13 @@ def _text(value) -> str:
     return str(value)
 
 
+def _has_input(field: str, value, formula: bool) -> bool:
+    """Whether a grid cell holds something typed: a computed weight (formula) does not count."""
+    if field == "weight":
+        return not formula and not is_blank(value)
+    return formula or not is_blank(value)
+
+
 class _FormReader:
     def __init__(self, wb: Workbook):
         self.wb = wb
@@ -574,7 +581,7 @@ class _FormReader:
         """The profile numbers the template's formulas use (hidden sheet 参数), to compare with the
         profile: single JX_P_* cells, and the qualitative levels' scores as a list."""
         for name in self.wb.names:
-            if not name.startswith("JX_P_"):
+            if not (name.startswith("JX_P_") or name == "JX_MODE"):
                 continue
             ref = self.wb.ref(name)
             if ref is None:
@@ -687,8 +694,9 @@ class _FormReader:
         weight_formulas: list[int] = []
         for row in range(base.r1, base.r2 + 1):
             own = {f: sheet.own(row, c) for f, c in cols.items()}
-            if all(v is None and not formula for f, (v, formula) in own.items()
-                   if f in ("name", "target", "actual", "weight")):
+            # A row nobody typed into is a spare row of the template, also where its weight is a
+            # formula (Suzhou's equal split gives unnamed rows no weight either).
+            if not any(_has_input(f, *own[f]) for f in ("name", "target", "actual", "weight") if f in own):
                 continue
             ind = Indicator(level1="")
             values: dict[str, Any] = {}

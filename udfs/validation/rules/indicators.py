@@ -5,7 +5,7 @@ from ... import engine
 from ...excel import is_blank, is_number, trim, xround
 from ...profiles import DIRECTIONS
 from ...targets import QUALITATIVE, parse_actual, parse_target
-from ..core import ERROR, WARNING, Context, Hit, differs, fmt, num, pct, rule
+from ..core import ERROR, NATIONAL, WARNING, Context, Hit, differs, fmt, num, pct, rule
 
 
 def _g(value) -> str:
@@ -83,8 +83,9 @@ def score_below_rule(ctx: Context):
 
 
 @rule("I04", ERROR, summary="得分低于分值但未填写偏差原因",
-      rationale="未满分的指标必须填写偏差原因分析及改进措施（预算一体化系统：“请填写偏差原因及改进措施”）。",
-      fix="在该行的偏差原因分析及改进措施栏写明未完成的原因和改进措施。")
+      rationale="未满分的指标必须填写偏差原因分析及改进措施（预算一体化系统：“请填写偏差原因及改进措施”）。"
+                "苏州表没有这一栏，其填表说明只要求无数值的指标写明说明（见 I12），故不适用。",
+      fix="在该行的偏差原因分析及改进措施栏写明未完成的原因和改进措施。", layouts=NATIONAL)
 def missing_explanation(ctx: Context):
     for group, head, score, w, typed in _scored_groups(ctx):
         shown = float(typed) if is_number(typed) else score
@@ -148,7 +149,7 @@ def bad_level(ctx: Context):
 def level_assumed(ctx: Context):
     for i, r in ctx.rows.items():
         ind = ctx.form.indicators[i]
-        if r.level_assumed and trim(ind.actual) != trim(ind.target):
+        if r.level_assumed and trim(ind.actual) != trim(ind.target) and is_blank(ind.level):
             yield Hit(f"{ctx.row_name(i)}是定性指标，未选择完成档次，已按“{r.level}”计分。", ctx.at(ind, "level"))
 
 
@@ -233,3 +234,46 @@ def helper_values(ctx: Context):
             if differs(expected, value, 6):
                 yield Hit(f"{ctx.row_name(i)}的{label}“{text}”读作 {_g(expected)}，但数值栏为 {_g(value)}，"
                           f"计分按 {_g(value)}。", ctx.at(ind, fld))
+
+
+@rule("I15", ERROR, summary="表内公式读不懂的文字：计分依据栏未填",
+      rationale="模板里的公式不能从文字中读出数字和方向：指标值写成文字（如“≥95%”）而“指标方向”“指标值（数值）”为空时，"
+                "这一行在表内不计分；完成值写成文字而“完成值（数值）”为空时，表内按 0 分计；未选方向时表内按正向计分。"
+                "规则按文字读出的数计分，两者就会不同。用 jixiao fill 生成或点“重新计算”时这些栏会自动填好。",
+      fix="在该行的“指标方向”“指标值（数值）”“完成值（数值）”栏填写（橙色单元格），或在装有加载项时点“重新计算”。")
+def sheet_cannot_read(ctx: Context):
+    if ctx.form.params.get("JX_MODE") != "native":
+        return  # udf mode: JX_SCORES reads the texts itself
+    for i, r in ctx.rows.items():
+        ind = ctx.form.indicators[i]
+        if "direction" not in ind.cells:
+            continue  # not read from a workbook with the helper columns
+        text_target = isinstance(ind.target, str) and not is_blank(ind.target)
+        name = ctx.row_name(i)
+        if is_blank(ind.direction) and text_target:
+            plain = ctx.profile.category(ind.level1).rule.plain_number if ctx.categories[i] else "正向"
+            if is_number(ind.target_value):
+                if r.direction not in (plain, engine.QUALITATIVE_DIR):
+                    yield Hit(f"{name}未选指标方向，表内公式按“{plain}”计分，而指标值“{ind.target}”读作“{r.direction}”。",
+                              ctx.at(ind, "direction"))
+            elif is_blank(ind.level) or r.direction != engine.QUALITATIVE_DIR:
+                yield Hit(f"{name}的指标值“{ind.target}”是文字，未选“指标方向”也未填“指标值（数值）”，"
+                          "表内公式无法计分（这一行暂不计分）。", ctx.at(ind, "direction"))
+                continue
+        if (r.direction in (engine.POSITIVE, engine.REVERSE, engine.EQUAL) and r.actual_value is not None
+                and not is_number(ind.actual_value) and isinstance(ind.actual, str) and not is_blank(ind.actual)
+                and trim(ind.actual).lower() != trim(ind.target).lower()):
+            yield Hit(f"{name}的实际完成值“{ind.actual}”是文字，未填“完成值（数值）”，表内公式按 0 分计，"
+                      f"规则读作 {_g(r.actual_value)}。", ctx.at(ind, "actual_value"))
+
+
+@rule("I16", ERROR, summary="定性指标的完成情况与指标值不同，但未选择完成档次",
+      rationale="定性指标按所选档次计分；完成情况与指标值文字相同（如“合规”/“合规”）时按默认档次计分，"
+                "写法不同（如“不合规”“基本完成”）时必须由填表人选择档次，否则这一行不计分。",
+      fix="在该行的“定性档次”栏选择完成档次。")
+def level_needed(ctx: Context):
+    for i, r in ctx.rows.items():
+        ind = ctx.form.indicators[i]
+        if r.level_needed and is_blank(ind.level):
+            yield Hit(f"{ctx.row_name(i)}是定性指标，完成情况“{ind.actual}”与指标值“{ind.target}”不同，"
+                      "请选择完成档次；未选择前这一行不计分。", ctx.at(ind, "level"))
