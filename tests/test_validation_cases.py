@@ -29,7 +29,7 @@ def form_from(data: dict):
                 funds=[FundsRow(**r) for r in data.get("funds") or []], funds_weight=data.get("funds_weight"),
                 amounts=dict(data.get("amounts") or {}), subitems=[SubItem(**s) for s in data.get("subitems") or []],
                 texts=dict(data.get("texts") or {}), indicators=[Indicator(**i) for i in data.get("indicators") or []],
-                reported=dict(data.get("reported") or {}), params=dict(data.get("params") or {}))
+                reported=dict(data.get("reported") or {}), params=dict(data.get("params") or {}), shown=dict(data.get("shown") or {}))
     return form, profile
 
 

@@ -140,7 +140,7 @@ def score_file(path: str) -> dict:
     head_of = {g[0]: g for g in ctx.groups}
     for i, ind in enumerate(form.indicators):
         r = ctx.rows.get(i)
-        typed = ind.reported_score
+        typed = ind.reported_score if ind.reported_score is not None else ind.shown_score
         grp = head_of.get(i)
         score = r.score if (grp and r) else None
         differ = bool(grp) and is_number(typed) and score is not None and differs(typed, score, profile.score_decimals)
@@ -148,7 +148,7 @@ def score_file(path: str) -> dict:
                      "weight": r.weight if r else None, "shared": r is not None and grp is None, "score": score,
                      "completion": r.completion if r else None, "direction": r.direction if r else "",
                      "scored": r is not None, "reported": typed if (grp or r is None) else None, "differs": differ})
-    reported = {k: v for k, v in form.reported.items()}
+    reported = {**form.shown, **form.reported}  # what the sheet shows: typed, or a formula's saved result
     diffs = {}
     for key, mine, places in (("total", result.total, profile.score_decimals), ("exec_score", result.exec_score,
                               profile.score_decimals), ("exec_rate", result.exec_rate, 4)):

@@ -23,6 +23,7 @@ class Indicator:
     target_value: float | None = None  # 指标值（数值）: the parsed target, editable
     actual_value: float | None = None  # 完成值（数值）: the parsed actual, editable
     reported_score: Any = None       # a score typed into the form (not our formula), for checks
+    shown_score: Any = None          # what the score formula showed when a spreadsheet last saved the file
     cells: dict[str, str] = field(default_factory=dict)  # field -> "Sheet!A1", when read from a workbook
 
 
@@ -61,6 +62,7 @@ class Form:
     indicators: list[Indicator] = field(default_factory=list)
     reported: dict[str, Any] = field(default_factory=dict)      # scores typed into the form: total, grade...
     params: dict[str, Any] = field(default_factory=dict)        # the 参数 sheet's JX_P_* values, when read
+    shown: dict[str, Any] = field(default_factory=dict)         # formula results cached in the file: total, grade...
     cells: dict[str, str] = field(default_factory=dict)         # field -> "Sheet!A1", when read from a workbook
     source: str = ""                                            # file it was read from
 

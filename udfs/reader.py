@@ -711,8 +711,11 @@ class _FormReader:
                         del ind.cells[f]
                         continue
                     if f == "score":
-                        if not formula and not is_blank(value) and not isinstance(value, _CellError):
-                            ind.reported_score = value
+                        if not is_blank(value) and not isinstance(value, _CellError):
+                            if formula:  # the result cached when a spreadsheet last saved the file
+                                ind.shown_score = value
+                            else:
+                                ind.reported_score = value
                         continue
                     if formula and (value is None or value == ""):
                         weight_formulas.append(len(form.indicators))
@@ -777,8 +780,8 @@ class _FormReader:
             if not addr:
                 continue
             form.cells[key] = addr
-            if not formula and not is_blank(value) and not isinstance(value, _CellError):
-                form.reported[key] = value.strip() if isinstance(value, str) else value
+            if not is_blank(value) and not isinstance(value, _CellError):
+                (form.shown if formula else form.reported)[key] = value.strip() if isinstance(value, str) else value
 
 
 def read_form(path, limits: Limits = LIMITS) -> Form:

@@ -128,3 +128,32 @@ def narrative_numbers(ctx: Context):
                               ctx.cell(f"texts.{key}"))
                     break
 
+
+
+@rule("T08", ERROR, summary="表内公式显示的得分、总分或等级与按规则计算的不同",
+      rationale="由 Excel/WPS/LibreOffice 保存过的工作簿记有公式的计算结果。它与按规则重算的结果不同，说明表内"
+                "公式没有按规则计分：计分依据栏缺失或与文字不符（见 I15、I14）、参数表被改（见 P04）、或公式被改动。"
+                "复核人看到的数字与规则不一致，须更正后再报。",
+      fix="按同一行的其他提示补齐计分依据；或用 jixiao 重新生成模板后把数据填回（jixiao fill）。")
+def shown_vs_rule(ctx: Context):
+    dec = ctx.decimals
+    for g in ctx.groups:
+        head, row = ctx.head(g), ctx.rows.get(g[0])
+        shown = head.shown_score
+        if not is_number(shown) or row is None:
+            continue
+        if row.score is None or differs(shown, row.score, dec):
+            rule_text = "不计分" if row.score is None else fmt(row.score)
+            yield Hit(f"{ctx.row_name(g[0])}表内显示得分 {fmt(float(shown))}，按规则应为 {rule_text}。",
+                      ctx.at(head, "score"))
+    result = ctx.result
+    for key, label, mine, places in (("exec_rate", "执行率", result.exec_rate, 4),
+                                     ("exec_score", "执行率得分", result.exec_score, dec),
+                                     ("total", "总分", result.total, dec)):
+        shown = ctx.form.shown.get(key)
+        if is_number(shown) and (mine is None or differs(shown, mine, places)):
+            yield Hit(f"表内显示的{label}为 {float(shown):g}，按规则应为 {'—' if mine is None else fmt(mine)}。",
+                      ctx.cell(key))
+    grade = ctx.form.shown.get("grade")
+    if isinstance(grade, str) and grade.strip() and result.grade and grade.strip() != result.grade:
+        yield Hit(f"表内显示的等级为“{grade.strip()}”，按规则应为“{result.grade}”。", ctx.cell("grade"))
