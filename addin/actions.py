@@ -263,11 +263,11 @@ def plan_helpers(form: Form, profile: Profile, state: dict[str, list]) -> tuple[
     """What 重新计算 writes into the helper columns: (writes addr -> value, changed, kept, records).
 
     For each helper cell of each indicator row, ``new`` is what the texts say (``engine.helper_values``):
-    - the cell already holds ``new``, or is blank: nothing to keep (written when blank);
-    - ``state`` remembers what jixiao wrote there for the same indicator, and the cell no longer holds
-      it: the user typed this value — kept, and listed;
-    - otherwise (jixiao's own value, or the template's pre-fill before any 重新计算): refreshed.
-    ``records`` is the new state: the value now standing in every cell jixiao answers for.
+    - the cell already holds ``new``: recorded;
+    - the cell is blank, holds what jixiao last wrote there (``state``, written first by the template
+      builder), or a record left by another indicator on this row: refreshed to ``new``;
+    - otherwise jixiao never put this value there: the user typed it — kept, and listed.
+    ``records`` is the new state: the value jixiao answers for in each cell.
     """
     writes: dict[str, Any] = {}
     changed: list[HelperChange] = []
@@ -287,16 +287,17 @@ def plan_helpers(form: Form, profile: Profile, state: dict[str, list]) -> tuple[
                 continue
             current = getattr(ind, fld)
             rec = state.get(addr)
-            remembered = rec is not None and str(rec[1] or "") == name
+            stale = rec is not None and (str(rec[1] or "") != name or _same(current, rec[2]))
             if _same(current, value):
                 records[addr] = [addr, name, value]
-            elif is_blank(current) or not remembered or _same(current, rec[2]):
+            elif is_blank(current) or stale:
                 writes[addr] = value
                 changed.append(HelperChange(addr, fld, current, value))
                 records[addr] = [addr, name, value]
             else:
                 kept.append(HelperChange(addr, fld, current, value))
-                records[addr] = rec
+                if rec is not None:
+                    records[addr] = rec
     return writes, changed, kept, records
 
 

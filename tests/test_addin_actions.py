@@ -188,11 +188,13 @@ def result_rows(path: Path) -> list[dict]:
 
 
 def normalized(form: Form) -> Form:
-    """"" and None are the same blank (openpyxl cannot tell them apart); the file name differs."""
+    """"" and None are the same blank (openpyxl cannot tell them apart); the file name differs; what
+    formulas show exists only where a spreadsheet computed them (live in Excel, not in our files)."""
     def blank(v):
         return None if v == "" else v
-    return replace(form, source="", indicators=[replace(i, target=blank(i.target), actual=blank(i.actual))
-                                                for i in form.indicators])
+    return replace(form, source="", shown={},
+                   indicators=[replace(i, target=blank(i.target), actual=blank(i.actual), shown_score=None)
+                               for i in form.indicators])
 
 
 def ind_cell(path: Path, name: str, field: str) -> str:
@@ -773,3 +775,25 @@ def test_recalc_keeps_a_direction_given_in_the_data_the_template_was_filled_from
     assert form.indicators[0].direction == "等于"
     assert [(k.field, k.old, k.new) for k in report.kept] == [("direction", "等于", "正向")]
     assert report.changed == []                      # everything else already stood as the texts read
+
+
+def test_recalc_keeps_helper_values_typed_into_a_blank_template(tmp_path):
+    """jixiao never wrote them (no record in jixiao_state), so they are the user's: kept and listed."""
+    from udfs.profiles import load_profile
+    path = save_workbook(build_workbook(load_profile("national", 2026)), tmp_path / "blank.xlsx")
+    form = read_form(path)
+    first = form.indicators[0] if form.indicators else None
+    wb = openpyxl.load_workbook(path)
+    grid = {n: wb.defined_names[n].attr_text.split("!")[1].replace("$", "").split(":")[0]
+            for n in ("JX_IND_NAME", "JX_IND_TARGET", "JX_IND_ACTUAL", "JX_IND_WEIGHT", "JX_IND_DIRECTION",
+                      "JX_IND_TVALUE")}
+    ws = wb.worksheets[0]
+    ws[grid["JX_IND_NAME"]], ws[grid["JX_IND_TARGET"]], ws[grid["JX_IND_ACTUAL"]] = "差错数", 5, 3
+    ws[grid["JX_IND_WEIGHT"]], ws[grid["JX_IND_DIRECTION"]] = 10, "反向"      # a bare 5 reads 正向
+    wb.save(path)
+    assert first is None
+    book = OpenpyxlBook(path)
+    report = recalc(book)
+    after = read_form(book.save_as(tmp_path / "after.xlsx"))
+    assert after.indicators[0].direction == "反向"
+    assert [(k.field, k.old, k.new) for k in report.kept] == [("direction", "反向", "正向")]
