@@ -243,3 +243,24 @@ def test_reverse_completion_never_negative():
 def test_blank_target_is_not_qualitative():
     row = engine.score_row(Indicator("产出指标", "", "x", None, "5个", 10), NATIONAL, NATIONAL.category("产出指标"))
     assert row.direction == "" and row.fraction == 0.0
+
+
+@pytest.mark.parametrize("target, actual, weight, expected", [
+    ("≥50万元", 60, 50, 50.0),              # a bare number is in the target's scale: 60万元
+    ("≥50万元", "45万元", 50, 45.0),
+    ("≥50万元", "450000元", 50, 45.0),
+    ("≤20万元", 25, 30, 22.5),              # an overrun of 25% on a reverse target
+    ("1亿以上", "项目总投资规模1.2亿", 10, 10.0),
+    ("≥1亿", "8000万", 10, 8.0),
+])
+def test_amounts_compare_in_the_targets_scale(target, actual, weight, expected):
+    cat = NATIONAL.category("产出指标")
+    row = engine.score_row(Indicator("产出指标", "成本指标", "x", target, actual, weight), NATIONAL, cat)
+    assert engine.group_score(weight, [row.fraction], NATIONAL) == expected
+
+
+def test_helper_columns_hold_numbers_as_written():
+    """The template's 指标值（数值）/完成值（数值）are in the target's written scale, as a user would type them."""
+    assert engine.helper_values(Indicator("产出指标", "", "x", "≥50万元", "45万元"), NATIONAL) == ("正向", 50.0, 45.0)
+    assert engine.helper_values(Indicator("产出指标", "", "x", "不低于30万/个", "30万-50万/家"), NATIONAL) == \
+        ("正向", 30.0, 30.0)

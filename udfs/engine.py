@@ -17,6 +17,7 @@ of their fractions. Negative actuals count as 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .excel import is_blank, is_number, trim, xround
@@ -136,13 +137,33 @@ class RowResult:
     group: int = 0
 
 
+_SCALES = {"千": 1000, "万": 10_000, "百万": 1_000_000, "千万": 10_000_000, "亿": 100_000_000}
+
+
+def _written(value: float, target: Target) -> float:
+    """A number in the scale the target is written in: for "≥50万元", 500000 is 50. Scores compare
+    like with like, and a bare number typed as the actual ("60") means 60万元, as the form's amounts do."""
+    factor = _SCALES.get(target.scale_word)
+    return float(Decimal(repr(value)) / factor) if factor else value
+
+
 def target_number(target: Target, rule: Rule) -> float | None:
-    """The number a parsed target is scored against: a range ("2-3次") at the rule's chosen bound."""
+    """The number a parsed target is scored against, in its written scale; a range ("2-3次") at the
+    rule's chosen bound."""
     if target.kind == QUALITATIVE:
         return None
     if target.comparator == RANGE and rule.range_target == "high" and target.high is not None:
-        return target.high
-    return target.value
+        return _written(target.high, target)
+    return _written(target.value, target) if target.value is not None else None
+
+
+def actual_number(actual: Target, target: Target) -> float | None:
+    """The number an actual text reads as, in the target's written scale: "60万元" and "600000元" are
+    60 against "≥50万元"; a bare "60" is taken as written in the target's scale."""
+    if actual.kind == QUALITATIVE or actual.value is None:
+        return None
+    bare = not actual.scale_word and not actual.unit
+    return actual.value if bare else _written(actual.value, target)
 
 
 def _value(override, text, parsed: float | None) -> float | None:
@@ -168,8 +189,7 @@ def helper_values(ind: Indicator, profile: Profile, computed_actual: bool = Fals
     avalue = None if computed_actual else ind.actual_value
     if (avalue is None and not computed_actual and not is_blank(ind.actual) and not is_number(ind.actual)
             and target.kind != QUALITATIVE):
-        parsed = parse_actual(ind.actual, target)
-        avalue = parsed.value if parsed.kind != QUALITATIVE else None
+        avalue = actual_number(parse_actual(ind.actual, target), target)
     return direction or None, tvalue, avalue
 
 
@@ -203,8 +223,7 @@ def score_row(ind: Indicator, profile: Profile, category: Category, started: boo
         res.unparsed_target = True
         res.fraction = missing
         return res
-    parsed = parse_actual(ind.actual, target)
-    a = _value(ind.actual_value, ind.actual, parsed.value if parsed.kind != QUALITATIVE else None)
+    a = _value(ind.actual_value, ind.actual, actual_number(parse_actual(ind.actual, target), target))
     if a is None and is_blank(ind.actual):
         res.fraction = missing
         return res

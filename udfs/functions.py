@@ -120,7 +120,7 @@ def JX_COMPLETION(target, actual, profile=None, category=None):
         return _error("#N/A", "定性指标没有完成率")
     a = parse_actual(actual, t)
     tv = float(target) if is_number(target) else engine.target_number(t, rule)
-    av = float(actual) if is_number(actual) else a.value
+    av = float(actual) if is_number(actual) else engine.actual_number(a, t)
     if av is None:
         return _error("#VALUE!", f"实际完成值“{actual}”不是数值")
     return engine.completion(direction, tv, av, rule)

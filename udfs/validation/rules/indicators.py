@@ -230,7 +230,8 @@ def helper_values(ctx: Context):
             parsed = target if fld == "target_value" else parse_actual(text, target)
             if parsed.kind == QUALITATIVE or parsed.value is None:
                 continue
-            expected = engine.target_number(parsed, rule) if fld == "target_value" else parsed.value
+            expected = (engine.target_number(parsed, rule) if fld == "target_value"
+                        else engine.actual_number(parsed, target))
             if differs(expected, value, 6):
                 yield Hit(f"{ctx.row_name(i)}的{label}“{text}”读作 {_g(expected)}，但数值栏为 {_g(value)}，"
                           f"计分按 {_g(value)}。", ctx.at(ind, fld))
