@@ -8,7 +8,9 @@ Project data keys (YAML/JSON):
   indicators: [{level1, level2, name, target, actual, weight, shares_weight, explanation, direction, level}],
   reported: {total, grade} and indicators[].reported_score (scores as printed on a paper form)
 CSV columns: the same names flattened (project, profile, year, project_name, funds_total_budget,
-goal_expected, level1, name, target, ...), or their Chinese headings (项目名称, 全年预算数, 三级指标, ...).
+amount_paid, goal_expected, level1, name, target, ...), or their Chinese headings (项目名称, 全年预算数,
+三级指标, the Suzhou form's 财政拨款数, 实际支付数, ...: CSV_ALIASES). A row whose 项目 and name cells are
+blank continues the project above it. 年初预算数 is amounts.initial on a form without a funds table (Suzhou).
 
 Everything is checked before anything is written; a mistake is reported in Chinese with the file, the
 project and the field (for a CSV, the line). Workbooks already in the output folder are never replaced
@@ -21,6 +23,7 @@ import csv
 import datetime
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -46,6 +49,7 @@ SUBITEM_KEYS = {"name", "budget", "actual"}
 FUNDS_COLUMNS = ("initial", "budget", "executed")
 SCALARS = (str, int, float, datetime.date)   # what a cell can hold (bool is an int)
 FUNDS_EXAMPLE = "{key: total, budget: 100, executed: 95}"
+AMOUNTS_EXAMPLE = "{initial: 1900, appropriated: 1087.5, paid: 1087.5}"
 SUBITEM_EXAMPLE = "{name: 基本建设, budget: 1200, actual: 388}"
 INDICATOR_EXAMPLE = "{level1: 产出指标, name: 养护里程, target: ≥50公里, weight: 20}"
 CSV_ALIASES = {
@@ -58,8 +62,16 @@ CSV_ALIASES = {
     "一级指标": "level1", "类别": "level1", "二级指标": "level2", "三级指标": "name", "指标名称": "name",
     "年度指标值": "target", "目标值": "target", "实际完成值": "actual", "分值": "weight", "权重": "weight",
     "共用分值": "shares_weight", "偏差原因分析及改进措施": "explanation", "说明": "explanation",
-    "指标方向": "direction", "定性档次": "level",
+    "指标方向": "direction", "定性档次": "level", "指标值（数值）": "target_value", "完成值（数值）": "actual_value",
+    # the Suzhou form's own headings (amounts, 情况说明); its 年初预算数 is the one above
+    "当年使用上年结余、结转及当年调整预算数": "amount_adjustment", "财政拨款数": "amount_appropriated",
+    "实际支付数": "amount_paid", "结转数": "amount_carryover", "财政收回数": "amount_recovered",
+    "情况说明": "explanation", "情况说明（未完成、无数值的原因）": "explanation",
 }
+AMOUNT_LABELS = {"initial": "年初预算数", "adjustment": "当年使用上年结余、结转及当年调整预算数",
+                 "appropriated": "财政拨款数", "paid": "实际支付数", "carryover": "结转数", "recovered": "财政收回数"}
+NAME_COLUMNS = ("project", "project_name", "special_name", "subitem_name")   # a CSV row naming its project
+_CSV_KEY = re.compile(r"^[a-z][a-z0-9_]*$")   # a column named by its data item (project_name, funds_total_budget)
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "共用", "√"}
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _YEAR = re.compile(r"^(\d{4})\s*(年度?)?$")
@@ -95,6 +107,8 @@ def _mapping(value, what: str, where: str, example: str) -> dict:
     for key, item in value.items():
         if item is not None and not isinstance(item, SCALARS):
             raise DataError(f"{what}中的“{key}”应为一个文字或数字，现为“{_show(item)}”", where=where)
+        if not _finite(item):
+            raise DataError(f"{what}中的“{key}”{_not_a_number(item)}", where=where)
     return value
 
 
@@ -135,6 +149,16 @@ def _year(value, where: str) -> int:
     return year
 
 
+def _finite(value) -> bool:
+    """False for NaN and infinity (YAML .nan / .inf, "1e999"): a cell cannot hold them."""
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _not_a_number(value) -> str:
+    kind = "不是数" if isinstance(value, float) and math.isnan(value) else "无穷大"
+    return f"应为一个确定的数字，现为“{value}”（{kind}）"
+
+
 def _amount(value, what: str, where: str):
     """An amount or weight: a number, a plain numeric text, or empty. '470万元' is refused, not guessed."""
     if value is None or value == "":
@@ -142,19 +166,33 @@ def _amount(value, what: str, where: str):
     if isinstance(value, bool):
         raise DataError(f"{what}应为数字，现为“{value}”", where=where)
     if isinstance(value, (int, float)):
-        return value
-    text = str(value).strip().replace(",", "")
-    if _PLAIN_NUMBER.match(text):
+        number = value
+    else:
+        text = str(value).strip().replace(",", "")
+        if not _PLAIN_NUMBER.match(text):
+            raise DataError(f"{what}应为数字（单位见表头），现为“{value}”{_unit_hint(text)}", where=where)
         number = float(text)
-        return int(number) if number.is_integer() and "." not in text else number
-    raise DataError(f"{what}应为数字（单位见表头），现为“{value}”；请去掉“万元”等文字", where=where)
+        number = int(number) if number.is_integer() and "." not in text else number
+    if not _finite(number):
+        raise DataError(f"{what}{_not_a_number(number)}", where=where)
+    return number
+
+
+def _unit_hint(text: str) -> str:
+    """'10分' -> '；请去掉“分”': the words around a number, named as found."""
+    match = re.fullmatch(r"(.*?)\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*(.*)", text)
+    words = [w for w in (match.group(1), match.group(4)) if w] if match else []
+    if not words or any(ch.isdigit() for w in words for ch in w):  # "1.2.3", "1 000": no single number to keep
+        return ""
+    return "；请去掉" + "".join(f"“{w}”" for w in words)
 
 
 def _cell_text(value):
     """Target/actual: keep text as typed, but a plain numeric text becomes a number (so Excel sees one)."""
     if isinstance(value, str) and _PLAIN_NUMBER.match(value.strip()):
         number = float(value.strip())
-        return int(number) if number.is_integer() and "." not in value else number
+        if math.isfinite(number):  # "1e999" stays the text it is
+            return int(number) if number.is_integer() and "." not in value else number
     return value
 
 
@@ -173,6 +211,12 @@ def form_from_data(data: dict, profile: str | None = None, year: int | None = No
                         where=where) from exc
 
 
+def _labelled(key: str, label: str = "") -> str:
+    """'unit（实施单位）': a data item with its heading on the form (or in a CSV)."""
+    label = label or next((h for h, k in CSV_ALIASES.items() if k == key), "")
+    return f"{key}（{label}）" if label else key
+
+
 def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
     if not isinstance(data, dict):
         raise DataError(f"项目数据应为“键: 值”的映射，现为“{_show(data)}”", where=where)
@@ -188,16 +232,26 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
     form = Form(profile=prof.name, year=prof.year, header=dict(header),
                 texts={k: str(v) for k, v in texts.items() if v is not None},
                 reported=dict(_mapping(data.get("reported"), "纸质表得分（reported）", where, "{total: 98, grade: 优}")))
-    header_keys = {h["key"] for h in prof.data["header"]}
-    text_keys = {t["key"] for t in prof.data.get("texts") or []}
-    for keys, given, what in ((header_keys, form.header, "表头"), (text_keys, form.texts, "文字栏目")):
-        extra = sorted(map(str, set(given) - keys))
+    header_labels = {h["key"]: h.get("label", "") for h in prof.data["header"]}
+    text_labels = {t["key"]: t.get("label", "") for t in prof.data.get("texts") or []}
+    for labels, given, what in ((header_labels, form.header, "表头"), (text_labels, form.texts, "文字栏目")):
+        extra = sorted(map(str, set(given) - set(labels)))
         if extra:
-            raise DataError(f"规则“{prof.name}”的{what}没有：{'、'.join(extra)}；可用：{'、'.join(sorted(keys))}",
-                            where=where)
+            raise DataError(f"规则“{prof.name}”的{what}没有：{'、'.join(_labelled(k) for k in extra)}；"
+                            f"可用：{'、'.join(_labelled(k, labels[k]) for k in labels)}", where=where)
     spec = {row["key"]: row["label"] for row in (prof.data.get("funds") or {}).get("rows") or []}
+    funds = _items(data.get("funds"), "资金（funds）", where, f"[{FUNDS_EXAMPLE}]")
+    amounts = dict(_mapping(data.get("amounts"), "金额（amounts）", where, AMOUNTS_EXAMPLE))
+    if spec:
+        given = sorted(k for k, v in amounts.items() if v not in (None, ""))
+        if given:
+            raise DataError(f"规则“{prof.name}”的表没有这些金额栏：{'、'.join(AMOUNT_LABELS.get(k, k) for k in given)}"
+                            f"（苏州表的栏目）；资金请填资金表（funds），如 [{FUNDS_EXAMPLE}]", where=where)
+    else:
+        amounts = _funds_as_amounts(prof, funds, amounts, where)
+        funds = []
     given_funds: dict = {}
-    for n, f in enumerate(_items(data.get("funds"), "资金（funds）", where, f"[{FUNDS_EXAMPLE}]"), 1):
+    for n, f in enumerate(funds, 1):
         key = _record(f, FUNDS_KEYS, f"资金（funds）第{n}项", where, FUNDS_EXAMPLE).get("key", "total")
         if key not in spec:
             raise DataError(f"资金行“{key}”不在规则“{prof.name}”的资金表中；可用：{'、'.join(spec)}", where=where)
@@ -210,8 +264,8 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
                                                  (("initial", "年初预算数"), ("budget", "全年预算数"),
                                                   ("executed", "全年执行数")))))
     form.funds_weight = _amount(data.get("funds_weight"), "预算执行率分值", where)
-    amounts = _mapping(data.get("amounts"), "金额（amounts）", where, "{initial: 1900, paid: 812}")
-    form.amounts = {k: _amount(v, f"金额“{k}”", where) for k, v in amounts.items()}
+    _known(amounts, set(AMOUNT_LABELS), "金额（amounts）中有不认识的数据项", where)
+    form.amounts = {k: _amount(v, f"金额“{AMOUNT_LABELS[k]}”（{k}）", where) for k, v in amounts.items()}
     for n, s in enumerate(_items(data.get("subitems"), "子项（subitems）", where, f"[{SUBITEM_EXAMPLE}]"), 1):
         _record(s, SUBITEM_KEYS, f"子项（subitems）第{n}项", where, SUBITEM_EXAMPLE)
         form.subitems.append(SubItem(str(s.get("name") or ""), _amount(s.get("budget"), "子项预算数", where),
@@ -239,33 +293,138 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
     return prof, form
 
 
+def _funds_as_amounts(prof: Profile, funds: list, amounts: dict, where: str) -> dict:
+    """A form without a funds table (Suzhou) has 年初预算数 among its amounts: the funds total's
+    `initial` (CSV: 年初预算数) is taken as amounts.initial; anything else of a funds table is refused."""
+    for n, f in enumerate(funds, 1):
+        _record(f, FUNDS_KEYS, f"资金（funds）第{n}项", where, FUNDS_EXAMPLE)
+        others = [k for k in ("budget", "executed") if f.get(k) not in (None, "")]
+        if f.get("key", "total") != "total" or others:
+            what = "、".join({"budget": "全年预算数", "executed": "全年执行数"}[k] for k in others) or f"资金行“{f['key']}”"
+            raise DataError(f"规则“{prof.name}”的表没有资金表，填不了{what}；请填它的金额栏（amounts）："
+                            f"{'、'.join(f'{k}（{label}）' for k, label in AMOUNT_LABELS.items())}，如 {AMOUNTS_EXAMPLE}",
+                            where=where)
+        initial = f.get("initial")
+        if initial in (None, ""):
+            continue
+        if amounts.get("initial") not in (None, "") and amounts["initial"] != initial:
+            raise DataError(f"年初预算数填了两个不同的数：资金（funds）中为“{initial}”，金额（amounts）中为"
+                            f"“{amounts['initial']}”", where=where)
+        amounts["initial"] = initial
+    return amounts
+
+
 def _csv_projects(path: Path) -> list[Project]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="gb18030")  # Excel on Chinese Windows saves CSV as GBK
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
+    """One project per key (项目) or name; a row whose key and name cells are blank continues the
+    project above it (project fields need only be on its first row)."""
+    records = _csv_records(path)
+    header_line, headings = next(records, (0, []))
+    if not any(h.strip() for h in headings):
         raise DataError("CSV 文件是空的", where=str(path))
-    columns = [CSV_ALIASES.get(c.strip(), c.strip()) for c in reader.fieldnames]
-    heading = {col: raw.strip() for col, raw in zip(columns, reader.fieldnames)}
+    columns = _csv_columns(headings, f"{path} 第{header_line}行")
+    heading = {col: raw.strip() for col, raw in zip(columns, headings) if col}
+    naming = [c for c in NAME_COLUMNS if c in heading]
     projects: dict[str, dict] = {}
-    for raw in reader:
-        # the record's first line: a quoted cell may span lines
-        line = reader.line_num - sum(v.count("\n") for v in raw.values() if isinstance(v, str))
-        row = {columns[i]: (v.strip() if isinstance(v, str) else v)
-               for i, v in enumerate(raw.get(f) for f in reader.fieldnames)}
-        key = row.get("project") or row.get("project_name") or ""
-        proj = projects.setdefault(key, {"indicators": [], "places": [], "fields": {}})
+    proj = None
+    for line, cells in records:
+        here = f"{path} 第{line}行"
+        if any(c.strip() for c in cells[len(columns):]):
+            raise DataError(f"这一行有 {len(cells)} 格，比表头的 {len(columns)} 列多；格内文字含英文逗号时，"
+                            "整格要用英文双引号括起来", where=here)
+        row = {}
+        for n, (col, value) in enumerate(zip(columns, cells), 1):
+            if value.strip() and not col:
+                raise DataError(f"第{n}列有内容“{_show(value.strip())}”，但这一列没有表头", where=here)
+            if value.strip():
+                row[col] = value.strip()
+        if not row:      # an empty row (Excel saves them as ",,,")
+            continue
+        key = row.get("project") or "—".join(row[c] for c in naming if c in row)
+        if key:
+            proj = projects.setdefault(key, {"indicators": [], "places": [], "fields": {}})
+        elif proj is None:
+            if not naming:
+                raise DataError("表头中没有项目名称一栏：请加“项目名称”列（株洲表为“专项名称”“支出方向名称（子项）”），"
+                                "或用“项目”列写项目编号", where=f"{path} 第{header_line}行")
+            raise DataError(f"第一行数据没有填项目：请在“{heading[naming[0]]}”一栏填写（同一项目后面的行可以留空）",
+                            where=here)
         for k, v in row.items():
-            if v in (None, "") or k in INDICATOR_KEYS or k == "project":
+            if k in INDICATOR_KEYS or k == "project":
                 continue
-            proj["fields"].setdefault(k, (v, line))
-        ind = {k: row[k] for k in INDICATOR_KEYS if row.get(k) not in (None, "")}
+            first = proj["fields"].setdefault(k, (v, line))
+            if first[0] != v:
+                raise DataError(f"“{heading[k]}”与同一项目第{first[1]}行的“{_show(first[0])}”不同；项目的各栏只需填在"
+                                "它的第一行", where=here)
+        ind = {k: row[k] for k in INDICATOR_KEYS if k in row}
         if ind:
             proj["indicators"].append(ind)
-            proj["places"].append(f"{path} 第{line}行")
+            proj["places"].append(here)
     return [Project(_csv_data(path, proj, heading), key, proj["places"]) for key, proj in projects.items()]
+
+
+def _csv_text(path: Path) -> str:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    raise DataError("无法识别文件的编码（应为 UTF-8 或 GBK）；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”", where=str(path))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _csv_records(path: Path):
+    """(first line, cells) of each record, blank lines skipped; a malformed record (a quote never
+    closed, text after a closing quote) is an error at the line where it starts."""
+    text = _csv_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    done = 0  # the last line of the records read so far
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            lines = _LINE_BREAK.split(text)
+            start = next((n for n in range(done + 1, len(lines) + 1) if lines[n - 1].strip()), done + 1)
+            if "end of data" in str(exc):
+                message = "从这一行开始的英文双引号没有配对：以双引号开头的格要以双引号结尾"
+            else:
+                message = f"引号用法有误（{exc}）：含逗号或换行的格要整格用英文双引号括起来，格内的双引号写成两个（\"\"）"
+            raise DataError(message, where=f"{path} 第{start}行") from None
+        done = reader.line_num
+        if cells:
+            # the record's first line: a quoted cell may span lines
+            yield reader.line_num - sum(len(_LINE_BREAK.findall(c)) for c in cells), cells
+
+
+def _heading_key(text: str) -> str:
+    """A heading as compared: no spaces, half-width brackets (Excel users type either)."""
+    return re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
+
+
+def _csv_columns(headings: list[str], where: str) -> list[str]:
+    """Each heading's data item ("" for a blank heading): a Chinese heading (CSV_ALIASES) or the
+    item's own name. An unknown heading, or two headings for one item, is an error."""
+    aliases = {_heading_key(h): key for h, key in CSV_ALIASES.items()}
+    columns: list[str] = []
+    seen: dict[str, str] = {}
+    for raw in headings:
+        title = raw.strip()
+        column = aliases.get(_heading_key(title)) or title
+        if title and column == title and not _CSV_KEY.match(title):
+            raise DataError(f"不认识的列“{title}”；可用的列名：{''.join(f'“{h}”' for h in CSV_ALIASES)}"
+                            "（也可用数据项的英文名，如 project_name、funds_total_budget）", where=where)
+        if title in seen.values():
+            raise DataError(f"“{title}”这一列出现了两次", where=where)
+        if column in seen:
+            raise DataError(f"“{seen[column]}”和“{title}”是同一栏（{column}），只能留一列", where=where)
+        if title:
+            seen[column] = title
+        columns.append(column)
+    return columns
 
 
 def _csv_data(path: Path, proj: dict, heading: dict[str, str]) -> dict:
@@ -380,6 +539,10 @@ def fill(paths: list[Path], out: Path, profile: str | None = None, year: int | N
 def _check_output(out: Path, targets: list[Path], overwrite: bool) -> None:
     if out.exists() and not out.is_dir():
         raise JixiaoError("这是一个文件，不是文件夹；请用 --out 指定输出文件夹", where=str(out))
+    for target in targets:
+        if target.is_dir():  # not replaced even with --force
+            raise JixiaoError(f"输出文件夹中有一个与要写的工作簿同名的文件夹“{target.name}”，无法写入；"
+                              "请把它改名或移走，或用 --out 指定另一个文件夹", where=str(out))
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
         names = "、".join(p.name for p in existing[:MAX_SHOWN]) + (" 等" if len(existing) > MAX_SHOWN else "")

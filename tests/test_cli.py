@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 import types
 import zipfile
@@ -245,3 +246,83 @@ def test_ribbon_buttons_from_the_command_line(tmp_path, capsys):
     clean = build(tmp_path / "clean.xlsx", data=clean_national())
     assert main(["check", str(clean)]) == 0
     assert main(["new-year", str(tmp_path / "missing.xlsx")]) == 2
+
+
+# Output files ----------------------------------------------------------------------------------------
+
+def test_an_output_that_is_an_input_is_refused_even_with_force(capsys, tmp_path):
+    form = build(tmp_path / "a.xlsx", data=clean_national())
+    before = form.read_bytes()
+    for argv in (("score", form, "-o", form), ("score", form, "-o", form, "--force"),
+                 ("validate", form, "--summary", form, "--force"), ("validate", form, "--json", "-o", form)):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and "是要" in err and "的文件；输入的文件从不改写，请另取一个文件名" in err, (argv, err)
+        assert form.read_bytes() == before
+    os.link(form, tmp_path / "link.xlsx")          # the same file under another name
+    code, _, err = run(capsys, "score", form, "-o", tmp_path / "link.xlsx", "--force")
+    assert code == 2 and "输出文件（-o）" in err and form.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "link.xlsx"]
+
+
+@pytest.mark.parametrize("name, refused", [
+    ("汇总.xlsx", True), ("sub/汇总.xlsx", True), ("汇总.XLSM", True),      # the next run would check them
+    ("~$汇总.xlsx", False), (".汇总.xlsx", False), (".hidden/汇总.xlsx", False),   # the next run skips them
+])
+def test_a_spreadsheet_output_inside_a_folder_being_checked_is_refused(capsys, tmp_path, name, refused):
+    inbox = tmp_path / "inbox"
+    build(inbox / "clean.xlsx", data=clean_national())
+    (inbox / "sub").mkdir()
+    summary = inbox / name
+    code, _, err = run(capsys, "validate", inbox, "--summary", summary.with_suffix(".xlsx"))
+    if refused:
+        assert code == 2 and f"在要校验的文件夹“{inbox}”中，是表格文件，下次校验这个文件夹时会被当作一份自评表" in err
+        assert not summary.with_suffix(".xlsx").exists()
+        code, _, err = run(capsys, "score", inbox, "-o", summary)
+        assert code == 2 and "在要计分的文件夹" in err and not summary.exists()
+    else:
+        assert code == 0 and summary.with_suffix(".xlsx").exists()
+
+
+def test_a_text_report_inside_the_folder_is_fine_and_existing_files_need_force(capsys, tmp_path):
+    inbox = tmp_path / "inbox"
+    build(inbox / "clean.xlsx", data=clean_national())
+    report = inbox / "结果.txt"
+    code, out, _ = run(capsys, "validate", inbox, "-o", report)
+    assert code == 0 and out == "" and "共 1 个文件：1 个通过" in report.read_text(encoding="utf-8")
+    report.write_text("kept", encoding="utf-8")
+    summary = tmp_path / "汇总.xlsx"
+    summary.write_bytes(b"kept")
+    for argv in (("validate", inbox, "-o", report), ("validate", inbox, "--summary", summary),
+                 ("score", inbox, "--json", "-o", report)):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and "已经存在；为免覆盖，本次没有" in err and "--force" in err and out == "", err
+    assert report.read_text(encoding="utf-8") == "kept" and summary.read_bytes() == b"kept"
+    code, _, _ = run(capsys, "validate", inbox, "-o", report, "--summary", summary, "--force")
+    assert code == 0 and "跳过 1 个非表格文件" in report.read_text(encoding="utf-8")
+    import openpyxl
+    assert openpyxl.load_workbook(summary)["汇总"]["A1"].value == "文件"
+    code, _, _ = run(capsys, "score", inbox, "--json", "-o", report, "--force")
+    assert code == 0 and json.loads(report.read_text(encoding="utf-8"))[0]["total"] == 100
+    assert not list(tmp_path.rglob(".~jixiao-*"))
+
+
+def test_outputs_that_are_folders_or_the_same_file_are_refused(capsys, tmp_path):
+    form = build(tmp_path / "in" / "a.xlsx", data=clean_national())
+    code, _, err = run(capsys, "validate", form, "-o", tmp_path)
+    assert code == 2 and f"输出文件（-o）“{tmp_path}”是一个文件夹；请写出文件名" in err
+    code, _, err = run(capsys, "validate", form, "-o", tmp_path / "x.xlsx", "--summary", tmp_path / "x.xlsx")
+    assert code == 2 and "汇总表（--summary）与输出文件（-o）是同一个文件" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_a_file_made_meanwhile_is_not_replaced(capsys, tmp_path, monkeypatch):
+    form = build(tmp_path / "a.xlsx", data=clean_national())
+    out = tmp_path / "r.txt"
+    real = cli.run_all
+
+    def meanwhile(*args, **kwargs):
+        out.write_text("someone else's", encoding="utf-8")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(cli, "run_all", meanwhile)
+    code, _, err = run(capsys, "score", form, "-o", out)
+    assert code == 2 and f"“{out}”已经存在，没有覆盖" in err and out.read_text(encoding="utf-8") == "someone else's"

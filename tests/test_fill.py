@@ -196,3 +196,205 @@ def test_out_that_is_a_file_is_a_clear_error(tmp_path, capsys):
     target.write_bytes(b"x")
     code, err = run_fill(capsys, project_file(tmp_path, "甲"), "--out", target)
     assert code == 2 and "不是文件夹" in err
+
+
+def test_out_holding_a_folder_with_the_workbooks_name_is_a_clear_error_even_with_force(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "2026年度甲绩效自评表.xlsx").mkdir(parents=True)
+    code, err = run_fill(capsys, project_file(tmp_path, "甲"), "--out", out, "--force")
+    assert code == 2 and "有一个与要写的工作簿同名的文件夹“2026年度甲绩效自评表.xlsx”" in err
+    assert (out / "2026年度甲绩效自评表.xlsx").is_dir()
+
+
+# Numbers -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line, message", [
+    ("funds_weight: .nan", "预算执行率分值应为一个确定的数字，现为“nan”（不是数）"),
+    ("funds: [{key: total, budget: .inf}]", "资金（funds）第1项中的“budget”应为一个确定的数字，现为“inf”（无穷大）"),
+    ("funds_weight: '1e999'", "预算执行率分值应为一个确定的数字，现为“inf”（无穷大）"),
+    ("header: {project_name: .nan}", "表头（header）中的“project_name”应为一个确定的数字"),
+    ("indicators: [{level1: 产出指标, target: -.inf}]", "指标中的“target”应为一个确定的数字，现为“-inf”"),
+    ("indicators: [{level1: 产出指标, weight: 10分}]", "分值应为数字（单位见表头），现为“10分”；请去掉“分”"),
+    ("indicators: [{level1: 产出指标, weight: 约10}]", "现为“约10”；请去掉“约”"),
+    ("funds: [{key: total, budget: 470 万元}]", "现为“470 万元”；请去掉“万元”"),
+])
+def test_numbers_that_no_cell_can_hold_and_units_are_refused(tmp_path, capsys, line, message):
+    data = write_yaml(tmp_path / "n.yaml", f"profile: national\nyear: 2026\n{line}\n")
+    code, err = run_fill(capsys, data, "--out", tmp_path / "out")
+    assert code == 2 and message in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_weight_without_digits_gets_no_unit_hint(tmp_path):
+    data = write_yaml(tmp_path / "n.yaml", "indicators: [{level1: 产出指标, weight: 十分}]\n")
+    with pytest.raises(DataError) as exc:
+        fill([data], tmp_path / "out")
+    assert exc.value.message == "分值应为数字（单位见表头），现为“十分”"
+
+
+def test_a_target_written_1e999_stays_text(tmp_path):
+    data = write_yaml(tmp_path / "t.yaml", "indicators: [{level1: 产出指标, name: x, target: '1e999'}]\n")
+    assert fill_module.form_from_data(load_data(data)[0])[1].indicators[0].target == "1e999"
+
+
+# CSV: projects over several rows ------------------------------------------------------------------
+
+CN_CSV = ("项目名称,主管部门,实施单位,年初预算数,全年预算数,全年执行数,预期目标,实际完成情况,一级指标,二级指标,三级指标,"
+          "年度指标值,实际完成值,分值,偏差原因分析及改进措施\n"
+          "道路养护,交通局,养护中心,100,100,95,完成养护,已完成,产出指标,数量指标,养护里程,≥50公里,48公里,50,天气原因\n"
+          ",,,,,,,,效益指标,社会效益指标,通行改善,显著,显著,30,\n"
+          ",,,,,,,,,,,,,,\n"
+          ",,,,,,,,满意度指标,服务对象满意度指标,群众满意度,≥90%,92%,10,\n")
+
+
+def test_csv_rows_with_blank_project_cells_continue_the_project_above(tmp_path):
+    data = tmp_path / "cn.csv"
+    data.write_text(CN_CSV + "路灯更新,城管局,,,50,50,,,产出指标,,亮灯率,≥98%,99%,90,\n,,,,,,,,效益指标,,x,1,1,10,\n",
+                    encoding="utf-8")
+    files = fill([data], tmp_path / "out")
+    assert [f.name for f in files] == ["2026年度道路养护绩效自评表.xlsx", "2026年度路灯更新绩效自评表.xlsx"]
+    projects = fill_module.read_projects(data)
+    assert [p.name for p in projects] == ["道路养护", "路灯更新"]
+    road = projects[0]
+    assert [i["name"] for i in road.data["indicators"]] == ["养护里程", "通行改善", "群众满意度"]
+    assert road.places == [f"{data} 第2行", f"{data} 第3行", f"{data} 第5行"]   # the empty row 4 is skipped
+    assert road.data["header"] == {"project_name": "道路养护", "department": "交通局", "unit": "养护中心"}
+    assert [i["name"] for i in projects[1].data["indicators"]] == ["亮灯率", "x"]
+
+
+def test_csv_first_row_without_a_project_is_an_error_naming_the_line(tmp_path):
+    data = tmp_path / "a.csv"
+    data.write_text(CSV_HEAD + ",,,,,,,,,,\n,national,2026,,100,95,产出指标,x,1,1,90\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_data(data)
+    assert exc.value.where == f"{data} 第3行"
+    assert exc.value.message.startswith("第一行数据没有填项目：请在“项目”一栏填写（同一项目后面的行可以留空）")
+    data.write_text("一级指标,三级指标,分值\n产出指标,x,90\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_data(data)
+    assert exc.value.where == f"{data} 第1行" and exc.value.message.startswith("表头中没有项目名称一栏")
+
+
+def test_csv_zhuzhou_projects_are_named_by_special_and_subitem(tmp_path):
+    data = tmp_path / "z.csv"
+    data.write_text("规则,年度,专项名称,支出方向名称（子项）,一级指标,三级指标,分值\n"
+                    "zhuzhou,2020,制造强市,智能制造,产出指标,x,50\n,,,,效益指标,y,30\n"
+                    "zhuzhou,2020,制造强市,工业互联网,产出指标,z,50\n", encoding="utf-8")
+    assert [p.name for p in fill_module.read_projects(data)] == ["制造强市—智能制造", "制造强市—工业互联网"]
+    assert [len(d["indicators"]) for d in load_data(data)] == [2, 1]
+
+
+def test_csv_a_project_field_that_differs_on_a_later_row_is_an_error(tmp_path):
+    data = write_csv(tmp_path / "d.csv", "P1,national,2026,道路养护,100,95,产出指标,x,1,1,50\n"
+                                         "P1,national,2027,,,,效益指标,y,1,1,30\n")
+    with pytest.raises(DataError) as exc:
+        load_data(data)
+    assert str(exc.value) == f"{data} 第3行：“年度”与同一项目第2行的“2026”不同；项目的各栏只需填在它的第一行"
+
+
+# CSV: headings -------------------------------------------------------------------------------------
+
+def test_csv_suzhou_headings(tmp_path):
+    data = tmp_path / "sz.csv"
+    data.write_text("项目,规则,年度,项目名称,项目主管部门(单位),年初预算数,当年使用上年结余、结转及当年调整预算数,财政拨款数,"
+                    "实际支付数,结转数,财政收回数,类别,指标名称,目标值,实际完成值,情况说明,指标值(数值),完成值（数值）\n"
+                    "P1,suzhou,2021,展示中心,工信局,1900,-812.5,1087.5,1000,87.5,0,产出目标,展示面积,5859平方米,5000平方米,"
+                    "工期延误,5859,5000\n"
+                    ",,,,,,,,,,,结果目标,参观人数,8000人次,8757人次,,,\n", encoding="utf-8")
+    [path] = fill([data], tmp_path / "out")
+    assert path.name == "2021年度展示中心绩效自评表.xlsx"
+    prof, form = fill_module.form_from_data(load_data(data)[0])
+    assert form.amounts == {"initial": 1900, "adjustment": -812.5, "appropriated": 1087.5, "paid": 1000,
+                            "carryover": 87.5, "recovered": 0}
+    area = form.indicators[0]
+    assert (area.explanation, area.target_value, area.actual_value) == ("工期延误", 5859, 5000)
+    assert form.header == {"project_name": "展示中心", "department": "工信局"} and form.funds == []
+    from udfs.reader import read_form
+    assert read_form(path).amounts["initial"] == 1900
+
+
+def test_funds_initial_becomes_the_amount_on_a_form_without_funds_rows(tmp_path):
+    base = {"profile": "suzhou", "year": 2021}
+    prof, form = fill_module.form_from_data(dict(base, funds=[{"key": "total", "initial": 1900}],
+                                                 amounts={"paid": 800}))
+    assert form.amounts == {"paid": 800, "initial": 1900}
+    with pytest.raises(DataError, match="规则“suzhou”的表没有资金表，填不了全年预算数；请填它的金额栏（amounts）"):
+        fill_module.form_from_data(dict(base, funds=[{"key": "total", "initial": 1900, "budget": 1087.5}]))
+    with pytest.raises(DataError, match="年初预算数填了两个不同的数"):
+        fill_module.form_from_data(dict(base, funds=[{"initial": 1900}], amounts={"initial": 1800}))
+    with pytest.raises(DataError, match="金额（amounts）中有不认识的数据项：payed"):
+        fill_module.form_from_data(dict(base, amounts={"payed": 1}))
+    with pytest.raises(DataError, match="规则“national”的表没有这些金额栏：财政拨款数（苏州表的栏目）；资金请填资金表"):
+        fill_module.form_from_data({"profile": "national", "amounts": {"appropriated": 5}})
+
+
+def test_csv_target_and_actual_values(tmp_path):
+    data = tmp_path / "tv.csv"
+    data.write_text("项目名称,一级指标,三级指标,年度指标值,实际完成值,分值,指标值（数值）,完成值（数值）\n"
+                    "A,产出指标,x,≥95%,96%,50,0.95,0.96\n", encoding="utf-8")
+    ind = fill_module.form_from_data(load_data(data)[0])[1].indicators[0]
+    assert (ind.target_value, ind.actual_value) == (0.95, 0.96)
+
+
+def test_csv_unknown_column_is_named_with_the_accepted_headings(tmp_path):
+    data = tmp_path / "u.csv"
+    data.write_text("项目名称,一级指标,得分\nA,产出指标,50\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_data(data)
+    assert exc.value.where == f"{data} 第1行"
+    assert exc.value.message.startswith("不认识的列“得分”；可用的列名：“项目”“项目编号”")
+    assert "“财政拨款数”" in exc.value.message and "表头没有" not in exc.value.message
+
+
+def test_csv_known_column_not_on_this_form_names_the_heading(tmp_path):
+    data = tmp_path / "s.csv"
+    data.write_text("规则,项目名称,实施单位\nsuzhou,A,某中心\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"规则“suzhou”的表头没有：unit（实施单位）；可用：project_name（项目名称）"):
+        fill([data], tmp_path / "out")
+
+
+@pytest.mark.parametrize("head, message", [
+    ("项目名称,一级指标,一级指标", "“一级指标”这一列出现了两次"),
+    ("项目名称,三级指标,指标名称", "“三级指标”和“指标名称”是同一栏（name），只能留一列"),
+    ("project_name,项目名称,一级指标", "“project_name”和“项目名称”是同一栏（project_name），只能留一列"),
+])
+def test_csv_duplicate_headings_are_errors(tmp_path, head, message):
+    data = tmp_path / "dup.csv"
+    data.write_text(head + "\nA,产出指标,效益指标\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_data(data)
+    assert (exc.value.where, exc.value.message) == (f"{data} 第1行", message)
+
+
+def test_csv_blank_headings_are_ignored_unless_their_column_has_content(tmp_path):
+    data = tmp_path / "b.csv"
+    data.write_text("项目名称,,一级指标,三级指标,\nA,,产出指标,x,\n", encoding="utf-8")
+    assert load_data(data)[0]["indicators"] == [{"level1": "产出指标", "name": "x"}]
+    data.write_text("项目名称,,一级指标,三级指标\nA,,产出指标,x\n,备注,效益指标,y\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_data(data)
+    assert str(exc.value) == f"{data} 第3行：第2列有内容“备注”，但这一列没有表头"
+
+
+# CSV: malformed files ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, line, message", [
+    ('A,产出指标,x\n"B,产出指标,y\nC,产出指标,z\n', 3, "从这一行开始的英文双引号没有配对"),
+    ('A,产出指标,x\n\nB,"产出"指标,y\n', 4, "引号用法有误"),
+    ("A,产出指标,x\nB,产出指标,y,1,000\n", 3, "这一行有 5 格，比表头的 3 列多；格内文字含英文逗号时，整格要用英文双引号括起来"),
+])
+def test_malformed_csv_names_the_line(tmp_path, capsys, body, line, message):
+    data = tmp_path / "q.csv"
+    data.write_text("项目名称,一级指标,三级指标\n" + body, encoding="utf-8")
+    code, err = run_fill(capsys, data, "--out", tmp_path / "out")
+    assert code == 2 and f"{data} 第{line}行：{message}" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_csv_in_gbk_is_read_and_an_unknown_encoding_is_a_clear_error(tmp_path):
+    data = tmp_path / "gbk.csv"
+    data.write_bytes("项目名称,一级指标,三级指标\nA,产出指标,x\n".encode("gbk"))
+    assert load_data(data)[0]["header"] == {"project_name": "A"}
+    data.write_bytes(b"\xff\xfe" + "项目名称".encode("utf-16-le"))
+    with pytest.raises(DataError, match="无法识别文件的编码（应为 UTF-8 或 GBK）"):
+        load_data(data)

@@ -10,6 +10,10 @@
     jixiao build / fill ...   templates (build_templates.main / templates.fill.main)
     jixiao new-year / recalc / check FILE   the ribbon buttons on a file (addin.actions.main)
 
+Output files (-o, --summary) are checked before anything is read: never one of the inputs, never a
+spreadsheet inside a folder being checked (the next run would take it for a form; a .txt/.json/.csv
+report there is fine), and an existing file is replaced only with --force.
+
 Exit codes (validate, score and check): 0 clean; 1 some 错误 found (validate, check); 2 an input could
 not be read (validate and score still go on with the other files) or a usage error. Errors meant for
 users are printed in Chinese, never as a traceback; an unexpected failure prints one line, and its
@@ -65,13 +69,62 @@ def collect(paths: list[str]) -> tuple[list[str], list[str]]:
                 for name in sorted(files):
                     if name.startswith((".", "~$")):
                         continue
-                    if os.path.splitext(name)[1].lower() not in SPREADSHEET_SUFFIXES:
+                    if not _spreadsheet(name):
                         skipped.append(os.path.join(root, name))
                         continue
                     add(os.path.join(root, name))
         else:
             add(p)
     return out, skipped
+
+
+def _spreadsheet(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in SPREADSHEET_SUFFIXES
+
+
+def _real(path) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)      # also a hard link or another spelling of the path
+    except OSError:                        # one of them does not exist (yet)
+        return _real(a) == _real(b)
+
+
+def _collected_from(folder: str, path: Path) -> bool:
+    """Whether `collect` walking `folder` would pick up `path` as a form to check."""
+    try:
+        rel = os.path.relpath(_real(path), _real(folder))
+    except ValueError:                     # another drive (Windows)
+        return False
+    *dirs, name = rel.split(os.sep)
+    return (rel != os.curdir and not (dirs and dirs[0] == os.pardir) and not any(d.startswith(".") for d in dirs)
+            and not name.startswith((".", "~$")) and _spreadsheet(name))
+
+
+def check_outputs(outputs: list[tuple[str, Path | None]], paths: list[str], files: list[str], what: str,
+                  force: bool) -> None:
+    """Before anything is checked or written: an output file is never one of the inputs, nor a
+    spreadsheet in a folder being checked (the next run would take it for a form), nor a folder;
+    and it never replaces an existing file without --force."""
+    given = [(label, Path(path)) for label, path in outputs if path]
+    for n, (label, path) in enumerate(given):
+        twin = next((other for other, earlier in given[:n] if _same_file(path, earlier)), None)
+        if twin:
+            raise JixiaoError(f"{label}与{twin}是同一个文件“{path}”；请分别指定")
+        if path.is_dir():
+            raise JixiaoError(f"{label}“{path}”是一个文件夹；请写出文件名")
+        if any(_same_file(path, f) for f in files):
+            raise JixiaoError(f"{label}“{path}”是要{what}的文件；输入的文件从不改写，请另取一个文件名")
+        folder = next((p for p in paths if os.path.isdir(p) and _collected_from(p, path)), None)
+        if folder is not None:
+            raise JixiaoError(f"{label}“{path}”在要{what}的文件夹“{folder}”中，是表格文件，下次{what}这个文件夹时"
+                              "会被当作一份自评表；请存到这个文件夹之外")
+        if path.exists() and not force:
+            raise JixiaoError(f"{label}“{path}”已经存在；为免覆盖，本次没有{what}，也没有写入任何文件。"
+                              "确要替换请加 --force，或另取一个文件名")
 
 
 # One file (runs in worker processes) ---------------------------------------------------------------
@@ -319,14 +372,18 @@ def exit_code(results: list[dict]) -> int:
     return EXIT_OK
 
 
-def atomic_write(path: Path, write) -> Path:
-    """Write via a temp file beside `path`, then rename: never a half-written file."""
-    with atomic_output(path) as tmp:
-        write(tmp)
+def atomic_write(path: Path, write, overwrite: bool = False) -> Path:
+    """Write via a temp file beside `path`, then rename: never a half-written file, and an existing
+    file is replaced only with overwrite."""
+    try:
+        with atomic_output(path, overwrite=overwrite) as tmp:
+            write(tmp)
+    except FileExistsError:  # made by someone else since check_outputs
+        raise JixiaoError(f"“{path}”已经存在，没有覆盖；确要替换请加 --force") from None
     return Path(path)
 
 
-def write_summary(results: list[dict], path: Path) -> Path:
+def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> Path:
     """One row per file (单位, 项目, 执行率, 总分, 等级, 错误数, 警告数) and a grade-distribution chart."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
@@ -379,7 +436,7 @@ def write_summary(results: list[dict], path: Path) -> Path:
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
     dist.add_chart(chart, "D2")
-    return atomic_write(Path(path), wb.save)
+    return atomic_write(Path(path), wb.save, overwrite)
 
 
 # Score output ----------------------------------------------------------------------------------------
@@ -426,6 +483,8 @@ def cmd_validate(args) -> int:
         raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{args.summary}”），"
                           "如 --summary 汇总.xlsx")
     files, skipped = _found(args.paths, "校验")
+    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths, files,
+                  "校验", args.force)
     results = run_all(check_file, files, args.jobs, not args.no_progress)
     out = sys.stdout
     if args.json:
@@ -433,38 +492,39 @@ def cmd_validate(args) -> int:
                                      for r in results],
                            "summary": {"files": len(results), "skipped": skipped, "exit_code": exit_code(results),
                                        "text": summary_line(results, len(skipped))}}, ensure_ascii=False, indent=2)
-        _emit(text + "\n", args.output, out)
+        _emit(text + "\n", args.output, out, args.force)
     elif args.csv:
         buf = io.StringIO()
         write_csv(results, buf)
-        _emit(buf.getvalue(), args.output, out, bom=True)
+        _emit(buf.getvalue(), args.output, out, args.force, bom=True)
         if skipped:
             sys.stderr.write(skipped_line(len(skipped)) + "\n")
     else:
         buf = io.StringIO()
         print_table(results, buf, show_clean=not args.quiet)
         buf.write("\n" + summary_line(results, len(skipped)) + "\n")
-        _emit(buf.getvalue().lstrip("\n"), args.output, out)
+        _emit(buf.getvalue().lstrip("\n"), args.output, out, args.force)
     if args.debug:
         for r in results:
             if r.get("traceback"):
                 sys.stderr.write(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n")
     if args.summary:
-        write_summary(results, args.summary)
+        write_summary(results, args.summary, args.force)
         sys.stderr.write(f"汇总表已写入 {args.summary}\n")
     return exit_code(results)
 
 
 def cmd_score(args) -> int:
     files, skipped = _found(args.paths, "计分")
+    check_outputs([("输出文件（-o）", args.output)], args.paths, files, "计分", args.force)
     results = run_all(score_file, files, args.jobs, not args.no_progress, "计分")
     if args.json:
         _emit(json.dumps([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
-                          for r in results], ensure_ascii=False, indent=2) + "\n", args.output, sys.stdout)
+                          for r in results], ensure_ascii=False, indent=2) + "\n", args.output, sys.stdout, args.force)
     else:
         buf = io.StringIO()
         print_scores(results, buf)
-        _emit(buf.getvalue().lstrip("\n"), args.output, sys.stdout)
+        _emit(buf.getvalue().lstrip("\n"), args.output, sys.stdout, args.force)
     if skipped:
         sys.stderr.write(skipped_line(len(skipped)) + "\n")
     if args.debug:
@@ -474,9 +534,10 @@ def cmd_score(args) -> int:
     return EXIT_UNREADABLE if any(not r["readable"] for r in results) else EXIT_OK
 
 
-def _emit(text: str, output, stdout, bom: bool = False) -> None:
+def _emit(text: str, output, stdout, overwrite: bool = False, bom: bool = False) -> None:
     if output:
-        atomic_write(Path(output), lambda tmp: Path(tmp).write_text(text, encoding="utf-8-sig" if bom else "utf-8"))
+        atomic_write(Path(output), lambda tmp: Path(tmp).write_text(text, encoding="utf-8-sig" if bom else "utf-8"),
+                     overwrite)
     else:
         stdout.write(text)
         stdout.flush()
@@ -519,6 +580,8 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--summary", type=Path, metavar="OUT.xlsx", help="另存汇总表（每个项目一行，含等级分布图）")
             s.add_argument("-q", "--quiet", action="store_true", help="不列出没有问题的文件")
         s.add_argument("-o", "--output", type=Path, help="把结果写入文件（默认输出到屏幕）")
+        s.add_argument("--force", action="store_true",
+                       help="替换已存在的输出文件（默认不覆盖；要检查的文件和文件夹中的表格从不改写）")
         s.add_argument("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
         s.add_argument("--no-progress", action="store_true", help="不显示进度条")
         s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
