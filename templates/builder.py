@@ -591,10 +591,15 @@ def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
     orange = PatternFill("solid", fgColor="FCD9A8", bgColor="FCD9A8")
     w, s, why = g["weight"], g["score"], g["reason"]
     reason_rng = f"{why}{first}:{why}{last}"
-    # a score below its weight needs 偏差原因分析及改进措施
-    ws.conditional_formatting.add(reason_rng, FormulaRule(
-        formula=[f'AND(ISNUMBER(${s}{first}),ISNUMBER(${w}{first}),${s}{first}<${w}{first},TRIM(${why}{first})="")'],
-        fill=red, stopIfTrue=False))
+    if family(profile) == "national":  # a score below its weight needs 偏差原因分析及改进措施 (rule I04)
+        ws.conditional_formatting.add(reason_rng, FormulaRule(
+            formula=[f'AND(ISNUMBER(${s}{first}),ISNUMBER(${w}{first}),${s}{first}<${w}{first},TRIM(${why}{first})="")'],
+            fill=red, stopIfTrue=False))
+    else:  # 苏州: an indicator with no value needs an explanation (填表说明 4, rule I12)
+        a = g["actual"]
+        ws.conditional_formatting.add(reason_rng, FormulaRule(
+            formula=[f'AND(JX_STARTED,${g["name"]}{first}<>"",${a}{first}="",TRIM(${why}{first})="")'],
+            fill=red, stopIfTrue=False))
     if mode == "native" and profile.overachievement and profile.overachievement_needs_explanation:
         comp = get_column_letter(column_index_from_string(g["helper"]) + 7)
         ws.conditional_formatting.add(reason_rng, FormulaRule(
@@ -610,14 +615,18 @@ def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
 
 def _unread_marks(ws, profile: Profile, g: dict, first: int, last: int, fill):
     """Orange on the helper cells a sheet formula needs but cannot read from text: a text target with
-    no direction (计分方向 待定), an actual written as text with no 完成值（数值）, a qualitative actual
-    worded unlike its target with no level. The 填表说明 sheet says what to fill in."""
+    no direction (计分方向 待定) or with a direction but no 指标值（数值）, an actual written as text with
+    no 完成值（数值）, a qualitative actual worded unlike its target with no level. The 填表说明 sheet
+    says what to fill in."""
     h = column_index_from_string(g["helper"])
     col = {key: get_column_letter(h + i) for i, (key, _, _) in enumerate(HELPERS)}
     e, f, r = f"${g['target']}{first}", f"${g['actual']}{first}", first
     used, avalue = f"${col['dir_used']}{r}", f"${col['a']}{r}"
+    quantitative = f'OR({used}="正向",{used}="反向",{used}="等于")'
     rules = [
         (f"{col['direction']}{first}:{col['tvalue']}{last}", f'{used}="{fx.UNRESOLVED}"'),
+        (f"{col['tvalue']}{first}:{col['tvalue']}{last}",
+         f'AND({quantitative},${col["tvalue"]}{r}="",ISTEXT({e}))'),
         (f"{col['avalue']}{first}:{col['avalue']}{last}",
          f'AND({avalue}="",{f}<>"",TRIM({f})<>TRIM({e}),{used}<>"定性",{used}<>"{fx.UNRESOLVED}",{used}<>"")'),
     ]

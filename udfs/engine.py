@@ -130,6 +130,7 @@ class RowResult:
     level_assumed: bool = False     # qualitative row scored with the profile's unselected level
     unreadable_actual: bool = False  # quantitative row whose actual is not a number
     level_needed: bool = False      # qualitative row whose actual differs from the target, no level chosen
+    waiting: bool = False           # waits for input (a level, or a number for a text target): its group shows no score
     unparsed_target: bool = False   # quantitative direction but no number in the target
     over: bool = False              # completion at or above the over-achievement threshold
     weight: float | None = None
@@ -215,13 +216,14 @@ def score_row(ind: Indicator, profile: Profile, category: Category, started: boo
             res.level, res.level_assumed = profile.unselected_level.label, True
             res.fraction = profile.unselected_level.score
         else:
-            res.level_needed = True  # the actual says something else: only a chosen level can score it
+            res.level_needed = res.waiting = True  # the actual says something else: only a level can score it
         return res
     t = _value(ind.target_value, ind.target, target_number(target, rule))
     res.target_value = t
     if t is None:
-        res.unparsed_target = True
-        res.fraction = missing
+        res.unparsed_target = not is_blank(ind.target)
+        res.waiting = res.unparsed_target  # a target in words scored as a quantity: it needs a number
+        res.fraction = None if res.waiting else missing
         return res
     a = _value(ind.actual_value, ind.actual, actual_number(parse_actual(ind.actual, target), target))
     if a is None and is_blank(ind.actual):
@@ -317,7 +319,8 @@ def score_form(form: Form, profile: Profile) -> FormResult:
         for i in group:
             res.rows[i].group = n
         res.rows[group[0]].weight = float(head.weight) if is_number(head.weight) else None
-        score = group_score(head.weight, [res.rows[i].fraction for i in group], profile)
+        waiting = any(res.rows[i].waiting for i in group)  # a row waits for input: no group score
+        score = None if waiting else group_score(head.weight, [res.rows[i].fraction for i in group], profile)
         res.rows[group[0]].score = score
         cat = profile.category(head.level1).key
         res.category_weights[cat] = res.category_weights.get(cat, 0.0) + (float(head.weight) if is_number(head.weight) else 0.0)

@@ -62,6 +62,7 @@ class RowRefs:
 
 
 UNRESOLVED = "待定"  # a text target with no direction chosen: a sheet formula cannot read text
+WAITING = "待定"     # the 得分系数 of a row that waits for input: its whole 分值 group shows no score
 
 
 def dir_used(r: RowRefs, rule: Rule) -> str:
@@ -108,26 +109,29 @@ def _curve(r: RowRefs, rule: Rule) -> str:
 
 
 def fraction(r: RowRefs, rule: Rule, profile: Profile) -> str:
-    """Share of the weight the row earns; "" (not scored) for a spare row, a row waiting for a
-    qualitative level, and a text target the sheet cannot read (待定). An actual written as text with
+    """Share of the weight the row earns: "" for a spare row; "待定" for a row waiting for input (a
+    qualitative level, or a direction / 指标值（数值）for a text target), which leaves its whole 分值
+    group unscored rather than scored on the other rows. An actual written as text with
     no 完成值（数值）counts 0 unless it reads as the target, like the engine for unreadable text; the
     sheet marks the cell and rule I15 says when the engine reads a number the sheet did not."""
     missing = 'IF(JX_STARTED,0,"")'
     same_text = f"TRIM({r.actual})=TRIM({r.target})"
     default = (pname("unselected") if profile.unselected_applies == "filled"
-               else f'IF({same_text},{pname("unselected")},"")')
+               else f'IF({same_text},{pname("unselected")},"{WAITING}")')
     qualitative = (f'IFERROR(INDEX(JX_P_LEVEL_SCORE,MATCH({r.level},JX_P_LEVEL_NAME,0)),'
                    f'IF({r.actual}="",{missing},{default}))')
     text_actual = f'IF({r.actual}="",{missing},IF({same_text},1,0))'  # a text the sheet cannot read: 0, marked
     spare = f'AND({r.name}="",{r.target}="",{r.actual}="",NOT(ISNUMBER({r.avalue})))'
-    return (f'=IF({spare},"",IF({r.dir_used}="定性",{qualitative},IF({r.dir_used}="{UNRESOLVED}","",'
-            f'IF({r.t}="",{missing},IF({r.a}="",{text_actual},{_curve(r, rule)})))))')
+    # a text target with a direction but no 指标值（数值）waits too
+    no_target = f'IF(AND(ISTEXT({r.target}),{r.target}<>""),"{WAITING}",{missing})'
+    return (f'=IF({spare},"",IF({r.dir_used}="定性",{qualitative},IF({r.dir_used}="{UNRESOLVED}","{WAITING}",'
+            f'IF({r.t}="",{no_target},IF({r.a}="",{text_actual},{_curve(r, rule)})))))')
 
 
 def group_score(weight: str, fractions: str, profile: Profile) -> str:
     """One 分值 over the rows whose fractions are in `fractions` (e.g. "R13:R14")."""
     share = f"MIN({fractions})" if profile.shared_weight_method == "min" else f"AVERAGE({fractions})"
-    return (f'=IF(OR(NOT(ISNUMBER({weight})),COUNT({fractions})=0),"",'
+    return (f'=IF(OR(NOT(ISNUMBER({weight})),COUNT({fractions})=0,COUNTIF({fractions},"{WAITING}")>0),"",'
             f'ROUND({weight}*{share},{pname("score_decimals")}))')
 
 

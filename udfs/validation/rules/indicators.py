@@ -245,6 +245,7 @@ def helper_values(ctx: Context):
 def sheet_cannot_read(ctx: Context):
     if ctx.form.params.get("JX_MODE") != "native":
         return  # udf mode: JX_SCORES reads the texts itself
+    quantitative = (engine.POSITIVE, engine.REVERSE, engine.EQUAL)
     for i, r in ctx.rows.items():
         ind = ctx.form.indicators[i]
         if "direction" not in ind.cells:
@@ -252,16 +253,26 @@ def sheet_cannot_read(ctx: Context):
         text_target = isinstance(ind.target, str) and not is_blank(ind.target)
         name = ctx.row_name(i)
         if is_blank(ind.direction) and text_target:
-            plain = ctx.profile.category(ind.level1).rule.plain_number if ctx.categories[i] else "正向"
+            plain = ctx.categories[i].rule.plain_number if ctx.categories[i] else engine.POSITIVE
             if is_number(ind.target_value):
                 if r.direction not in (plain, engine.QUALITATIVE_DIR):
                     yield Hit(f"{name}未选指标方向，表内公式按“{plain}”计分，而指标值“{ind.target}”读作“{r.direction}”。",
                               ctx.at(ind, "direction"))
-            elif is_blank(ind.level) or r.direction != engine.QUALITATIVE_DIR:
-                yield Hit(f"{name}的指标值“{ind.target}”是文字，未选“指标方向”也未填“指标值（数值）”，"
-                          "表内公式无法计分（这一行暂不计分）。", ctx.at(ind, "direction"))
+            elif not is_blank(ind.level):
+                if r.direction != engine.QUALITATIVE_DIR:
+                    yield Hit(f"{name}未选指标方向，表内按所选档次作为定性指标计分，而指标值“{ind.target}”读作"
+                              f"“{r.direction}”的定量指标：请选择指标方向。", ctx.at(ind, "direction"))
+            else:
+                what = ("请把“指标方向”选为“定性”" if r.direction == engine.QUALITATIVE_DIR
+                        else "请选择“指标方向”并填写“指标值（数值）”")
+                yield Hit(f"{name}的指标值“{ind.target}”是文字，表内公式读不出方向和数值，这一行（及与它共用分值的行）"
+                          f"暂不计分：{what}。", ctx.at(ind, "direction"))
                 continue
-        if (r.direction in (engine.POSITIVE, engine.REVERSE, engine.EQUAL) and r.actual_value is not None
+        elif r.direction in quantitative and text_target and not is_number(ind.target_value):
+            yield Hit(f"{name}已选指标方向，但指标值“{ind.target}”是文字、未填“指标值（数值）”，表内这一行"
+                      "（及与它共用分值的行）暂不计分。", ctx.at(ind, "target_value"))
+            continue
+        if (r.direction in quantitative and r.actual_value is not None
                 and not is_number(ind.actual_value) and isinstance(ind.actual, str) and not is_blank(ind.actual)
                 and trim(ind.actual).lower() != trim(ind.target).lower()):
             yield Hit(f"{name}的实际完成值“{ind.actual}”是文字，未填“完成值（数值）”，表内公式按 0 分计，"
