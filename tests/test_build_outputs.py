@@ -241,8 +241,8 @@ def test_two_profiles_with_the_same_file_name_are_refused_before_writing(tmp_pat
     from udfs.profiles import BUILTIN_DIR
     mine = tmp_path / "profiles"
     mine.mkdir()
-    (mine / "mynational.yaml.j2").write_text((BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8"),
-                                             encoding="utf-8")
+    text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8").replace("name: national", "name: mynational")
+    (mine / "mynational.yaml.j2").write_text(text, encoding="utf-8")              # renamed, file_name kept
     monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(mine))
     out = tmp_path / "out"
     assert build_templates.main(["--year", "2026", "--profile", "national", "mynational", "--out", str(out)]) == 2

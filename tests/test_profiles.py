@@ -72,3 +72,13 @@ def test_a_profile_the_form_cannot_be_drawn_from_is_refused(tmp_path, monkeypatc
     monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(tmp_path))
     with pytest.raises(ProfileError, match=message):
         load_profile("broken")
+
+
+def test_a_copied_profile_must_carry_its_own_name(tmp_path, monkeypatch):
+    """Workbooks record the profile name; a copy still named national would be read back with the
+    national rules."""
+    text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8")
+    (tmp_path / "changsha.yaml.j2").write_text(text, encoding="utf-8")          # name: national kept
+    monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(tmp_path))
+    with pytest.raises(ProfileError, match="文件名“changsha”与其中的 name“national”不同"):
+        load_profile("changsha")

@@ -253,7 +253,17 @@ def _check_layout(data: dict, source: Path) -> None:
         raise ProfileError(f"表样“{layout}”需要资金表各行（funds.rows）", where=str(source))
 
 
+def _check_name(data: dict, source: Path) -> None:
+    """Workbooks record the profile's `name` and profiles are found by file name: they must agree,
+    or a form could be read back with another region's rules."""
+    name, stem = str(data.get("name", "")), source.name.split(".")[0]
+    if name != stem:
+        raise ProfileError(f"规则配置文件名“{stem}”与其中的 name“{name}”不同：工作簿按 name 记录所用规则，"
+                           f"请把文件改名为“{name}{SUFFIXES[0]}”，或把 name 改为“{stem}”", where=str(source))
+
+
 def build_profile(data: dict, year: int, source: Path) -> Profile:
+    _check_name(data, source)
     _check_layout(data, source)
     rules = {name: _rule(name, spec or {}, source) for name, spec in (_need(data, "rules", source) or {}).items()}
     cats = []
