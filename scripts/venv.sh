@@ -37,7 +37,9 @@ ensure_venv() {
   if [ ! -f "$stamp" ] || [ "$REPO/pyproject.toml" -nt "$stamp" ]; then
     echo "== installing Python packages into .venv"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$spec" 2>&1 | grep -v "^WARNING: Location" || true
+    # PYTHONWARNINGS: setuptools prints a notice box for every editable install
+    PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$spec" 2>&1 \
+      | grep -v "^WARNING: Location" || true
     "$VENV/bin/python" -c "import udfs, templates, addin, xlwings, openpyxl, jinja2" \
       || { echo "jixiao: Python packages failed to install" >&2; return 1; }
     touch "$stamp"
