@@ -638,15 +638,19 @@ def on_button(button_id: str) -> None:
 # Headless command line: python -m addin.actions
 # =============================================================================================
 
-def main(argv: list[str] | None = None) -> int:
-    """Exit 0 done; 1 validate found 错误 (the --out copy is still written); 2 unreadable or refused."""
-    parser = argparse.ArgumentParser(prog="python -m addin.actions",
+def main(argv: list[str] | None = None, *, button: str | None = None, prog: str = "python -m addin.actions") -> int:
+    """Exit 0 done; 1 validate found 错误 (the --out copy is still written); 2 unreadable or refused.
+    `button` fixes the button (the `jixiao check|recalc|new-year` commands), `prog` names the command."""
+    parser = argparse.ArgumentParser(prog=prog,
                                      description="在工作簿文件上运行“绩效自评”选项卡的按钮（无需 Excel）",
                                      epilog="退出码：0 完成；1 校验发现错误；2 文件无法读取或未能保存")
-    parser.add_argument("button", choices=["validate", "recalc", "next-year", "settings", "help"])
+    if button is None:
+        parser.add_argument("button", choices=["validate", "recalc", "next-year", "settings", "help"])
     parser.add_argument("workbook", type=Path)
     parser.add_argument("--out", type=Path, help="validate/recalc：把结果另存为这个新文件（不覆盖已有文件）")
     args = parser.parse_args(argv)
+    if button is not None:
+        args.button = button
     try:
         book = open_book(args.workbook)
         button = {"validate": "jx_validate", "recalc": "jx_recalc", "next-year": "jx_next_year",

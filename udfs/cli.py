@@ -553,16 +553,16 @@ def cmd_fill(argv: list[str]) -> int:
     return fill.main(argv)
 
 
-def cmd_button(button: str):
+def cmd_button(button: str, command: str):
     """The ribbon buttons on a workbook file, headless (addin.actions)."""
     def run(argv: list[str]) -> int:
         from addin import actions
-        return actions.main([button, *argv])
+        return actions.main(argv, button=button, prog=f"jixiao {command}")
     return run
 
 
-DELEGATED = {"build": cmd_build, "fill": cmd_fill, "new-year": cmd_button("next-year"),
-             "recalc": cmd_button("recalc"), "check": cmd_button("validate")}
+DELEGATED = {"build": cmd_build, "fill": cmd_fill, "new-year": cmd_button("next-year", "new-year"),
+             "recalc": cmd_button("recalc", "recalc"), "check": cmd_button("validate", "check")}
 
 
 def parser() -> argparse.ArgumentParser:
