@@ -115,7 +115,7 @@ def main(argv=None) -> int:
         ours1 = rate(len(files), time.perf_counter() - t)
         unreadable = sum(1 for r in results if not r["readable"])
 
-        out = Path(tempfile.mkstemp(suffix=".json")[1])
+        out = Path(tempfile.mkdtemp()) / "result.json"  # a new file: validate never replaces one
         cmd = [sys.executable, "-m", "udfs.cli", "validate", "--json", "--no-progress", "-o", str(out), str(folder)]
         if args.jobs:
             cmd[4:4] = ["--jobs", str(args.jobs)]
@@ -125,6 +125,7 @@ def main(argv=None) -> int:
         out.unlink(missing_ok=True)
         if proc.returncode not in (0, 1):
             print(f"jixiao validate exited {proc.returncode}: {proc.stderr.strip()[:500]}", file=sys.stderr)
+            return 1  # no rate for a run that did not validate
 
         cores = args.jobs or os.cpu_count()
         print(f"workbooks: {len(files)} ({unreadable} unreadable); cores: {os.cpu_count()}")
