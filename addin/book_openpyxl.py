@@ -33,7 +33,6 @@ from .workbook import (
     MARK_TAG,
     RESULT_SHEET,
     STATE_HEADER,
-    STATE_NOTE,
     STATE_SHEET,
     Book,
     ExistingFile,
@@ -245,21 +244,9 @@ class OpenpyxlBook(Book):
         return rows
 
     def write_state(self, rows: list[list[Any]]) -> None:
-        wb = self.wb
-        if STATE_SHEET in wb.sheetnames:
-            ws = wb[STATE_SHEET]
-            ws.delete_rows(1, ws.max_row)
-        else:
-            ws = wb.create_sheet(STATE_SHEET)
-            ws.sheet_state = "veryHidden"
-        ws.cell(1, 1, STATE_NOTE)
-        for col, text in enumerate(STATE_HEADER, 1):
-            ws.cell(2, col, text)
-        for r, values in enumerate(rows, 3):
-            for col, value in enumerate(values, 1):
-                cell = ws.cell(r, col, value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"
+        from templates.builder import write_state_sheet
+
+        write_state_sheet(self.wb, rows)
 
     # --- the rest ----------------------------------------------------------------------------------
     def recalculate(self) -> None:

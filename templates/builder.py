@@ -682,9 +682,15 @@ def _guide_sheet(wb: Workbook, profile: Profile, mode: str):
     ws.sheet_view.showGridLines = False
 
 
-def _state_sheet(wb: Workbook, rows: list[list]):
-    ws = wb.create_sheet(STATE_SHEET)
-    ws.sheet_state = "veryHidden"
+def write_state_sheet(wb: Workbook, rows: list[list]) -> None:
+    """The very hidden jixiao_state sheet (udfs.contract), created or rewritten with these rows; the
+    builder writes its pre-fill, the add-in's 重新计算 what it wrote since."""
+    if STATE_SHEET in wb.sheetnames:
+        ws = wb[STATE_SHEET]
+        ws.delete_rows(1, ws.max_row)
+    else:
+        ws = wb.create_sheet(STATE_SHEET)
+        ws.sheet_state = "veryHidden"
     ws.cell(1, 1, STATE_NOTE)
     for col, text in enumerate(STATE_HEADER, 1):
         ws.cell(2, col, text)
@@ -745,7 +751,7 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
     sh.fit_rows()
     _protect_and_print(sh, profile, head, last_row)
     _guide_sheet(wb, profile, mode)
-    _state_sheet(wb, sh.state)
+    write_state_sheet(wb, sh.state)
     wb.active = 0
     return wb
 
