@@ -775,6 +775,7 @@ class _FormReader:
             return None
 
     def read_reported(self, form: Form) -> None:
+        _, _, form.cells["total_weight"] = self.single("JX_TOTAL_WEIGHT")  # where the sum of 分值 is shown
         for key, name in REPORTED.items():
             value, formula, addr = self.single(name)
             if not addr:

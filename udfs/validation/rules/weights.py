@@ -31,7 +31,7 @@ def total_weight(ctx: Context):
     if not ctx.form.indicators or not differs(total, full, 2):
         return
     detail = f"（执行率 {fmt(funds, 0)} + 指标 {xround(sum(weights), 4):g}）" if funds else ""
-    yield Hit(f"分值合计为 {total:g}{detail}，应为 {full:g}。", ctx.cell("funds_weight"))
+    yield Hit(f"分值合计为 {total:g}{detail}，应为 {full:g}。", ctx.cell("total_weight") or ctx.cell("funds_weight"))
 
 
 @rule("W02", ERROR, summary="一级指标下各指标分值之和不等于该一级指标的分值",
