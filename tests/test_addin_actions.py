@@ -333,9 +333,9 @@ def test_planted_mistake_is_found_at_its_cell(tmp_path, request, case):
     assert hits, [(f.code, f.cell) for f in report.findings]
     planted_cell = next(iter(edits))
     if code == "W01":
-        # a wrong weight shows in the totals: W01 at the 执行率分值 cell, W02 at the 一级指标 label
+        # a wrong weight shows in the totals: W01 at the 分值 total cell, W02 at the 一级指标 label
         form = read_form(path)
-        assert {f.cell for f in hits} == {form.cells["funds_weight"].rpartition("!")[2]}
+        assert {f.cell for f in hits} == {form.cells["total_weight"].rpartition("!")[2]}
         assert any(f.code == "W02" for f in report.findings)
     elif code == "I04":
         assert [f"{f.sheet}!{f.cell}" for f in hits] == [planted_cell]
