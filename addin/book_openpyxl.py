@@ -27,6 +27,7 @@ from udfs.files import atomic_output
 from udfs.safeopen import LIMITS, Limits, Package
 
 from .workbook import (
+    CONF_SHEET,
     MARK_COLORS,
     MARK_FORMULAS,
     MARK_PREFIX,
@@ -44,7 +45,6 @@ from .workbook import (
     range_name,
 )
 
-CONF_SHEET = "jixiao.conf"
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .workbook import (
+    CONF_SHEET,
     ERROR_VALUES,
     MARK_COLORS,
     MARK_FORMULAS,
@@ -43,7 +44,6 @@ from .workbook import (
     new_sheet,
 )
 
-CONF_SHEET = "jixiao.conf"
 ADDIN_BOOK = "jixiao.xlam"
 XL_EXPRESSION = 2          # XlFormatConditionType.xlExpression
 XL_SHEET_VERY_HIDDEN = 2   # XlSheetVisibility.xlSheetVeryHidden

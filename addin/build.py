@@ -51,12 +51,12 @@ from addin.vba_sources import (
     VBAModuleSource,
     check_ascii,
 )
+from addin.workbook import CONF_SHEET
 
 ADDIN_DIR = Path(__file__).resolve().parent
 RIBBON_SOURCE = ADDIN_DIR / "ribbon" / "customUI14.xml"
 
 ADDIN_NAME = f"{PROJECT_NAME}.xlam"
-CONF_SHEET = f"{PROJECT_NAME}.conf"
 
 CT_ADDIN = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 CT_XLSM = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"

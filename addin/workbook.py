@@ -45,7 +45,11 @@ from udfs.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET  # noqa: F401 - 
 from udfs.model import Form
 from udfs.profiles import Profile
 
+from .vba_sources import PROJECT_NAME
+
 RESULT_SHEET = "校验结果"
+#: The configuration sheet xlwings' custom add-in module reads (PROJECT_NAME & ".conf").
+CONF_SHEET = f"{PROJECT_NAME}.conf"
 #: Every note jixiao writes starts with this; notes without it belong to the user.
 MARK_PREFIX = "jixiao校验："
 #: The formula of a mark's conditional format: always true, and recognisable. Only a string literal
