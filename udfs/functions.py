@@ -35,7 +35,7 @@ def _safe(fn):
         try:
             return fn(*args, **kwargs)
         except JixiaoError as exc:
-            return _error("#VALUE!", exc.message)
+            return _error(getattr(exc, "kind", "#VALUE!"), exc.message)
         except Exception as exc:  # noqa: BLE001 - a UDF must never raise into Excel
             return _error("#VALUE!", f"计算出错：{exc}")
     return wrapper
@@ -53,6 +53,18 @@ def _number(value, label: str) -> float:
         if parsed.value is not None and parsed.kind != "qualitative" and not parsed.unit.strip("%"):
             return parsed.value
     raise JixiaoError(f"{label}须为数字，现为“{'' if value is None else value}”")
+
+
+class _DivZero(JixiaoError):
+    kind = "#DIV/0!"
+
+
+def _funds(executed, budget) -> tuple[float, float]:
+    """全年执行数 and 全年预算数 as numbers; a budget of 0 or less is Excel's #DIV/0!."""
+    executed, budget = _number(executed, "全年执行数"), _number(budget, "全年预算数")
+    if budget <= 0:
+        raise _DivZero("全年预算数须大于0")
+    return executed, budget
 
 
 def _column(values) -> list:
@@ -73,10 +85,7 @@ def _column(values) -> list:
 @_safe
 def JX_EXECRATE(executed, budget):
     """预算执行率 = 全年执行数 ÷ 全年预算数（保留两位小数的百分比）。"""
-    executed, budget = _number(executed, "全年执行数"), _number(budget, "全年预算数")
-    if budget <= 0:
-        return _error("#DIV/0!", "全年预算数须大于0")
-    return engine.exec_rate(executed, budget, load_profile("national"))
+    return engine.exec_rate(*_funds(executed, budget), load_profile("national"))
 
 
 @xw.func(category=CATEGORY)
@@ -88,9 +97,7 @@ def JX_EXECRATE(executed, budget):
 def JX_EXECSCORE(executed, budget, weight=None, profile=None):
     """预算执行率得分 = 执行率 × 分值，最高不超过分值，保留两位小数。"""
     prof = _profile(profile)
-    executed, budget = _number(executed, "全年执行数"), _number(budget, "全年预算数")
-    if budget <= 0:
-        return _error("#DIV/0!", "全年预算数须大于0")
+    executed, budget = _funds(executed, budget)
     w = None if is_blank(weight) else _number(weight, "分值")
     return engine.exec_score(executed, budget, prof, w)
 
