@@ -17,11 +17,11 @@ def build(year: int, profiles: list[str], out: Path, mode: str, examples: bool =
           log=print) -> list[Path]:
     from templates.builder import build_workbook, save_workbook
     from templates.fill import fill
-    from udfs.profiles import load_profile
+    from udfs.profiles import load_profile, profile_argument
 
     out_year = out / str(year)
     written: list[Path] = []
-    profiles = list(dict.fromkeys(profiles))  # "--profile a --profile a" is one template
+    profiles = list(dict.fromkeys(profile_argument(p) for p in profiles))  # a file path the user typed, or a name
     loaded = [load_profile(name, year) for name in profiles]  # fail on a bad profile before writing
     names = _template_names(profiles, loaded)
     for prof, name in zip(loaded, names):
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="生成某一年度的项目支出绩效自评表模板、示例和加载项")
     parser.add_argument("--year", type=int, default=default_year(), help="年度（默认今年）")
     parser.add_argument("--profile", nargs="+", action="extend",
-                        help=f"规则配置，可多个（默认全部：{'、'.join(available_profiles())}）")
+                        help=f"规则配置名称或文件路径，可多个（默认全部：{'、'.join(available_profiles())}）")
     parser.add_argument("--out", type=Path, default=Path("dist"), help="输出目录（默认 dist）")
     parser.add_argument("--formulas", choices=MODES, default="native",
                         help="native：普通公式，任何表格软件都能计算（默认）；udf：调用 JX_ 函数（需加载项）")

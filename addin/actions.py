@@ -451,10 +451,7 @@ def next_year(book: Book, open_new: bool = True) -> Path:
     if mode not in MODES:
         mode = "native"
     new_year = form.year + 1
-    try:
-        new_profile = load_profile(str(profile.source), new_year)
-    except JixiaoError:
-        new_profile = load_profile(form.profile, new_year)
+    new_profile = load_profile(profile.name, new_year)  # by name, never by a path
     new_form = roll_forward(form, new_year)
     wb = build_workbook(new_profile, new_form, mode)
     suffix = src.suffix.lower()

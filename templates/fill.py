@@ -36,7 +36,7 @@ import yaml
 from udfs.errors import JixiaoError, ProfileError
 from udfs.files import atomic_output
 from udfs.model import Form, FundsRow, Indicator, SubItem
-from udfs.profiles import Profile, default_year, load_profile
+from udfs.profiles import Profile, check_name, default_year, load_profile, profile_argument
 
 from .builder import MODES, build_workbook
 
@@ -222,8 +222,10 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
         raise DataError(f"项目数据应为“键: 值”的映射，现为“{_show(data)}”", where=where)
     _known(data, PROJECT_KEYS, "不认识的项目数据项", where)
     name = data.get("profile") or profile or "national"
-    if not isinstance(name, (str, os.PathLike)):
-        raise DataError(f"规则（profile）应为规则名称（如 national）或规则配置文件的路径，现为“{_show(name)}”", where=where)
+    if not isinstance(name, str):
+        raise DataError(f"规则（profile）应为规则名称（如 national），现为“{_show(name)}”", where=where)
+    if data.get("profile"):  # a data file names its profile; only the command line may give a file
+        check_name(name)
     if data.get("file_name") is not None and not isinstance(data["file_name"], SCALARS):
         raise DataError(f"文件名（file_name）应为一段文字，现为“{_show(data['file_name'])}”", where=where)
     prof = load_profile(name, _year(data.get("year") or year or default_year(), where))
@@ -562,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jixiao fill", description="用申报数据（YAML/JSON/CSV）生成已填好的绩效自评表")
     parser.add_argument("data", nargs="+", type=Path, help="数据文件（可多个）")
     parser.add_argument("--out", type=Path, default=Path("dist") / "filled", help="输出目录（默认 dist/filled）")
-    parser.add_argument("--profile", help="数据中未写 profile 时使用的规则（默认 national）")
+    parser.add_argument("--profile", help="数据中未写 profile 时使用的规则：名称，或本地区规则配置文件的路径（默认 national）")
     parser.add_argument("--year", type=int, help="数据中未写 year 时使用的年度（默认今年）")
     parser.add_argument("--formulas", choices=MODES, default="native", help="公式方式（默认 native）")
     parser.add_argument("--typed-scores", action="store_true", help="按纸质表写入数据中的自评得分（不写公式），用于校验演示")
@@ -570,7 +572,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="替换输出文件夹中的同名文件（默认：有同名文件时不写入任何文件）")
     args = parser.parse_args(argv)
     try:
-        files = fill(args.data, args.out, args.profile, args.year, args.formulas, args.typed_scores, args.force)
+        profile = profile_argument(args.profile) if args.profile else None
+        files = fill(args.data, args.out, profile, args.year, args.formulas, args.typed_scores, args.force)
     except JixiaoError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

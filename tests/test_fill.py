@@ -47,7 +47,7 @@ def write_yaml(path: Path, text: str) -> Path:
     ("year: abc", "年度（year）应为四位数的年份，如 2026，现为“abc”"),
     ("year: 5", "年度（year）应为四位数的年份"),
     ("year: 1900", "年度“1900”不合理"),
-    ("profile: 5", "规则（profile）应为规则名称（如 national）或规则配置文件的路径，现为“5”"),
+    ("profile: 5", "规则（profile）应为规则名称（如 national），现为“5”"),
     ("profile: guangxi", "找不到规则配置“guangxi”"),
     ("file_name: [a]", "文件名（file_name）应为一段文字"),
     ("colour: red", "不认识的项目数据项：colour"),

@@ -39,8 +39,8 @@ def test_copied_and_edited_profile_changes_results_without_code(tmp_path, monkey
     monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(tmp_path))
     assert f.JX_GRADE(92, "hunan_test") == "良" and f.JX_GRADE(92, "national") == "优"
     assert f.JX_SCORE("≤100", 150, 10, "hunan_test") == 6.67 and f.JX_SCORE("≤100", 150, 10) == 5.0
-    # a path works as well as a name
-    assert f.JX_GRADE(92, str(tmp_path / "hunan_test.yaml.j2")) == "良"
+    # a worksheet function names a profile; a path is refused, and nothing is read from it
+    assert f.JX_GRADE(92, str(tmp_path / "hunan_test.yaml.j2")).startswith("#VALUE! 规则配置名称")
 
 
 def test_unknown_profile_is_a_clear_chinese_error():
@@ -82,3 +82,63 @@ def test_a_copied_profile_must_carry_its_own_name(tmp_path, monkeypatch):
     monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(tmp_path))
     with pytest.raises(ProfileError, match="文件名“changsha”与其中的 name“national”不同"):
         load_profile("changsha")
+
+
+# Profiles are data, never code, and never chosen by an untrusted file (issue 8) ----------------
+
+PAYLOAD = "{{ cycler.__init__.__globals__.os.system('touch %s') }}"
+
+
+@pytest.mark.parametrize("name", ["rules.yaml.j2", "./national", "../x", "/etc/passwd", r"\\host\share\p.yaml.j2",
+                                  "C:\\p.yaml", "  ", "national.yaml.j2", "名字", "a" * 65, "1abc", "a b"])
+def test_a_name_that_is_a_path_or_not_a_name_is_refused(name):
+    with pytest.raises(ProfileError, match="只能写名称"):
+        load_profile(name)
+
+
+def test_profiles_render_sandboxed(tmp_path, monkeypatch):
+    """A profile template cannot run code even from a trusted folder: Jinja2's sandbox refuses it."""
+    marker = tmp_path / "ran"
+    text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8").replace("name: national", "name: evil")
+    (tmp_path / "evil.yaml.j2").write_text(PAYLOAD % marker + "\n" + text, encoding="utf-8")
+    monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(tmp_path))
+    with pytest.raises(ProfileError, match="不允许的操作"):
+        load_profile("evil")
+    assert not marker.exists()
+
+
+def test_a_workbook_naming_a_profile_file_beside_it_runs_nothing(tmp_path, monkeypatch):
+    """The reported attack: JX_PROFILE holds "rules.yaml.j2" and that file (beside the workbook, in the
+    folder jixiao runs in) is a Jinja2 template with a payload."""
+    from openpyxl import load_workbook
+    from templates.builder import build_workbook
+    from udfs.errors import JixiaoError
+    from udfs.reader import read_form_and_profile
+
+    marker = tmp_path / "ran"
+    (tmp_path / "rules.yaml.j2").write_text(PAYLOAD % marker, encoding="utf-8")
+    book = tmp_path / "form.xlsx"
+    build_workbook(load_profile("national", 2026)).save(book)
+    wb = load_workbook(book)
+    wb["参数"]["B2"] = "rules.yaml.j2"
+    wb.save(book)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(JixiaoError, match="只能写名称"):
+        read_form_and_profile(book)
+    assert f.JX_GRADE(90, "rules.yaml.j2").startswith("#VALUE!") and not marker.exists()
+
+
+def test_extends_takes_a_name_only(tmp_path, monkeypatch):
+    (tmp_path / "child.yaml.j2").write_text("extends: ../national\nname: child\n", encoding="utf-8")
+    monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(tmp_path))
+    with pytest.raises(ProfileError, match="extends：规则配置名称"):
+        load_profile("child")
+
+
+def test_the_command_line_may_name_a_profile_file(tmp_path):
+    from udfs.profiles import profile_argument
+    text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8").replace("name: national", "name: cli_given")
+    (tmp_path / "cli_given.yaml.j2").write_text(text, encoding="utf-8")
+    assert profile_argument(str(tmp_path / "cli_given.yaml.j2")) == "cli_given"
+    assert load_profile("cli_given", 2026).name == "cli_given"
+    assert profile_argument("national") == "national"

@@ -92,7 +92,7 @@ def JX_EXECRATE(executed, budget):
 @xw.arg("executed", doc="全年执行数（万元）")
 @xw.arg("budget", doc="全年预算数（万元），须大于0")
 @xw.arg("weight", doc="分值，省略时取规则配置的预算执行率分值（全国为10）")
-@xw.arg("profile", doc="规则配置名称：national、zhuzhou、suzhou 或配置文件路径，省略为 national")
+@xw.arg("profile", doc="规则配置名称：national、zhuzhou、suzhou 等（不能是文件路径），省略为 national")
 @_safe
 def JX_EXECSCORE(executed, budget, weight=None, profile=None):
     """预算执行率得分 = 执行率 × 分值，最高不超过分值，保留两位小数。"""

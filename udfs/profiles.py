@@ -1,21 +1,28 @@
 """Rule profiles: a region's numbers as data (templates/profiles/<name>.yaml.j2).
 
 A profile is YAML rendered by jinja2 with the fiscal year. `extends: <name>` starts from another
-profile and overrides it key by key (mappings merge, lists and scalars replace). Profiles are found
-by name in the directories of $JIXIAO_PROFILE_PATH (os.pathsep separated), then among the built-in
-ones; a path to a file works too. A finance bureau copies a file, edits numbers, and points jixiao at
-it: no code changes.
+profile and overrides it key by key (mappings merge, lists and scalars replace). A finance bureau
+copies a file, edits numbers, and points jixiao at it: no code changes.
+
+Profiles are data, never code, and never chosen by an untrusted file. A workbook, a data file, an
+`extends:` key or a worksheet function names a profile by *name* only (`national`, `hunan`): the name
+is looked up among the files the user registered on the command line (`register_profile_file`), the
+directories of $JIXIAO_PROFILE_PATH (os.pathsep separated), then the built-in profiles. A name that
+looks like a path is refused. Templates render in Jinja2's SandboxedEnvironment with the fiscal year
+as their only variable, from files of bounded size.
 """
 from __future__ import annotations
 
 import datetime
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 import yaml
 
 from .errors import ProfileError
@@ -23,6 +30,9 @@ from .errors import ProfileError
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates" / "profiles"
 SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml", ".yml")
 DIRECTIONS = ("正向", "反向", "等于", "定性")
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # a profile name: never a path
+MAX_PROFILE_BYTES = 512 * 1024        # a profile file, and its rendered text
+_registered: dict[str, Path] = {}     # name -> file the user gave on the command line
 
 # What each form layout draws: the header fields and text blocks it places (the builder's code knows
 # where they go). A profile may relabel them, not drop them.
@@ -151,40 +161,88 @@ def search_dirs() -> list[Path]:
     return [*extra, BUILTIN_DIR]
 
 
-def find_profile(name_or_path: str | os.PathLike) -> Path:
-    """The file of a profile given by name or by path."""
-    text = str(name_or_path).strip()
-    as_path = Path(text)
-    if as_path.suffix and as_path.is_file():
-        return as_path.resolve()
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def check_name(name) -> str:
+    """A profile name as written in a workbook, a data file or an argument: letters, digits, _ and -,
+    starting with a letter. Anything else (a path, a URL, an empty cell) is refused."""
+    text = "" if name is None else str(name).strip()
+    if not NAME_PATTERN.fullmatch(text):
+        shown = text if len(text) <= 80 else text[:80] + "…"
+        raise ProfileError(f"规则配置名称“{shown}”无效：只能写名称（字母开头，由字母、数字、_、- 组成，如 national），"
+                           "不能是文件路径。本地区的规则配置请放在 JIXIAO_PROFILE_PATH 指向的文件夹中，"
+                           "或在命令行用 --profile 给出文件")
+    return text
+
+
+def register_profile_file(path: str | os.PathLike) -> str:
+    """Make a profile file the *user* named on the command line available by its name, and return
+    the name. Only command-line faces call this: a workbook or data file never supplies a path."""
+    file = Path(path).expanduser()
+    if not file.name.endswith(SUFFIXES):
+        raise ProfileError(f"“{file}”不是规则配置文件（应以 {'、'.join(SUFFIXES)} 结尾）")
+    if not file.is_file():
+        raise ProfileError(f"找不到规则配置文件“{file}”")
+    name = check_name(_stem(file))
+    _registered[name] = file.resolve()
+    return name
+
+
+def profile_argument(value: str) -> str:
+    """A --profile argument: a file path the user typed (registered) or a name."""
+    text = str(value).strip()
+    if text.endswith(SUFFIXES) or os.sep in text or (os.altsep and os.altsep in text):
+        return register_profile_file(text)
+    return check_name(text)
+
+
+def find_profile(name: str) -> Path:
+    """The file of a profile given by name (see the module docstring for where it is looked up)."""
+    text = check_name(name)
+    if text in _registered:
+        return _registered[text]
     for directory in search_dirs():
         for suffix in SUFFIXES:
             candidate = directory / f"{text}{suffix}"
             if candidate.is_file():
                 return candidate.resolve()
     raise ProfileError(f"找不到规则配置“{text}”。可用的规则：{'、'.join(available_profiles())}；"
-                       "也可以给出配置文件的路径。")
+                       "本地区的规则配置请放在 JIXIAO_PROFILE_PATH 指向的文件夹中，或在命令行用 --profile 给出文件。")
 
 
 def available_profiles() -> list[str]:
-    names = set()
+    names = set(_registered)
     for directory in search_dirs():
         if directory.is_dir():
             for path in directory.iterdir():
-                for suffix in SUFFIXES:
-                    if path.name.endswith(suffix):
-                        names.add(path.name[: -len(suffix)])
+                if path.name.endswith(SUFFIXES) and NAME_PATTERN.fullmatch(_stem(path)):
+                    names.add(_stem(path))
     return sorted(names, key=lambda n: (n != "national", n))
+
+
+_SANDBOX = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                               autoescape=False)
 
 
 def _render(path: Path, year: int) -> dict:
     try:
+        if path.stat().st_size > MAX_PROFILE_BYTES:
+            raise ProfileError(f"规则配置文件超过 {MAX_PROFILE_BYTES // 1024} KB，不像规则配置", where=str(path))
         text = path.read_text(encoding="utf-8")
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-        rendered = env.from_string(text).render(year=year)
+        rendered = _SANDBOX.from_string(text).render(year=year)
+        if len(rendered) > MAX_PROFILE_BYTES:
+            raise ProfileError(f"规则配置展开后超过 {MAX_PROFILE_BYTES // 1024} KB", where=str(path))
         data = yaml.safe_load(rendered)
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"无法读取规则配置文件：{exc}", where=str(path)) from None
+    except jinja2.sandbox.SecurityError as exc:
+        raise ProfileError(f"规则配置模板试图执行不允许的操作（{exc}）：规则配置只能是数据", where=str(path)) from None
     except jinja2.TemplateError as exc:
         raise ProfileError(f"规则配置模板有误（第{getattr(exc, 'lineno', '?')}行）：{exc}", where=str(path)) from None
     except yaml.YAMLError as exc:
@@ -195,7 +253,11 @@ def _render(path: Path, year: int) -> dict:
         raise ProfileError("规则配置应是“键: 值”的映射", where=str(path))
     parent = data.pop("extends", None)
     if parent:
-        if str(parent) == path.name.split(".")[0]:
+        try:
+            parent = check_name(parent)
+        except ProfileError as exc:
+            raise ProfileError(f"extends：{exc.message}", where=str(path)) from None
+        if parent == _stem(path):
             raise ProfileError(f"规则配置不能继承自身（extends: {parent}）", where=str(path))
         data = _deep_merge(_render(find_profile(parent), year), data)
     return data
@@ -256,7 +318,7 @@ def _check_layout(data: dict, source: Path) -> None:
 def _check_name(data: dict, source: Path) -> None:
     """Workbooks record the profile's `name` and profiles are found by file name: they must agree,
     or a form could be read back with another region's rules."""
-    name, stem = str(data.get("name", "")), source.name.split(".")[0]
+    name, stem = str(data.get("name", "")), _stem(source)
     if name != stem:
         raise ProfileError(f"规则配置文件名“{stem}”与其中的 name“{name}”不同：工作簿按 name 记录所用规则，"
                            f"请把文件改名为“{name}{SUFFIXES[0]}”，或把 name 改为“{stem}”", where=str(source))
@@ -321,10 +383,11 @@ def _load_cached(path: Path, mtime: float, year: int) -> Profile:
     return build_profile(_render(path, year), year, path)
 
 
-def load_profile(name_or_path="national", year: int | None = None) -> Profile:
-    """Load a profile by name (national, zhuzhou, suzhou, or one on $JIXIAO_PROFILE_PATH) or path."""
-    if isinstance(name_or_path, Profile):
-        return name_or_path
-    path = find_profile(name_or_path or "national")
+def load_profile(name="national", year: int | None = None) -> Profile:
+    """Load a profile by name (national, zhuzhou, suzhou, one on $JIXIAO_PROFILE_PATH, or one the user
+    registered from the command line). Never by a path: see the module docstring."""
+    if isinstance(name, Profile):
+        return name
+    path = find_profile(name or "national")
     year = int(year) if year else default_year()
     return _load_cached(path, path.stat().st_mtime, year)
