@@ -2,7 +2,8 @@
 a rule or layout change shows up as a reviewable diff of tests/snapshots/).
 
 Each generated file becomes one text file: for every zip part, in name order, a "### part" line and
-the part's XML pretty-printed (binary parts: their size and SHA-256). What legitimately changes
+the part's XML pretty-printed (binary parts: their size and SHA-256; the VBA project also as the
+module sources olevba decodes from it). What legitimately changes
 between two builds is masked: the document timestamps and the jixiao version string.
 
     python -m tests.support.snapshot            # rewrite tests/snapshots/ from a fresh build
@@ -34,7 +35,20 @@ def part_text(name: str, data: bytes, version: str) -> str:
         root = etree.fromstring(data, etree.XMLParser(remove_blank_text=True, resolve_entities=False))
         text = etree.tostring(root, pretty_print=True, encoding="unicode")
         return re.sub(rf"(?<![0-9.]){re.escape(version)}(?![0-9])", "(version)", text)
-    return f"binary: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}\n"
+    text = f"binary: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}\n"
+    if name.endswith("vbaProject.bin"):  # the VBA as an independent reader (olevba) decodes it
+        text += vba_text(data)
+    return text
+
+
+def vba_text(data: bytes) -> str:
+    from oletools.olevba import VBA_Parser
+    parser = VBA_Parser("vbaProject.bin", data=data)
+    try:
+        modules = sorted((vba_name, code) for _, _, vba_name, code in parser.extract_macros())
+    finally:
+        parser.close()
+    return "".join(f"--- VBA module {vba_name}\n{code.replace(chr(13), '').rstrip()}\n" for vba_name, code in modules)
 
 
 def file_text(path: Path, version: str | None = None) -> str:
