@@ -1,4 +1,4 @@
-"""What the ribbon's buttons do. One function per button, each taking a :class:`addin.workbook.Book`:
+"""What the ribbon's buttons do. One function per button, each taking a :class:`jixiao.addin.workbook.Book`:
 
     validate(book)   一键校验     every validation rule of the workbook's profile -> 校验结果 + marks
     recalc(book)     重新计算     helper columns re-read from the texts, recalculated, typed scores compared
@@ -8,8 +8,8 @@
 
 ``on_button(button_id)`` is what the ribbon calls (VBA ``JX_OnAction`` -> xlwings ``RunPython``): it
 runs the button's function on ``xw.Book.caller()`` and turns any error into a Chinese message box.
-The same functions run headless on a file (``addin.workbook.open_book``): the tests and the command
-line use them so (``python -m addin.actions validate 表.xlsx --out 表-已校验.xlsx``).
+The same functions run headless on a file (``jixiao.addin.books.open_book``): the tests and the command
+line use them so (``python -m jixiao.addin.actions validate 表.xlsx --out 表-已校验.xlsx``).
 
 Nothing here changes a value the user typed: validate writes only its sheet and marks; recalc writes
 only the helper columns 指标方向 / 指标值（数值）/ 完成值（数值）(``Book.write_helpers`` refuses any
@@ -32,16 +32,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from udfs import __version__
-from udfs.engine import helper_values
-from udfs.errors import JixiaoError
-from udfs.excel import is_blank, is_number, xround
-from udfs.files import atomic_output
-from udfs.model import Form, FundsRow, SubItem
-from udfs.profiles import Profile, load_profile
-from udfs.validation import ERROR, WARNING, Finding, validate_form
-from udfs.validation.core import Context, differs, fmt, pct
+from jixiao import __version__
+from jixiao.engine.scoring import helper_values
+from jixiao.engine.errors import JixiaoError
+from jixiao.engine.excel import is_blank, is_number, xround
+from jixiao.engine.files import atomic_output
+from jixiao.engine.model import Form, FundsRow, SubItem
+from jixiao.engine.profiles import Profile, load_profile
+from jixiao.engine.validation import ERROR, WARNING, Finding, validate_form
+from jixiao.engine.validation.core import Context, differs, fmt, pct
 
+from .books import caller_book, open_book
 from .workbook import (
     HELPER_NAMES,
     RESULT_SHEET,
@@ -49,13 +50,11 @@ from .workbook import (
     ExistingFile,
     Mark,
     ResultTable,
-    caller_book,
     location,
-    open_book,
     split_address,
 )
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parent.parent  # the add-in package's parent: where jixiao runs from
 HELPER_LABELS = {"direction": "指标方向", "target_value": "指标值（数值）", "actual_value": "完成值（数值）"}
 #: How many items a message lists before "等 N 处".
 LIST_AT_MOST = 8
@@ -440,7 +439,7 @@ def next_year(book: Book, open_new: bool = True) -> Path:
     """新建下一年度: a new workbook for year + 1 beside this one, rebuilt from the form by the template
     builder with the profile rendered for the new year (title, 年度 subtitle, notes, JX_YEAR). Same
     formula mode (JX_MODE) and file type (.xlsm keeps the macros and the ribbon). Never overwrites."""
-    from templates.builder import MODES, build_workbook
+    from jixiao.templates.builder import MODES, build_workbook
 
     form, profile = book.read()
     src = book.path
@@ -632,10 +631,10 @@ def on_button(button_id: str) -> None:
 
 
 # =============================================================================================
-# Headless command line: python -m addin.actions
+# Headless command line: python -m jixiao.addin.actions
 # =============================================================================================
 
-def main(argv: list[str] | None = None, *, button: str | None = None, prog: str = "python -m addin.actions") -> int:
+def main(argv: list[str] | None = None, *, button: str | None = None, prog: str = "python -m jixiao.addin.actions") -> int:
     """Exit 0 done; 1 validate found 错误 (the --out copy is still written); 2 unreadable or refused.
     `button` fixes the button (the `jixiao check|recalc|new-year` commands), `prog` names the command."""
     parser = argparse.ArgumentParser(prog=prog,

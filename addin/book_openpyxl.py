@@ -1,8 +1,8 @@
 """The headless Book: a workbook file, read and changed in memory with openpyxl, saved atomically.
 
-Used by the tests and the command line. The file is vetted by ``udfs.safeopen`` (file type by magic
+Used by the tests and the command line. The file is vetted by ``jixiao.engine.safeopen`` (file type by magic
 bytes, zip-bomb limits) before openpyxl parses it. A package with a VBA project is loaded with
-``keep_vba=True`` and, after saving, gets its ribbon relationship back (``addin.build.restore_ribbon``;
+``keep_vba=True`` and, after saving, gets its ribbon relationship back (``jixiao.addin.build.restore_ribbon``;
 openpyxl drops customUI14's). A plain .xlsx is never loaded with keep_vba (openpyxl would then write it
 with the macro-enabled content type).
 """
@@ -21,10 +21,10 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from templates.styles import lines_needed, row_height
-from udfs.errors import WorkbookError
-from udfs.files import atomic_output
-from udfs.safeopen import LIMITS, Limits, Package
+from jixiao.templates.styles import lines_needed, row_height
+from jixiao.engine.errors import WorkbookError
+from jixiao.engine.files import atomic_output
+from jixiao.engine.safeopen import LIMITS, Limits, Package
 
 from .workbook import (
     CONF_SHEET,
@@ -244,7 +244,7 @@ class OpenpyxlBook(Book):
         return rows
 
     def write_state(self, rows: list[list[Any]]) -> None:
-        from templates.builder import write_state_sheet
+        from jixiao.templates.builder import write_state_sheet
 
         write_state_sheet(self.wb, rows)
 

@@ -1,10 +1,10 @@
 """Build the jixiao Excel add-in, and macro-enabled workbooks, from the text sources in ``addin/``.
 
-    python -m addin.build --out dist/addin [--xlsm-from template.xlsx ...]
+    python -m jixiao.addin.build --out dist/addin [--xlsm-from template.xlsx ...]
 
 writes ``dist/addin/jixiao.xlam`` (and ``<name>.xlsm`` beside it for each ``--xlsm-from`` workbook).
 No Excel, no Windows: the VBA project (``xl/vbaProject.bin``) is written by pyOpenVBA from the modules
-listed in :mod:`addin.vba_sources`, the package by :mod:`zipfile`.
+listed in :mod:`jixiao.addin.vba_sources`, the package by :mod:`zipfile`.
 
 What goes into a package
 ------------------------
@@ -18,7 +18,7 @@ What goes into a package
   (Excel 2010 and later, Windows and Mac, read customUI14; WPS and LibreOffice run no xlwings).
 - the add-in only: one sheet ``jixiao.conf``, the configuration sheet xlwings' custom add-in module
   reads (``GetConfigFromSheet(ThisWorkbook)`` looks for ``PROJECT_NAME & ".conf"``): ``UDF Modules =
-  udfs.functions``. Nothing else is set there on purpose: an entry on that sheet wins over the user's
+  jixiao.udfs.functions``. Nothing else is set there on purpose: an entry on that sheet wins over the user's
   ``%USERPROFILE%\\.jixiao\\jixiao.conf`` file, so an empty ``Interpreter_Win`` row would hide the
   user's own setting. The sheet's column D says where the other keys go.
 
@@ -42,16 +42,16 @@ from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
 
-from udfs.files import atomic_output
+from jixiao.engine.files import atomic_output
 
-from addin import vba_sources
-from addin.vba_sources import (
+from jixiao.addin import vba_sources
+from jixiao.addin.vba_sources import (
     PROJECT_NAME,
     UDF_MODULES,
     VBAModuleSource,
     check_ascii,
 )
-from addin.workbook import CONF_SHEET
+from jixiao.addin.workbook import CONF_SHEET
 
 ADDIN_DIR = Path(__file__).resolve().parent
 RIBBON_SOURCE = ADDIN_DIR / "ribbon" / "customUI14.xml"
@@ -421,7 +421,7 @@ def _content_type_of_main(package: Package) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m addin.build",
+        prog="python -m jixiao.addin.build",
         description="Build jixiao.xlam (and macro-enabled .xlsm workbooks) from addin/ sources.",
     )
     parser.add_argument("--out", type=Path, default=Path("dist/addin"), help="output folder (dist/addin)")
@@ -440,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
             out = make_macro_enabled(xlsx, args.out / (xlsx.stem + ".xlsm"), udf_modules=args.udf_modules)
             print(f"{out} ({out.stat().st_size} bytes, {time.perf_counter() - started:.2f} s)")
     except (BuildError, vba_sources.VBASourceError, OSError) as exc:
-        print(f"addin.build: {exc}", file=sys.stderr)
+        print(f"jixiao.addin.build: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -35,7 +35,7 @@ REPO_ROOT = ADDIN_DIR.parent
 VBA_DIR = ADDIN_DIR / "vba"
 
 PROJECT_NAME = "jixiao"
-UDF_MODULES = "udfs.functions"
+UDF_MODULES = "jixiao.udfs.functions"
 
 #: Names of the generated modules.
 UDF_WRAPPER_MODULE = "xlwings_udfs"
@@ -220,7 +220,7 @@ def udf_metadata(module_names: str = UDF_MODULES, workbook_name: str = f"{PROJEC
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
     proc = subprocess.run(
-        [sys.executable, "-m", "addin.vba_sources", "--udf-json", module_names, workbook_name],
+        [sys.executable, "-m", "jixiao.addin.vba_sources", "--udf-json", module_names, workbook_name],
         capture_output=True, text=True, encoding="utf-8", env=env, cwd=str(REPO_ROOT),
         stdin=subprocess.DEVNULL, timeout=300,
     )
@@ -363,7 +363,7 @@ def _main(argv: list[str]) -> int:
         # import_udfs prints "Imported functions from ..." on stdout: keep our JSON on the last line
         sys.stdout.write("\n" + json.dumps(data, ensure_ascii=True) + "\n")
         return 0
-    print("usage: python -m addin.vba_sources --udf-json MODULES WORKBOOK_NAME", file=sys.stderr)
+    print("usage: python -m jixiao.addin.vba_sources --udf-json MODULES WORKBOOK_NAME", file=sys.stderr)
     return 2
 
 

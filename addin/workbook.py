@@ -1,14 +1,14 @@
 """The workbook the ribbon's buttons work on: one small interface, two implementations.
 
-The button functions in :mod:`addin.actions` never touch openpyxl or xlwings themselves; they work
+The button functions in :mod:`jixiao.addin.actions` never touch openpyxl or xlwings themselves; they work
 through a :class:`Book`:
 
-- :class:`addin.book_openpyxl.OpenpyxlBook` — a workbook file, headless (tests, the command line);
-- :class:`addin.book_xlwings.XlwingsBook` — the workbook open in Excel (``xw.Book.caller()``; the
+- :class:`jixiao.addin.book_openpyxl.OpenpyxlBook` — a workbook file, headless (tests, the command line);
+- :class:`jixiao.addin.book_xlwings.XlwingsBook` — the workbook open in Excel (``xw.Book.caller()``; the
   custom add-in passes ``--wb=ActiveWorkbook.Name``, so the caller is the user's workbook).
 
 What a Book can do (the operations the buttons need, no more)
-    read          the Form and its Profile, through ``udfs.reader._FormReader`` — the same reader as
+    read          the Form and its Profile, through ``jixiao.engine.reader._FormReader`` — the same reader as
                   ``jixiao validate`` — over a :class:`GridView`: the workbook-level defined names and,
                   for each sheet they point to, its cells as (value, is-formula) plus its merged areas.
                   Each implementation only has to build those two things.
@@ -40,10 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from udfs import reader as _reader
-from udfs.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET  # noqa: F401 - part of this interface
-from udfs.model import Form
-from udfs.profiles import Profile
+from jixiao.engine import reader as _reader
+from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET  # noqa: F401 - part of this interface
+from jixiao.engine.model import Form
+from jixiao.engine.profiles import Profile
 
 from .vba_sources import PROJECT_NAME
 
@@ -108,7 +108,7 @@ def location(sheet: str, row: int, col: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 class GridView(_reader.Workbook):
-    """What ``udfs.reader._FormReader`` reads — ``names``, ``ref()``, ``sheet()``, ``jx_names()`` —
+    """What ``jixiao.engine.reader._FormReader`` reads — ``names``, ``ref()``, ``sheet()``, ``jx_names()`` —
     built from a mapping of workbook-level names (upper-cased name -> "Sheet!$A$1:$B$2") and a
     function that turns a sheet name into a ``reader.Sheet`` (cells, formulas, merges).
 
@@ -336,21 +336,3 @@ class Book(ABC):
 
     def _show(self, text: str, error: bool) -> None:
         """Show ``text`` to the user (nothing headless)."""
-
-
-
-
-def open_book(path) -> Book:
-    """A workbook file, headless."""
-    from .book_openpyxl import OpenpyxlBook
-
-    return OpenpyxlBook(path)
-
-
-def caller_book() -> Book:
-    """The workbook that called Python from Excel (RunPython)."""
-    import xlwings as xw
-
-    from .book_xlwings import XlwingsBook
-
-    return XlwingsBook(xw.Book.caller())

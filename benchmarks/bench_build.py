@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
 import build_templates  # noqa: E402
-from templates.fill import fill  # noqa: E402
+from jixiao.templates.fill import fill  # noqa: E402
 from tests.support.formgen import random_form  # noqa: E402
 
 COLUMNS = ["project", "profile", "year", "project_name", "funds_total_initial", "funds_total_budget",

@@ -11,7 +11,7 @@ building with openpyxl is what takes the time here).
 
 Printed figures (workbooks per second):
   openpyxl.load_workbook   one process, on --baseline-sample files (default 200; 0 = all)
-  reader + rules, 1 core   udfs.cli.check_file in this process: read, validate and score every file
+  reader + rules, 1 core   jixiao.cli.check_file in this process: read, validate and score every file
   jixiao validate          the command line end to end (a new Python, all cores, JSON to a file)
 and the ratios of the last two to the openpyxl baseline.
 """
@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 def generate(folder: Path, count: int, distinct: int = 60, seed: int = 7) -> list[Path]:
     import yaml
-    from templates.builder import build_workbook, save_workbook
-    from templates.fill import form_from_data
+    from jixiao.templates.builder import build_workbook, save_workbook
+    from jixiao.templates.fill import form_from_data
 
     rng = random.Random(seed)
     sources = [yaml.safe_load((ROOT / "templates" / "examples" / f"{n}.yaml").read_text(encoding="utf-8"))
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
         return 2
     try:
         import openpyxl
-        from udfs.cli import check_file
+        from jixiao.cli import check_file
 
         sample = files if args.baseline_sample <= 0 else files[: args.baseline_sample]
         t = time.perf_counter()
@@ -116,7 +116,7 @@ def main(argv=None) -> int:
         unreadable = sum(1 for r in results if not r["readable"])
 
         out = Path(tempfile.mkdtemp()) / "result.json"  # a new file: validate never replaces one
-        cmd = [sys.executable, "-m", "udfs.cli", "validate", "--json", "--no-progress", "-o", str(out), str(folder)]
+        cmd = [sys.executable, "-m", "jixiao.cli", "validate", "--json", "--no-progress", "-o", str(out), str(folder)]
         if args.jobs:
             cmd[4:4] = ["--jobs", str(args.jobs)]
         t = time.perf_counter()

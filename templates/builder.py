@@ -1,7 +1,7 @@
 """Draws a profile's official self-evaluation form into an openpyxl workbook, blank or filled.
 
 One function per layout block; every region the code reads or writes gets its JX_ defined name
-(udfs.contract), every computed cell a formula (udfs.formulas: native, or the JX_ UDFs in udf mode).
+(jixiao.engine.contract), every computed cell a formula (jixiao.templates.formulas: native, or the JX_ UDFs in udf mode).
 """
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.protection import SheetProtection
 
-from udfs import __version__ as JIXIAO_VERSION
-from udfs import formulas as fx
-from udfs.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name
-from udfs.engine import helper_values, rate_indicator
-from udfs.excel import is_number
-from udfs.files import atomic_output
-from udfs.model import Form, FundsRow, Indicator
-from udfs.profiles import Profile
+from jixiao import __version__ as JIXIAO_VERSION
+from . import formulas as fx
+from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name, params, pname
+from jixiao.engine.scoring import helper_values, rate_indicator
+from jixiao.engine.excel import is_number
+from jixiao.engine.files import atomic_output
+from jixiao.engine.model import Form, FundsRow, Indicator
+from jixiao.engine.profiles import Profile
 
 from . import styles as st
 
@@ -158,7 +158,7 @@ def _param_sheet(wb: Workbook, profile: Profile, mode: str) -> dict[str, str]:
             ("JX_MODE", mode, "公式方式：native 为普通公式，udf 为 JX_ 函数"),
             ("JX_VERSION", JIXIAO_VERSION, "生成本表的 jixiao 版本"),
             ("JX_STARTED", None, "是否已开始填报（公式）")]
-    rows += fx.params(profile)
+    rows += params(profile)
     for r, (name, value, note) in enumerate(rows, 1):
         ws.cell(r, 1, name), ws.cell(r, 2, value), ws.cell(r, 3, note)
         if r > 1:
@@ -454,7 +454,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
                 s, e = block_of[i]
                 block = f"${g['name']}${first + s}:${g['name']}${first + e}"
                 upto = f"${g['name']}${first + s}:{g['name']}{r}"
-                weight = fx.equal_split_weight(fx.pname("cat", cat.key), f"{g['name']}{r}", block, upto,
+                weight = fx.equal_split_weight(pname("cat", cat.key), f"{g['name']}{r}", block, upto,
                                                split.get("remainder", "middle"), split.get("decimals", 2))
                 sh.put(f"{g['weight']}{r}", weight, "computed", "General", span=span_w)
             else:
@@ -603,14 +603,14 @@ def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
     if mode == "native" and profile.overachievement and profile.overachievement_needs_explanation:
         comp = get_column_letter(column_index_from_string(g["helper"]) + 7)
         ws.conditional_formatting.add(reason_rng, FormulaRule(
-            formula=[f'AND(ISNUMBER(${comp}{first}),${comp}{first}>={fx.pname("over")},TRIM(${why}{first})="")'],
+            formula=[f'AND(ISNUMBER(${comp}{first}),${comp}{first}>={pname("over")},TRIM(${why}{first})="")'],
             fill=orange))
     if mode == "native":
         _unread_marks(ws, profile, g, first, last, orange)
     if family(profile) == "national":
         rate = sh.names["JX_EXEC_RATE"]
         ws.conditional_formatting.add(rate, FormulaRule(
-            formula=[f'AND(ISNUMBER({rate}),{rate}<{fx.pname("low_rate")})'], fill=orange))
+            formula=[f'AND(ISNUMBER({rate}),{rate}<{pname("low_rate")})'], fill=orange))
 
 
 def _unread_marks(ws, profile: Profile, g: dict, first: int, last: int, fill):
@@ -683,7 +683,7 @@ def _guide_sheet(wb: Workbook, profile: Profile, mode: str):
 
 
 def write_state_sheet(wb: Workbook, rows: list[list]) -> None:
-    """The very hidden jixiao_state sheet (udfs.contract), created or rewritten with these rows; the
+    """The very hidden jixiao_state sheet (jixiao.engine.contract), created or rewritten with these rows; the
     builder writes its pre-fill, the add-in's 重新计算 what it wrote since."""
     if STATE_SHEET in wb.sheetnames:
         ws = wb[STATE_SHEET]
@@ -757,7 +757,7 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
 
 
 def save_workbook(wb: Workbook, path: Path) -> Path:
-    """Save atomically: never a half-written file (udfs.files.atomic_output)."""
+    """Save atomically: never a half-written file (jixiao.engine.files.atomic_output)."""
     with atomic_output(path) as tmp:
         wb.save(tmp)
     return Path(path)

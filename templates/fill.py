@@ -33,10 +33,10 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from udfs.errors import JixiaoError, ProfileError
-from udfs.files import atomic_output
-from udfs.model import Form, FundsRow, Indicator, SubItem
-from udfs.profiles import Profile, check_name, default_year, load_profile, profile_argument
+from jixiao.engine.errors import JixiaoError, ProfileError
+from jixiao.engine.files import atomic_output
+from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
+from jixiao.engine.profiles import Profile, check_name, default_year, load_profile, profile_argument
 
 from .builder import MODES, build_workbook
 

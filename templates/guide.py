@@ -2,7 +2,7 @@
 the text never disagrees with the numbers."""
 from __future__ import annotations
 
-from udfs.profiles import Profile
+from jixiao.engine.profiles import Profile
 
 
 def _pct(x: float) -> str:

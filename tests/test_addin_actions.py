@@ -21,32 +21,32 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.formula import ArrayFormula
 
-from addin import actions
-from addin.actions import next_year, recalc, validate
-from udfs.engine import helper_values as parsed_helpers
-from addin.book_openpyxl import OpenpyxlBook
-from addin.book_xlwings import XlwingsBook
-from addin.build import REL_UI14, make_macro_enabled
-from addin.workbook import (
+from jixiao.addin import actions
+from jixiao.addin.actions import next_year, recalc, validate
+from jixiao.engine.scoring import helper_values as parsed_helpers
+from jixiao.addin.book_openpyxl import OpenpyxlBook
+from jixiao.addin.book_xlwings import XlwingsBook
+from jixiao.addin.books import open_book
+from jixiao.addin.build import REL_UI14, make_macro_enabled
+from jixiao.addin.workbook import (
     MARK_PREFIX,
     MARK_TAG,
     RESULT_SHEET,
     STATE_SHEET,
     ExistingFile,
     NotAHelperCell,
-    open_book,
 )
-from templates.builder import build_workbook, save_workbook
-from templates.fill import form_from_data, load_data
+from jixiao.templates.builder import build_workbook, save_workbook
+from jixiao.templates.fill import form_from_data, load_data
 from tests.fixtures.actions.fake_xlwings import FakeBook
 from tests.support.formgen import random_form
-from udfs import engine
-from udfs.errors import JixiaoError
-from udfs.excel import is_number
-from udfs.model import Form
-from udfs.reader import read_form, read_form_and_profile
-from udfs.targets import RANGE, parse_target
-from udfs.validation import validate_form
+from jixiao.engine import scoring as engine
+from jixiao.engine.errors import JixiaoError
+from jixiao.engine.excel import is_number
+from jixiao.engine.model import Form
+from jixiao.engine.reader import read_form, read_form_and_profile
+from jixiao.engine.targets import RANGE, parse_target
+from jixiao.engine.validation import validate_form
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 HELPER_NAMES = ("JX_IND_DIRECTION", "JX_IND_TVALUE", "JX_IND_AVALUE")
@@ -755,12 +755,12 @@ def test_xlwings_settings_reads_the_addin_conf_sheet(tmp_path, zhuzhou):
     fake = fake_book(zhuzhou)
     conf = openpyxl.Workbook()
     conf.active.title = "jixiao.conf"
-    conf.active["A1"], conf.active["B1"] = "UDF Modules", "udfs.functions"
+    conf.active["A1"], conf.active["B1"] = "UDF Modules", "jixiao.udfs.functions"
     conf.save(tmp_path / "conf.xlsx")
     addin = FakeBook(tmp_path / "conf.xlsx", app=fake.app)
     fake.app.books.by_name["jixiao.xlam"] = addin
     text = actions.settings(XlwingsBook(fake))
-    assert "UDF MODULES = udfs.functions    ← 加载项 jixiao.xlam 的 jixiao.conf 工作表" in text
+    assert "UDF MODULES = jixiao.udfs.functions    ← 加载项 jixiao.xlam 的 jixiao.conf 工作表" in text
 
 
 def test_recalc_keeps_a_direction_given_in_the_data_the_template_was_filled_from(tmp_path):
@@ -779,7 +779,7 @@ def test_recalc_keeps_a_direction_given_in_the_data_the_template_was_filled_from
 
 def test_recalc_keeps_helper_values_typed_into_a_blank_template(tmp_path):
     """jixiao never wrote them (no record in jixiao_state), so they are the user's: kept and listed."""
-    from udfs.profiles import load_profile
+    from jixiao.engine.profiles import load_profile
     path = save_workbook(build_workbook(load_profile("national", 2026)), tmp_path / "blank.xlsx")
     form = read_form(path)
     first = form.indicators[0] if form.indicators else None

@@ -28,8 +28,8 @@ import xlwings
 from lxml import etree
 from oletools.olevba import VBA_Parser
 
-from addin import build, vba_sources
-from addin.build import (
+from jixiao.addin import build, vba_sources
+from jixiao.addin.build import (
     CT_ADDIN,
     CT_VBA,
     CT_XLSM,
@@ -40,7 +40,7 @@ from addin.build import (
     make_macro_enabled,
     restore_ribbon,
 )
-from addin.vba_sources import VBAModuleSource, VBASourceError
+from jixiao.addin.vba_sources import VBAModuleSource, VBASourceError
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "addin"
@@ -50,7 +50,7 @@ NS_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 NS_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-#: The buttons the Python side (addin.actions.on_button) dispatches on, with their labels.
+#: The buttons the Python side (jixiao.addin.actions.on_button) dispatches on, with their labels.
 BUTTONS = {
     "jx_validate": "一键校验",
     "jx_recalc": "重新计算",
@@ -267,7 +267,7 @@ def test_xlwings_module_matches_installed_xlwings(built, kind):
 
 @pytest.mark.parametrize("kind,workbook_ref", [("xlam", "ActiveWorkbook"), ("xlsm", "ThisWorkbook")])
 def test_udf_wrappers_cover_every_function(built, kind, workbook_ref):
-    import udfs.functions as functions  # noqa: F401 - the module the add-in registers
+    import jixiao.udfs.functions as functions  # noqa: F401 - the module the add-in registers
 
     decoded = _olevba_modules(built[kind])
     wrappers = decoded["xlwings_udfs"]
@@ -278,7 +278,7 @@ def test_udf_wrappers_cover_every_function(built, kind, workbook_ref):
     procs = _procedures(wrappers)
     for name in names:
         assert name in procs, f"no VBA wrapper for {name}"
-        assert f'XLPy.CallUDF("udfs.functions", "{name}"' in procs[name][2]
+        assert f'XLPy.CallUDF("jixiao.udfs.functions", "{name}"' in procs[name][2]
         assert f", {workbook_ref}, Application.Caller)" in procs[name][2]
         vba_params = [re.sub(r"^(Optional |ParamArray )|\(\)$", "", p.strip())
                       for p in procs[name][1].split(",") if p.strip()]
@@ -459,7 +459,7 @@ def test_addin_carries_the_conf_sheet(built):
     wb = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))
     assert wb.sheetnames == ["jixiao.conf"]
     ws = wb["jixiao.conf"]
-    assert (ws["A1"].value, ws["B1"].value) == ("UDF Modules", "udfs.functions")
+    assert (ws["A1"].value, ws["B1"].value) == ("UDF Modules", "jixiao.udfs.functions")
     # xlwings reads A1 down to the first empty cell: nothing else, so the user's conf file is not shadowed
     assert ws["A2"].value is None and ws["B2"].value is None
     assert [c.value for c in ws["A"] if c.value is not None] == ["UDF Modules"]
@@ -637,14 +637,14 @@ def test_builds_are_byte_identical(built, tmp_path):
 def test_command_line(tmp_path, built):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.run(
-        [sys.executable, "-m", "addin.build", "--out", str(tmp_path / "dist"), "--xlsm-from", str(built["xlsx"])],
+        [sys.executable, "-m", "jixiao.addin.build", "--out", str(tmp_path / "dist"), "--xlsm-from", str(built["xlsx"])],
         capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "dist" / "jixiao.xlam").read_bytes() == built["xlam"].read_bytes()
     assert (tmp_path / "dist" / "模板.xlsm").read_bytes() == built["xlsm"].read_bytes()
     bad = subprocess.run(
-        [sys.executable, "-m", "addin.build", "--out", str(tmp_path / "d2"), "--xlsm-from", str(tmp_path / "nope.xlsx")],
+        [sys.executable, "-m", "jixiao.addin.build", "--out", str(tmp_path / "d2"), "--xlsm-from", str(tmp_path / "nope.xlsx")],
         capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
     )
     assert bad.returncode == 1 and "nope.xlsx" in bad.stderr

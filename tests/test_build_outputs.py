@@ -11,15 +11,15 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
 import build_templates
-from templates.builder import build_workbook, save_workbook
-from templates.fill import DataError, fill, form_from_data, load_data
+from jixiao.templates.builder import build_workbook, save_workbook
+from jixiao.templates.fill import DataError, fill, form_from_data, load_data
 from tests.support import ooxml
 from tests.support.formgen import random_form
 from tests.support.libreoffice import pdf_fonts, pdf_to_png
 from tests.support.udfeval import Evaluator
-from udfs import engine
-from udfs.contract import NAMES, field_name
-from udfs.profiles import load_profile
+from jixiao.engine import scoring as engine
+from jixiao.engine.contract import NAMES, field_name
+from jixiao.engine.profiles import load_profile
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 PROFILES = ("national", "zhuzhou", "suzhou")
@@ -238,7 +238,7 @@ def test_written_files_have_normal_permissions(tmp_path):
 
 def test_two_profiles_with_the_same_file_name_are_refused_before_writing(tmp_path, monkeypatch, capsys):
     """A copied profile that kept file_name would silently replace the original's template."""
-    from udfs.profiles import BUILTIN_DIR
+    from jixiao.engine.profiles import BUILTIN_DIR
     mine = tmp_path / "profiles"
     mine.mkdir()
     text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8").replace("name: national", "name: mynational")

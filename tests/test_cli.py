@@ -5,23 +5,21 @@ import csv
 import io
 import json
 import os
-import sys
-import types
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from udfs import cli
+from jixiao import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "validation_cases"
 
 
 def build(path: Path, name: str = None, data: dict = None, typed: bool = True) -> Path:
-    from templates.builder import build_workbook, save_workbook
-    from templates.fill import form_from_data
+    from jixiao.templates.builder import build_workbook, save_workbook
+    from jixiao.templates.fill import form_from_data
     if data is None:
         data = yaml.safe_load((ROOT / "templates" / "examples" / f"{name}.yaml").read_text(encoding="utf-8"))
     profile, form = form_from_data(data)
@@ -185,22 +183,21 @@ def test_unexpected_error_one_line_and_traceback_only_with_debug(capsys, monkeyp
 
 
 def test_internal_error_in_one_file_does_not_stop_the_run(capsys, monkeypatch, folder):
-    import udfs.validation.core as core
+    import jixiao.engine.validation.runner as runner
 
     def boom(ctx, codes=None):
         raise ZeroDivisionError("x")
-    monkeypatch.setattr(core, "run_rules", boom)
+    monkeypatch.setattr(runner, "run_rules", boom)
     code, out, err = run(capsys, "validate", "-j", "1", folder / "clean.xlsx", folder / "old.xls")
     assert code == 2 and "内部错误" in out and "旧版 .xls" in out and "Traceback" not in out + err
 
 
 def test_build_and_fill_delegate(monkeypatch):
     seen = {}
-    fake_build = types.ModuleType("build_templates")
-    fake_build.main = lambda argv: seen.setdefault("build", argv) and 0
-    monkeypatch.setitem(sys.modules, "build_templates", fake_build)
+    import jixiao.templates.build as build
+    monkeypatch.setattr(build, "main", lambda argv: seen.setdefault("build", argv) and 0)
     assert cli.main(["build", "--profile", "suzhou"]) == 0 and seen["build"] == ["--profile", "suzhou"]
-    import templates.fill as fill
+    import jixiao.templates.fill as fill
     monkeypatch.setattr(fill, "main", lambda argv: seen.setdefault("fill", argv) and 0)
     assert cli.main(["fill", "data.yaml", "--out", "x"]) == 0 and seen["fill"] == ["data.yaml", "--out", "x"]
 
@@ -228,9 +225,9 @@ def test_ribbon_buttons_from_the_command_line(tmp_path, capsys):
     """jixiao new-year / check / recalc run the add-in's button code on a file."""
     import shutil
     from pathlib import Path
-    from templates.fill import fill
-    from udfs.cli import main
-    from udfs.reader import read_form
+    from jixiao.templates.fill import fill
+    from jixiao.cli import main
+    from jixiao.engine.reader import read_form
 
     examples = Path(__file__).resolve().parent.parent / "templates" / "examples"
     src = fill([examples / "zhuzhou_2020.yaml"], tmp_path)[0]

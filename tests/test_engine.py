@@ -2,10 +2,10 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from udfs import engine
-from udfs.excel import xround, xrounddown
-from udfs.model import Form, FundsRow, Indicator
-from udfs.profiles import load_profile
+from jixiao.engine import scoring as engine
+from jixiao.engine.excel import xround, xrounddown
+from jixiao.engine.model import Form, FundsRow, Indicator
+from jixiao.engine.profiles import load_profile
 
 NATIONAL = load_profile("national", 2020)
 ZHUZHOU = load_profile("zhuzhou", 2020)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import templates.fill as fill_module
-from templates.fill import DataError, OutputExists, fill, load_data
-from udfs import cli
+import jixiao.templates.fill as fill_module
+from jixiao.templates.fill import DataError, OutputExists, fill, load_data
+from jixiao import cli
 
 GOOD = {"profile": "national", "year": 2026, "header": {"project_name": "道路养护"},
         "funds": [{"key": "total", "budget": 100, "executed": 95}],
@@ -309,7 +309,7 @@ def test_csv_suzhou_headings(tmp_path):
     area = form.indicators[0]
     assert (area.explanation, area.target_value, area.actual_value) == ("工期延误", 5859, 5000)
     assert form.header == {"project_name": "展示中心", "department": "工信局"} and form.funds == []
-    from udfs.reader import read_form
+    from jixiao.engine.reader import read_form
     assert read_form(path).amounts["initial"] == 1900
 
 

@@ -2,7 +2,7 @@
 bad arguments give an Excel-style error text with a Chinese reason, never an exception."""
 import pytest
 
-from udfs import functions as f
+from jixiao.udfs import functions as f
 
 
 def test_execrate_and_execscore():
@@ -79,11 +79,11 @@ def test_every_function_has_a_chinese_docstring():
 def test_function_reference_doc_is_current():
     from pathlib import Path
     doc = Path(__file__).resolve().parent.parent / "docs" / "functions.md"
-    assert doc.read_text(encoding="utf-8") == f.reference(), "run: python -m udfs.functions > docs/functions.md"
+    assert doc.read_text(encoding="utf-8") == f.reference(), "run: python -m jixiao.udfs.functions > docs/functions.md"
 
 
 def test_contract_doc_is_current():
     from pathlib import Path
-    from udfs import contract
+    from jixiao.engine import contract
     doc = Path(__file__).resolve().parent.parent / "docs" / "workbook-contract.md"
-    assert doc.read_text(encoding="utf-8") == contract.document(), "run: python -m udfs.contract > docs/workbook-contract.md"
+    assert doc.read_text(encoding="utf-8") == contract.document(), "run: python -m jixiao.engine.contract > docs/workbook-contract.md"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from udfs import functions as f
-from udfs.errors import ProfileError
-from udfs.profiles import BUILTIN_DIR, available_profiles, load_profile
+from jixiao.udfs import functions as f
+from jixiao.engine.errors import ProfileError
+from jixiao.engine.profiles import BUILTIN_DIR, available_profiles, load_profile
 
 
 @pytest.mark.parametrize("name, layout, max_total", [("national", "national", 100), ("zhuzhou", "zhuzhou", 100),
@@ -111,9 +111,9 @@ def test_a_workbook_naming_a_profile_file_beside_it_runs_nothing(tmp_path, monke
     """The reported attack: JX_PROFILE holds "rules.yaml.j2" and that file (beside the workbook, in the
     folder jixiao runs in) is a Jinja2 template with a payload."""
     from openpyxl import load_workbook
-    from templates.builder import build_workbook
-    from udfs.errors import JixiaoError
-    from udfs.reader import read_form_and_profile
+    from jixiao.templates.builder import build_workbook
+    from jixiao.engine.errors import JixiaoError
+    from jixiao.engine.reader import read_form_and_profile
 
     marker = tmp_path / "ran"
     (tmp_path / "rules.yaml.j2").write_text(PAYLOAD % marker, encoding="utf-8")
@@ -136,7 +136,7 @@ def test_extends_takes_a_name_only(tmp_path, monkeypatch):
 
 
 def test_the_command_line_may_name_a_profile_file(tmp_path):
-    from udfs.profiles import profile_argument
+    from jixiao.engine.profiles import profile_argument
     text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8").replace("name: national", "name: cli_given")
     (tmp_path / "cli_given.yaml.j2").write_text(text, encoding="utf-8")
     assert profile_argument(str(tmp_path / "cli_given.yaml.j2")) == "cli_given"

@@ -1,4 +1,4 @@
-"""The workbook reader (udfs.reader) and the file-safety checks before it (udfs.safeopen), on
+"""The workbook reader (jixiao.engine.reader) and the file-safety checks before it (jixiao.engine.safeopen), on
 workbooks written by the template builder and on broken, foreign and hostile files."""
 from __future__ import annotations
 
@@ -10,22 +10,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from udfs.errors import WorkbookError
-from udfs.engine import budget_rate
-from udfs.profiles import load_profile
-from udfs.reader import read_form, read_form_and_profile
-from udfs.safeopen import Limits
+from jixiao.engine.errors import WorkbookError
+from jixiao.engine.scoring import budget_rate
+from jixiao.engine.profiles import load_profile
+from jixiao.engine.reader import read_form, read_form_and_profile
+from jixiao.engine.safeopen import Limits
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 
 
 def example(name: str):
-    from templates.fill import form_from_data
+    from jixiao.templates.fill import form_from_data
     return form_from_data(yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8")))
 
 
 def build(tmp_path: Path, name: str, mode: str = "native", typed: bool = False, form=None) -> Path:
-    from templates.builder import build_workbook, save_workbook
+    from jixiao.templates.builder import build_workbook, save_workbook
     profile, seed = example(name)
     path = tmp_path / f"{name}_{mode}_{int(typed)}.xlsx"
     return save_workbook(build_workbook(profile, form or seed, mode, typed_scores=typed), path)
@@ -113,7 +113,7 @@ def test_foreign_workbook_says_which_names_are_missing(tmp_path):
 
 def test_a_deleted_name_is_named(tmp_path):
     import openpyxl
-    from templates.builder import build_workbook
+    from jixiao.templates.builder import build_workbook
     profile, seed = example("zhuzhou_2020")
     wb = build_workbook(profile, seed)
     del wb.defined_names["JX_IND_SCORE"]
@@ -129,7 +129,7 @@ def test_a_deleted_name_is_named(tmp_path):
 
 
 def test_unknown_profile_in_the_workbook(tmp_path):
-    from templates.builder import build_workbook
+    from jixiao.templates.builder import build_workbook
     profile, seed = example("zhuzhou_2020")
     wb = build_workbook(profile, seed)
     wb["参数"]["B2"] = "atlantis"
@@ -256,7 +256,7 @@ def test_macro_enabled_file_is_read_as_data_only(tmp_path, books):
 
 
 def test_inputs_are_never_modified(tmp_path, books):
-    from udfs.cli import main
+    from jixiao.cli import main
     path = tmp_path / "copy.xlsx"
     path.write_bytes(books[("zhuzhou_2020", "native", True)].read_bytes())
     os.utime(path, (1_600_000_000, 1_600_000_000))
@@ -289,7 +289,7 @@ def test_reader_agrees_with_openpyxl_on_every_named_input(books):
 
 def test_sheet_xml_with_prefixes_and_no_cell_addresses():
     """Some writers use a namespace prefix and omit r= on cells; positions are counted then."""
-    from udfs.reader import _parse_sheet
+    from jixiao.engine.reader import _parse_sheet
     xml = ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
            '<x:row r="3"><x:c t="inlineStr"><x:is><x:t>甲</x:t></x:is></x:c><x:c/><x:c><x:v>7.5</x:v></x:c></x:row>'
            '<x:row><x:c r="B4" t="s"><x:v>0</x:v></x:c><x:c><x:f>B4</x:f></x:c></x:row>'

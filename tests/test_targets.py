@@ -1,11 +1,11 @@
-"""Tests for udfs.targets: free-text 年度指标值 / 实际完成值 parsing."""
+"""Tests for jixiao.engine.targets: free-text 年度指标值 / 实际完成值 parsing."""
 
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, strategies as st
 
-from udfs.targets import (
+from jixiao.engine.targets import (
     EQ, GE, GT, LE, LT, QUALITATIVE, QUANTITATIVE, RANGE, Target, parse_actual, parse_target, to_number,
 )
 

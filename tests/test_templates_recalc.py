@@ -12,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries, get_column_letter
 
-from templates.builder import build_workbook, save_workbook
-from templates.fill import form_from_data, load_data
+from jixiao.templates.builder import build_workbook, save_workbook
+from jixiao.templates.fill import form_from_data, load_data
 from tests.support.formgen import random_form
 from tests.support.libreoffice import error_cells
-from udfs import engine
-from udfs.excel import is_number
+from jixiao.engine import scoring as engine
+from jixiao.engine.excel import is_number
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 N_RANDOM = 210
@@ -150,7 +150,7 @@ def test_random_filled_forms_agree_with_the_engine(calc, tmp_path):
 
 
 def test_blank_templates_recalculate_without_errors(calc, tmp_path):
-    from udfs.profiles import load_profile
+    from jixiao.engine.profiles import load_profile
     for name in ("national", "zhuzhou", "suzhou"):
         for mode in ("native", "udf"):
             prof = load_profile(name, 2026)
@@ -169,8 +169,8 @@ def test_hand_typed_templates_never_disagree_silently(calc, tmp_path):
     完成值（数值）) stay empty and some rows are left blank. Wherever the sheet can score a row it shows
     the engine's number; wherever it cannot, validation says so (I15/I16) — nothing differs silently."""
     from openpyxl import load_workbook as load
-    from udfs.reader import read_form_and_profile
-    from udfs.validation import validate_form
+    from jixiao.engine.reader import read_form_and_profile
+    from jixiao.engine.validation import validate_form
 
     rng = random.Random(99)
     checked = flagged = 0

@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from udfs import engine
-from udfs.model import Form
-from udfs.profiles import load_profile
-from udfs.reader import read_form_and_profile
-from udfs.validation import ERROR, WARNING, iter_rules, markdown, validate_form
+from jixiao.engine import scoring as engine
+from jixiao.engine.model import Form
+from jixiao.engine.profiles import load_profile
+from jixiao.engine.reader import read_form_and_profile
+from jixiao.engine.validation import ERROR, WARNING, iter_rules, markdown, validate_form
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "templates" / "examples"
 
 
 def example(name: str):
-    from templates.fill import form_from_data
+    from jixiao.templates.fill import form_from_data
     return form_from_data(yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8")))
 
 
@@ -55,7 +55,7 @@ def test_suzhou_seed_exec_rate_typed_8_against_rule_0_on_the_form():
 
 @pytest.mark.parametrize("mode", ["native", "udf"])
 def test_seed_workbooks_with_their_typed_scores(tmp_path, mode):
-    from templates.builder import build_workbook, save_workbook
+    from jixiao.templates.builder import build_workbook, save_workbook
     for name in ("zhuzhou_2020", "suzhou_2021"):
         profile, form = example(name)
         path = save_workbook(build_workbook(profile, form, mode, typed_scores=True), tmp_path / f"{name}.xlsx")
@@ -103,12 +103,12 @@ def test_empty_and_half_empty_forms_do_not_crash():
 
 def test_docs_are_generated_from_the_rules():
     doc = (ROOT / "docs" / "validation-rules.md").read_text(encoding="utf-8")
-    assert doc == markdown(), "docs/validation-rules.md is stale: run `python -m udfs.validation > docs/validation-rules.md`"
+    assert doc == markdown(), "docs/validation-rules.md is stale: run `python -m jixiao.engine.validation > docs/validation-rules.md`"
 
 
 def test_validate_path_for_the_ribbon(tmp_path):
-    from templates.builder import build_workbook, save_workbook
-    from udfs.validation import validate_path
+    from jixiao.templates.builder import build_workbook, save_workbook
+    from jixiao.engine.validation import validate_path
     profile, form = example("zhuzhou_2020")
     path = save_workbook(build_workbook(profile, form, "native", typed_scores=True), tmp_path / "z.xlsx")
     read, prof, findings = validate_path(path)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from udfs.model import Form, FundsRow, Indicator, SubItem
-from udfs.profiles import load_profile
-from udfs.reader import read_form_and_profile
-from udfs.validation import iter_rules, validate_form
+from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
+from jixiao.engine.profiles import load_profile
+from jixiao.engine.reader import read_form_and_profile
+from jixiao.engine.validation import iter_rules, validate_form
 
 CASES_DIR = Path(__file__).parent / "validation_cases"
 BASES = yaml.safe_load((CASES_DIR / "_bases.yaml").read_text(encoding="utf-8"))
@@ -100,7 +100,7 @@ def test_case_on_form(code, case):
 
 @pytest.mark.parametrize("code, case", [c for c in CASES if c.values[1].get("roundtrip", True) is True])
 def test_case_on_workbook(code, case, tmp_path):
-    from templates.builder import build_workbook, save_workbook
+    from jixiao.templates.builder import build_workbook, save_workbook
 
     form, profile = form_from(case_data(case))
     path = save_workbook(build_workbook(profile, form, "native", typed_scores=True), tmp_path / "case.xlsx")

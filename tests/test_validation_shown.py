@@ -3,8 +3,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from templates.fill import fill
-from udfs.validation import validate_path
+from jixiao.templates.fill import fill
+from jixiao.engine.validation import validate_path
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 

@@ -1,3 +1,1 @@
-"""jixiao: rules engine and JX_ worksheet functions for 项目支出绩效自评表."""
-
-__version__ = "0.1.0"
+"""The JX_ worksheet functions (installed as jixiao.udfs; xlwings `UDF Modules = jixiao.udfs.functions`)."""

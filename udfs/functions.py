@@ -1,9 +1,9 @@
 """JX_ worksheet functions (xlwings UDFs), category 绩效自评.
 
-Thin over the engine: each function converts Excel arguments, calls `udfs.engine`, and turns any
+Thin over the engine: each function converts Excel arguments, calls `jixiao.engine.scoring`, and turns any
 problem into an Excel-style error text with a Chinese reason ("#VALUE! 全年预算数须为数字"), never a
 Python exception. On Linux the xlwings decorators are no-ops, so these are plain functions to call
-and test; in Excel the add-in registers them (`UDF Modules = udfs.functions`).
+and test; in Excel the add-in registers them (`UDF Modules = jixiao.udfs.functions`).
 
 Range forms (JX_SCORES) score a whole indicator table in one Python call, so recalculating a sheet
 is one round trip rather than one per cell.
@@ -14,12 +14,12 @@ import functools
 
 import xlwings as xw
 
-from . import engine
-from .errors import JixiaoError
-from .excel import is_blank, is_number
-from .model import Indicator
-from .profiles import load_profile
-from .targets import parse_actual, parse_target
+from jixiao.engine import scoring
+from jixiao.engine.errors import JixiaoError
+from jixiao.engine.excel import is_blank, is_number
+from jixiao.engine.model import Indicator
+from jixiao.engine.profiles import load_profile
+from jixiao.engine.targets import parse_actual, parse_target
 
 CATEGORY = "绩效自评"
 
@@ -85,7 +85,7 @@ def _column(values) -> list:
 @_safe
 def JX_EXECRATE(executed, budget):
     """预算执行率 = 全年执行数 ÷ 全年预算数（保留两位小数的百分比）。"""
-    return engine.exec_rate(*_funds(executed, budget), load_profile("national"))
+    return scoring.exec_rate(*_funds(executed, budget), load_profile("national"))
 
 
 @xw.func(category=CATEGORY)
@@ -99,7 +99,7 @@ def JX_EXECSCORE(executed, budget, weight=None, profile=None):
     prof = _profile(profile)
     executed, budget = _funds(executed, budget)
     w = None if is_blank(weight) else _number(weight, "分值")
-    return engine.exec_score(executed, budget, prof, w)
+    return scoring.exec_score(executed, budget, prof, w)
 
 
 @xw.func(category=CATEGORY)
@@ -122,15 +122,15 @@ def JX_COMPLETION(target, actual, profile=None, category=None):
     prof = _profile(profile)
     rule = prof.category(category).rule if not is_blank(category) else prof.categories[0].rule
     t = parse_target(target)
-    direction = engine.direction_of(t, rule)
-    if direction == engine.QUALITATIVE_DIR:
+    direction = scoring.direction_of(t, rule)
+    if direction == scoring.QUALITATIVE_DIR:
         return _error("#N/A", "定性指标没有完成率")
     a = parse_actual(actual, t)
-    tv = float(target) if is_number(target) else engine.target_number(t, rule)
-    av = float(actual) if is_number(actual) else engine.actual_number(a, t)
+    tv = float(target) if is_number(target) else scoring.target_number(t, rule)
+    av = float(actual) if is_number(actual) else scoring.actual_number(a, t)
     if av is None:
         return _error("#VALUE!", f"实际完成值“{actual}”不是数值")
-    return engine.completion(direction, tv, av, rule)
+    return scoring.completion(direction, tv, av, rule)
 
 
 @xw.func(category=CATEGORY)
@@ -152,10 +152,10 @@ def JX_SCORE(target, actual, weight, profile=None, category=None, direction=None
         lvl = str(actual)  # a qualitative actual written as the level itself
     ind = Indicator(level1=cat.label, target=target, actual=actual, weight=w,
                     direction="" if is_blank(direction) else str(direction), level=lvl)
-    row = engine.score_row(ind, prof, cat, started=False)
+    row = scoring.score_row(ind, prof, cat, started=False)
     if row.fraction is None:
         return ""
-    return engine.group_score(w, [row.fraction], prof)
+    return scoring.group_score(w, [row.fraction], prof)
 
 
 @xw.func(category=CATEGORY)
@@ -187,7 +187,7 @@ def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directio
 
     cats, dirs, lvls = col(categories, None), col(directions, ""), col(levels, "")
     tvals, avals, labels = col(target_values, None), col(actual_values, None), col(names, None)
-    from .model import Form
+    from jixiao.engine.model import Form
     form = Form(profile=prof.name, year=prof.year)
     current = prof.categories[0].label
     for i in range(n):
@@ -204,7 +204,7 @@ def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directio
             level="" if is_blank(lvls[i]) else str(lvls[i]),
             target_value=float(tvals[i]) if is_number(tvals[i]) else None,
             actual_value=float(avals[i]) if is_number(avals[i]) else None))
-    result = engine.score_form(form, prof)
+    result = scoring.score_form(form, prof)
     return [["" if r.score is None else r.score] for r in result.rows]
 
 
@@ -218,7 +218,7 @@ def JX_TOTAL(scores, more=None):
     bad = [v for v in values if not is_blank(v) and not is_number(v)]
     if bad:
         return _error("#VALUE!", f"得分中有非数字“{bad[0]}”")
-    return engine.total(values)
+    return scoring.total(values)
 
 
 @xw.func(category=CATEGORY)
@@ -229,7 +229,7 @@ def JX_GRADE(total, profile=None):
     """等级：按规则配置的分档（全国：90分及以上优，80分及以上良，60分及以上中，其余差）。"""
     if is_blank(total):
         return ""
-    return engine.grade(_number(total, "总分"), _profile(profile))
+    return scoring.grade(_number(total, "总分"), _profile(profile))
 
 
 def reference() -> str:
@@ -255,7 +255,7 @@ def reference() -> str:
         shown = [f"[{a}]" if i >= len(args) - optional else a for i, a in enumerate(args)]
         out += [f"## `{node.name}({', '.join(shown)})`", "", ast.get_docstring(node) or "", ""]
         out += [f"- `{a}`：{docs.get(a, '')}" for a in args] + [""]
-    out.append("本文件由 `python -m udfs.functions > docs/functions.md` 生成。")
+    out.append("本文件由 `python -m jixiao.udfs.functions > docs/functions.md` 生成。")
     return "\n".join(out) + "\n"
 
 

@@ -3,7 +3,7 @@ Attribute VB_Name = "JixiaoRibbon"
 '
 ' Every button of addin/ribbon/customUI14.xml has onAction="JX_OnAction". The button id
 ' (jx_validate, jx_recalc, jx_next_year, jx_settings, jx_help) is handed to Python through
-' xlwings' RunPython, where addin.actions.on_button(button_id) does the work on the active
+' xlwings' RunPython, where jixiao.addin.actions.on_button(button_id) does the work on the active
 ' workbook (xlwings passes ActiveWorkbook as the caller of a custom add-in).
 '
 ' VBA source is code page 1252: Chinese text is written with ChrW, its meaning in the comments.
@@ -20,7 +20,7 @@ Public Sub JX_OnAction(control As IRibbonControl)
         Exit Sub
     End If
     On Error GoTo failed
-    RunPython "import addin.actions; addin.actions.on_button('" & buttonId & "')"
+    RunPython "import jixiao.addin.actions; jixiao.addin.actions.on_button('" & buttonId & "')"
     Exit Sub
 failed:
     ' "The jixiao add-in cannot run Python: <error>"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from udfs.engine import equal_split
-from udfs.model import Form, FundsRow, Indicator, SubItem
-from udfs.profiles import Profile, load_profile
+from jixiao.engine.scoring import equal_split
+from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
+from jixiao.engine.profiles import Profile, load_profile
 
 QUALITATIVE = ["合规", "健全", "规范", "获得", "比去年有所上升", "按照《管理办法》文件实施", "有效提升"]
 

@@ -25,7 +25,7 @@ _TIMESTAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:
 
 
 def _version() -> str:
-    from udfs import __version__
+    from jixiao import __version__
     return __version__
 
 
@@ -63,7 +63,7 @@ def file_text(path: Path, version: str | None = None) -> str:
 def build(out: Path) -> dict[str, Path]:
     """The main job's files for YEAR, by their path relative to the output folder."""
     import build_templates
-    from udfs.profiles import BUILTIN_DIR, SUFFIXES
+    from jixiao.engine.profiles import BUILTIN_DIR, SUFFIXES
     builtin = sorted({p.name[: -len(s)] for p in BUILTIN_DIR.iterdir() for s in SUFFIXES if p.name.endswith(s)})
     build_templates.build(YEAR, builtin, out, "native", log=lambda *a: None)
     return {p.relative_to(out).as_posix(): p for p in sorted(out.rglob("*")) if p.is_file()}

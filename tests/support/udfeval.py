@@ -11,8 +11,8 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 import math
 
-from udfs import functions
-from udfs.excel import xround, xrounddown
+from jixiao.udfs import functions
+from jixiao.engine.excel import xround, xrounddown
 
 TOKEN = re.compile(r"""\s*(?:
     (?P<str>"(?:[^"]|"")*")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...excel import is_blank, is_number
-from ...engine import budget_rate
+from ...scoring import budget_rate
 from ...targets import to_number
 from ..core import ERROR, SUZHOU, WARNING, Context, Hit, amount, differs, num, pct, rule
 from .structure import SZ_LABELS

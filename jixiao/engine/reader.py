@@ -1,13 +1,13 @@
 """Read a filled jixiao workbook into a `Form`, by its defined names only.
 
-Every value is found through a workbook-level defined name of the contract (`udfs.contract`):
+Every value is found through a workbook-level defined name of the contract (`jixiao.engine.contract`):
 JX_PROFILE and JX_YEAR on the hidden sheet 参数, the profile's header fields and text blocks
 (JX_<KEY>), the funds rows (JX_FUNDS_*) or the Suzhou amounts (JX_SZ_*, JX_SUB_*), the indicator grid
 columns (JX_IND_*, each spanning every grid row) and the totals. No fixed coordinates: inserted rows
 and regional layouts work as long as the names point at the right cells.
 
 How cells are read
-    The package is opened by `udfs.safeopen` (file type by magic bytes, zip-bomb and size limits)
+    The package is opened by `jixiao.engine.safeopen` (file type by magic bytes, zip-bomb and size limits)
     and only the parts the names point to are parsed: workbook.xml, its relationships, the shared
     strings and the sheets that hold named cells. The XML is parsed with pyexpat under defusedxml's
     protections (no DTD, no entities); macros are never read, let alone run.
@@ -37,22 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from .contract import field_name
-from .engine import budget_rate, equal_split
+from .scoring import budget_rate, equal_split
 from .errors import JixiaoError, WorkbookError
 from .excel import is_blank, is_number, xround
 from .model import Form, FundsRow, Indicator, SubItem
 from .profiles import Profile, load_profile
-from .safeopen import LIMITS, Limits, Package, expat_parser, parse_xml
+from .safeopen import LIMITS, Limits, Package, expat_parser, local_name as _local, parse_relationships, parse_xml
 
 NOT_OURS = "不是 jixiao 生成的绩效自评表"
 
 _REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _REL_ID_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships}id"
-
-
-def _local(name: str) -> str:
-    """Local name of "namespace}local" (namespace processing) or "prefix:local" (none)."""
-    return name[max(name.rfind("}"), name.rfind(":")) + 1:]
 
 
 # Cell references --------------------------------------------------------------------------------
@@ -105,25 +100,6 @@ class Ref:
 
 
 # XML parts --------------------------------------------------------------------------------------
-
-def parse_relationships(data: bytes, base: str, path="") -> dict[str, tuple[str, str]]:
-    """Relationship Id -> (Type, target part path resolved against `base` directory)."""
-    rels: dict[str, tuple[str, str]] = {}
-
-    def start(name, attrs):
-        if _local(name) == "Relationship" and attrs.get("TargetMode") != "External":
-            target = attrs.get("Target", "")
-            if target.startswith("/"):
-                resolved = target.lstrip("/")
-            else:
-                resolved = posixpath.normpath(posixpath.join(base, target)) if base else target
-            rels[attrs.get("Id", "")] = (attrs.get("Type", ""), resolved)
-
-    parser = expat_parser()
-    parser.StartElementHandler = start
-    parse_xml(path, "relationships", data, parser)
-    return rels
-
 
 def _parse_workbook(path, data: bytes):
     sheets: list[tuple[str, str, str]] = []   # (name, rel id, state)

@@ -1,7 +1,7 @@
 """The scoring engine: execution rate, indicator scores, totals and grades, per profile.
 
 Pure Python, no Excel. Arithmetic is done in floats in the same order as the native formulas that
-`udfs.formulas` writes, and every rounding goes through Excel's ROUND (`udfs.excel.xround`), so a
+`jixiao.templates.formulas` writes, and every rounding goes through Excel's ROUND (`jixiao.engine.excel.xround`), so a
 workbook recalculated by Excel or LibreOffice shows exactly these numbers.
 
 A quantitative row goes target t, actual a -> completion c -> fraction f in [0, 1]:

@@ -2,9 +2,10 @@
 each has a stable code, a severity (错误 / 警告), a one-line summary, a rationale and a fix hint, and
 reports Findings located at a sheet and cell with a Chinese message. The same rules serve the
 ribbon's 一键校验 and `jixiao validate`. docs/validation-rules.md is generated from the registry
-(`python -m udfs.validation`).
+(`python -m jixiao.engine.validation`).
 """
-from .core import ERROR, WARNING, Finding, Rule, iter_rules, validate_form
+from .core import ERROR, WARNING, Finding, Rule
+from .runner import iter_rules, validate_form
 from .docs import markdown
 
 __all__ = ["ERROR", "WARNING", "Finding", "Rule", "iter_rules", "validate_form", "validate_path", "markdown",

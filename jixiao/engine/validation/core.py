@@ -3,16 +3,16 @@
 A rule is a function decorated with `@rule(code, severity, summary=..., rationale=..., fix=...)` that
 receives a `Context` and yields `Hit`s (message, where, fix). Codes are stable: F funds, W weights,
 I indicators, T totals and texts, S Suzhou identities, P structure and number cells. Every number a
-rule compares with comes from `engine.score_form` on the same form (`Context.result`): there is no
+rule compares with comes from `scoring.score_form` on the same form (`Context.result`): there is no
 second copy of the scoring rules here.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
-from .. import engine
+from .. import scoring
 from ..errors import JixiaoError
 from ..excel import is_blank, is_number, xround
 from ..model import Form, Indicator
@@ -161,8 +161,8 @@ class Context:
         # rows whose 一级 is unknown cannot be scored (P02 reports them); score the rest
         self.scored = [i for i, c in enumerate(self.categories) if c is not None]
         scorable = replace(form, indicators=[form.indicators[i] for i in self.scored])
-        self.result = engine.score_form(scorable, profile)
-        self.rows: dict[int, engine.RowResult] = {i: self.result.rows[k] for k, i in enumerate(self.scored)}
+        self.result = scoring.score_form(scorable, profile)
+        self.rows: dict[int, scoring.RowResult] = {i: self.result.rows[k] for k, i in enumerate(self.scored)}
         self.groups: list[list[int]] = [[self.scored[k] for k in grp] for grp in scorable.weight_groups()]
 
     # places -------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ class Context:
         return any(str(self.form.indicators[i].explanation or "").strip() for i in group)
 
     def qualitative(self, group: list[int]) -> bool:
-        return all(self.rows[i].direction == engine.QUALITATIVE_DIR for i in group)
+        return all(self.rows[i].direction == scoring.QUALITATIVE_DIR for i in group)
 
     def category_weight(self, cat: Category) -> float:
         """The 一级 weight the form shows: a weight written in its label ("效益指标（30分）"), else the
@@ -205,26 +205,3 @@ class Context:
     @property
     def started(self) -> bool:
         return self.result.started
-
-
-def validate_form(form: Form, profile: Profile, codes: Iterable[str] | None = None) -> list[Finding]:
-    """Every finding of every rule that applies to the profile (or only `codes`), in code order."""
-    return run_rules(Context(form, profile), codes)
-
-
-def run_rules(ctx: Context, codes: Iterable[str] | None = None) -> list[Finding]:
-    """The rules on a prepared context (whose `result` callers may reuse for the scores)."""
-    wanted = set(codes) if codes is not None else None
-    findings: list[Finding] = []
-    for r in iter_rules():
-        if (wanted is not None and r.code not in wanted) or not r.applies(ctx.profile):
-            continue
-        for hit in r.check(ctx):
-            sheet, _, cell = hit.where.rpartition("!")
-            findings.append(Finding(r.code, r.severity, hit.message, hit.fix or r.fix, sheet, cell, ctx.form.source))
-    return findings
-
-
-def iter_rules() -> Iterator[Rule]:
-    from . import rules  # noqa: F401
-    return iter(sorted(REGISTRY.values(), key=lambda r: ("PFWITS".index(r.code[0]), r.code)))

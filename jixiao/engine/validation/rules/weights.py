@@ -1,7 +1,7 @@
 """W: weights (分值 / 权重) at every level."""
 from __future__ import annotations
 
-from ... import engine
+from ... import scoring
 from ...excel import is_blank, xround
 from ..core import ERROR, SUZHOU, WARNING, Context, Hit, differs, first_line, fmt, label_weight, num, rule
 
@@ -110,7 +110,7 @@ def equal_split(ctx: Context):
         fixed = {f.get("name"): f.get("weight") for f in cat.fixed_indicators}
         free = [g for g in heads if ctx.head(g).name not in fixed]
         rest = cat.weight - sum(float(fixed[ctx.head(g).name]) for g in heads if g not in free)
-        expected = engine.equal_split(rest, len(free), int(spec.get("decimals", 2)), spec.get("remainder", "middle"))
+        expected = scoring.equal_split(rest, len(free), int(spec.get("decimals", 2)), spec.get("remainder", "middle"))
         for g in heads:
             head = ctx.head(g)
             w = num(head.weight)

@@ -7,8 +7,8 @@
     jixiao score PATH...      recompute 执行率, each indicator's score, 总分 and 等级 from the entered
                               values (never from cached or typed results), marking where the workbook's
                               own typed numbers differ
-    jixiao build / fill ...   templates (build_templates.main / templates.fill.main)
-    jixiao new-year / recalc / check FILE   the ribbon buttons on a file (addin.actions.main)
+    jixiao build / fill ...   templates (jixiao.templates.build.main / jixiao.templates.fill.main)
+    jixiao new-year / recalc / check FILE   the ribbon buttons on a file (jixiao.addin.actions.main)
 
 Output files (-o, --summary) are checked before anything is read: never one of the inputs, never a
 spreadsheet inside a folder being checked (the next run would take it for a form; a .txt/.json/.csv
@@ -33,8 +33,8 @@ import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .errors import JixiaoError
-from .files import atomic_output
+from .engine.errors import JixiaoError
+from .engine.files import atomic_output
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 READ_CODE = "P00"          # a file that cannot be read as a jixiao form (not a registered rule)
@@ -161,8 +161,9 @@ def _failure(path: str, exc: BaseException) -> dict:
 
 def check_file(path: str) -> dict:
     """Read and validate one file; never raises (a failure is returned as an unreadable result)."""
-    from .reader import read_form_and_profile
-    from .validation.core import Context, run_rules
+    from .engine.reader import read_form_and_profile
+    from .engine.validation.core import Context
+    from .engine.validation.runner import run_rules
     try:
         form, profile = read_form_and_profile(path)
         ctx = Context(form, profile)        # scores every row whose 一级指标 is known
@@ -180,9 +181,9 @@ def check_file(path: str) -> dict:
 
 def score_file(path: str) -> dict:
     """Recompute one file's scores from its entered values; typed numbers are shown beside them."""
-    from .excel import is_number
-    from .reader import read_form_and_profile
-    from .validation.core import Context, differs
+    from .engine.excel import is_number
+    from .engine.reader import read_form_and_profile
+    from .engine.validation.core import Context, differs
     try:
         form, profile = read_form_and_profile(path)
         ctx = Context(form, profile)        # rows whose 一级指标 is unknown are listed, not scored
@@ -544,19 +545,19 @@ def _emit(text: str, output, stdout, overwrite: bool = False, bom: bool = False)
 
 
 def cmd_build(argv: list[str]) -> int:
-    import build_templates
-    return build_templates.main(argv)
+    from jixiao.templates import build
+    return build.main(argv)
 
 
 def cmd_fill(argv: list[str]) -> int:
-    from templates import fill
+    from jixiao.templates import fill
     return fill.main(argv)
 
 
 def cmd_button(button: str, command: str):
-    """The ribbon buttons on a workbook file, headless (addin.actions)."""
+    """The ribbon buttons on a workbook file, headless (jixiao.addin.actions)."""
     def run(argv: list[str]) -> int:
-        from addin import actions
+        from jixiao.addin import actions
         return actions.main(argv, button=button, prog=f"jixiao {command}")
     return run
 

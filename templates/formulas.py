@@ -1,7 +1,8 @@
 """Native Excel formulas for the engine's rules: the same operations in the same order as
-`udfs.engine`, so Excel, WPS and LibreOffice show the engine's numbers with no Python at all.
+`jixiao.engine.scoring`, so Excel, WPS and LibreOffice show the engine's numbers with no Python at all.
 
-Profile numbers are referenced by name (JX_P_* cells on the hidden sheet 参数). Functions take the
+Profile numbers are referenced by name (JX_P_* cells on the hidden sheet 参数, listed by
+`jixiao.engine.contract.params`). Functions take the
 A1 references of one grid row (`RowRefs`) and return formula text starting with "=". Only functions
 every spreadsheet has are used (no _xlfn. ones, nothing volatile, no whole-column references).
 """
@@ -9,38 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .profiles import Profile, Rule
-
-
-def pname(*parts: str) -> str:
-    """Defined name of a profile parameter: pname("band_output", "full_from") -> JX_P_BAND_OUTPUT_FULL_FROM."""
-    return "JX_P_" + "_".join(p.upper() for p in parts)
-
-
-def params(profile: Profile) -> list[tuple[str, object, str]]:
-    """(name, value, 说明) of every profile number the formulas use."""
-    out: list[tuple[str, object, str]] = [
-        (pname("score_decimals"), profile.score_decimals, "得分、总分保留小数位数"),
-        (pname("rate_decimals"), profile.rate_decimals, "执行率（小数形式）保留位数"),
-        (pname("funds_weight"), profile.funds_weight, "预算执行率分值（分值单元格为空时使用）"),
-        (pname("max_total"), profile.max_total, "总分值"),
-        (pname("over"), profile.overachievement or 0, "超额完成须说明原因的完成率"),
-        (pname("unselected"), profile.unselected_level.score, f"定性指标未选档次时按“{profile.unselected_level.label}”计分的比例"),
-        (pname("low_rate"), float((profile.data.get("funds") or {}).get("low_rate_explanation_below", 1) or 0),
-         "执行率低于此值须说明原因"),
-    ]
-    for name, rule in profile.rules.items():
-        if rule.kind == "band":
-            out += [(pname(name, "full_from"), rule.full_from, f"{name}：满分区间下限（完成率）"),
-                    (pname(name, "full_to"), rule.full_to, f"{name}：满分区间上限（完成率）"),
-                    (pname(name, "below"), rule.below_per_point, f"{name}：每低1个百分点扣权重比例"),
-                    (pname(name, "above"), rule.above_per_point, f"{name}：超过上限每1%扣权重比例")]
-    for i, cat in enumerate(profile.categories, 1):
-        out.append((pname("cat", cat.key), cat.weight, f"一级指标“{cat.label}”分值"))
-    for i, band in enumerate(profile.grades, 1):
-        out += [(pname("grade", str(i), "min"), band.min, f"等级“{band.label}”下限（含）"),
-                (pname("grade", str(i), "name"), band.label, "等级名称")]
-    return out
+from jixiao.engine.contract import pname
+from jixiao.engine.profiles import Profile, Rule
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """I: indicator rows (三级指标): targets, actuals, levels, scores and explanations."""
 from __future__ import annotations
 
-from ... import engine
+from ... import scoring
 from ...excel import is_blank, is_number, trim, xround
 from ...profiles import DIRECTIONS
 from ...targets import QUALITATIVE, parse_actual, parse_target
@@ -17,7 +17,7 @@ def _why(ctx: Context, group: list[int]) -> str:
     parts = []
     for i in group:
         r = ctx.rows[i]
-        if r.direction == engine.QUALITATIVE_DIR:
+        if r.direction == scoring.QUALITATIVE_DIR:
             if r.level:
                 parts.append(f"定性档次“{r.level}”")
         elif r.unreadable_actual:
@@ -230,8 +230,8 @@ def helper_values(ctx: Context):
             parsed = target if fld == "target_value" else parse_actual(text, target)
             if parsed.kind == QUALITATIVE or parsed.value is None:
                 continue
-            expected = (engine.target_number(parsed, rule) if fld == "target_value"
-                        else engine.actual_number(parsed, target))
+            expected = (scoring.target_number(parsed, rule) if fld == "target_value"
+                        else scoring.actual_number(parsed, target))
             if differs(expected, value, 6):
                 yield Hit(f"{ctx.row_name(i)}的{label}“{text}”读作 {_g(expected)}，但数值栏为 {_g(value)}，"
                           f"计分按 {_g(value)}。", ctx.at(ind, fld))
@@ -245,7 +245,7 @@ def helper_values(ctx: Context):
 def sheet_cannot_read(ctx: Context):
     if ctx.form.params.get("JX_MODE") != "native":
         return  # udf mode: JX_SCORES reads the texts itself
-    quantitative = (engine.POSITIVE, engine.REVERSE, engine.EQUAL)
+    quantitative = (scoring.POSITIVE, scoring.REVERSE, scoring.EQUAL)
     for i, r in ctx.rows.items():
         ind = ctx.form.indicators[i]
         if "direction" not in ind.cells:
@@ -253,17 +253,17 @@ def sheet_cannot_read(ctx: Context):
         text_target = isinstance(ind.target, str) and not is_blank(ind.target)
         name = ctx.row_name(i)
         if is_blank(ind.direction) and text_target:
-            plain = ctx.categories[i].rule.plain_number if ctx.categories[i] else engine.POSITIVE
+            plain = ctx.categories[i].rule.plain_number if ctx.categories[i] else scoring.POSITIVE
             if is_number(ind.target_value):
-                if r.direction not in (plain, engine.QUALITATIVE_DIR):
+                if r.direction not in (plain, scoring.QUALITATIVE_DIR):
                     yield Hit(f"{name}未选指标方向，表内公式按“{plain}”计分，而指标值“{ind.target}”读作“{r.direction}”。",
                               ctx.at(ind, "direction"))
             elif not is_blank(ind.level):
-                if r.direction != engine.QUALITATIVE_DIR:
+                if r.direction != scoring.QUALITATIVE_DIR:
                     yield Hit(f"{name}未选指标方向，表内按所选档次作为定性指标计分，而指标值“{ind.target}”读作"
                               f"“{r.direction}”的定量指标：请选择指标方向。", ctx.at(ind, "direction"))
             else:
-                what = ("请把“指标方向”选为“定性”" if r.direction == engine.QUALITATIVE_DIR
+                what = ("请把“指标方向”选为“定性”" if r.direction == scoring.QUALITATIVE_DIR
                         else "请选择“指标方向”并填写“指标值（数值）”")
                 yield Hit(f"{name}的指标值“{ind.target}”是文字，表内公式读不出方向和数值，这一行（及与它共用分值的行）"
                           f"暂不计分：{what}。", ctx.at(ind, "direction"))

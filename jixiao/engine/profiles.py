@@ -14,6 +14,7 @@ as their only variable, from files of bounded size.
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import os
 import re
 from dataclasses import dataclass
@@ -27,7 +28,16 @@ import yaml
 
 from .errors import ProfileError
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates" / "profiles"
+def _data_dir(package: str, folder: str) -> Path:
+    """A data folder of a jixiao package, found without importing (running) that package: the engine
+    reads the built-in profiles as data and imports no face. Works installed and from a checkout."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"{package} is not installed")
+    return Path(list(spec.submodule_search_locations)[0]).resolve() / folder
+
+
+BUILTIN_DIR = _data_dir("jixiao.templates", "profiles")
 SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml", ".yml")
 DIRECTIONS = ("正向", "反向", "等于", "定性")
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # a profile name: never a path

@@ -33,6 +33,7 @@ names from the XML parts only; it never opens, evaluates or runs VBA, and neithe
 from __future__ import annotations
 
 import os
+import posixpath
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,7 +200,6 @@ class Package:
         """The workbook part named by _rels/.rels when it is not at the usual xl/workbook.xml."""
         if "_rels/.rels" not in self.infos:
             return None
-        from .reader import parse_relationships  # local: reader imports this module
         for rel in parse_relationships(self.read("_rels/.rels"), "").values():
             if rel[0].endswith("/officeDocument") and rel[1].lstrip("/") in self.infos:
                 target = rel[1].lstrip("/")
@@ -289,3 +289,29 @@ def parse_xml(path, part: str, data: bytes, parser) -> None:
 def is_excel_lock_file(path) -> bool:
     """Excel's owner file "~$name.xlsx" left beside an open workbook."""
     return os.path.basename(str(path)).startswith("~$")
+
+
+# Package-level XML: relationships ---------------------------------------------------------------
+
+def local_name(name: str) -> str:
+    """Local name of "namespace}local" (namespace processing) or "prefix:local" (none)."""
+    return name[max(name.rfind("}"), name.rfind(":")) + 1:]
+
+
+def parse_relationships(data: bytes, base: str, path="") -> dict[str, tuple[str, str]]:
+    """Relationship Id -> (Type, target part path resolved against `base` directory)."""
+    rels: dict[str, tuple[str, str]] = {}
+
+    def start(name, attrs):
+        if local_name(name) == "Relationship" and attrs.get("TargetMode") != "External":
+            target = attrs.get("Target", "")
+            if target.startswith("/"):
+                resolved = target.lstrip("/")
+            else:
+                resolved = posixpath.normpath(posixpath.join(base, target)) if base else target
+            rels[attrs.get("Id", "")] = (attrs.get("Type", ""), resolved)
+
+    parser = expat_parser()
+    parser.StartElementHandler = start
+    parse_xml(path, "relationships", data, parser)
+    return rels

@@ -99,7 +99,7 @@ def _same_param(have, value) -> bool:
       fix="不要修改“参数”工作表；请用 jixiao 按本年度规则重新生成模板（jixiao fill 或新建下一年度），"
           "或由财政部门修改规则配置文件后统一下发。")
 def params_changed(ctx: Context):
-    from ...formulas import params
+    from ...contract import params
     got = ctx.form.params
     if not got:
         return
