@@ -166,8 +166,7 @@ def _param_sheet(wb: Workbook, profile: Profile, mode: str) -> dict[str, str]:
     r = len(rows) + 2
     ws.cell(r, 1, "定性档次"), ws.cell(r, 2, "得分比例")
     first = r + 1
-    entries = [(lv.label, lv.score) for lv in profile.levels]
-    entries += [(lv.short, lv.score) for lv in profile.levels if lv.short != lv.label]
+    entries = profile.level_names()
     for i, (label, score) in enumerate(entries):
         ws.cell(first + i, 1, label), ws.cell(first + i, 2, score)
     last = first + len(entries) - 1
