@@ -188,13 +188,13 @@ def same_text(a, b) -> bool:
 
 
 def scaled(digits: str, power: int) -> float | None:
-    """digits (with at most one ".") x 10**power, rounded once: what the sheet computes as
-    VALUE(digits without the point) * or / 10^k."""
+    """digits x 10**power, rounded once: what the sheet computes as VALUE(the digits without any
+    point) * or / 10^k, k = power - (characters after the first point)."""
     sign = -1 if digits.startswith("-") else 1
     digits = digits.lstrip("-")
-    whole, _, frac = digits.partition(".")
-    n = int(whole + frac)
-    k = power - len(frac)
+    point = digits.find(".")
+    n = int(digits.replace(".", "") or "0")
+    k = power - (len(digits) - point - 1 if point >= 0 else 0)
     try:
         value = float(n * 10 ** k) if k >= 0 else n / 10 ** (-k)
     except OverflowError:
