@@ -526,16 +526,16 @@ def _totals(sh: Sheet, profile: Profile, form: Form | None, row: int, first: int
         total = f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}{"," + score_refs[0] if not suzhou else ""}))'
     else:
         total = fx.total(score_refs, profile)
-    sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL")
+    sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL_SCORE")
     total_ref = f"{s}{row}"
     grade = reported.get("grade") if "grade" in reported else (
         f'=IF({total_ref}="","",JX_GRADE({total_ref},JX_PROFILE))' if mode == "udf" else fx.grade(total_ref, profile))
     if suzhou:
         row += 1
         sh.put(f"A{row}", "自评等级（按得分率折算）", "head", span=f"F{row}")
-        sh.put(f"G{row}", grade, "computed_bold", name="JX_GRADE")
+        sh.put(f"G{row}", grade, "computed_bold", name="JX_TOTAL_GRADE")
     else:
-        sh.put(f"I{row}", grade, "computed_bold", '"等级："@', name="JX_GRADE")
+        sh.put(f"I{row}", grade, "computed_bold", '"等级："@', name="JX_TOTAL_GRADE")
     return row + 1
 
 

@@ -86,7 +86,7 @@ def test_computed_cells_hold_formulas_inputs_unlocked_and_no_volatile_or_whole_c
     ws = wb.worksheets[0]
     assert ws.protection.sheet and not ws.protection.password
     names = {n: list(wb.defined_names[n].destinations) for n in wb.defined_names}
-    for name in ("JX_IND_SCORE", "JX_TOTAL", "JX_GRADE") + (("JX_EXEC_RATE", "JX_EXEC_SCORE") if prof.funds_scored else ()):
+    for name in ("JX_IND_SCORE", "JX_TOTAL_SCORE", "JX_TOTAL_GRADE") + (("JX_EXEC_RATE", "JX_EXEC_SCORE") if prof.funds_scored else ()):
         for sheet, ref in names[name]:
             for row in ws[ref.replace("$", "")] if ":" in ref else [[ws[ref.replace("$", "")]]]:
                 for cell in row:
@@ -181,9 +181,9 @@ def _check_udf_workbook(prof, form):
         if row.score is not None:
             got = ev.cell(sheet, scores[i].coordinate)
             assert got == row.score, (i, got, row.score)
-    total = ev.cell(sheet, cells("JX_TOTAL")[0].coordinate)
+    total = ev.cell(sheet, cells("JX_TOTAL_SCORE")[0].coordinate)
     assert (total if total != "" else None) == res.total
-    grade = ev.cell(sheet, cells("JX_GRADE")[0].coordinate)
+    grade = ev.cell(sheet, cells("JX_TOTAL_GRADE")[0].coordinate)
     assert (grade or "") == res.grade
     if prof.funds_scored:
         got = ev.cell(sheet, cells("JX_EXEC_SCORE")[0].coordinate)

@@ -87,3 +87,24 @@ def test_contract_doc_is_current():
     from jixiao.engine import contract
     doc = Path(__file__).resolve().parent.parent / "docs" / "workbook-contract.md"
     assert doc.read_text(encoding="utf-8") == contract.document(), "run: python -m jixiao.engine.contract > docs/workbook-contract.md"
+
+
+def udf_names() -> set[str]:
+    return {name for name in dir(f) if name.startswith("JX_") and callable(getattr(f, name))}
+
+
+def test_no_workbook_name_shadows_a_worksheet_function():
+    """A workbook-level defined name equal to a UDF name wins over the function (LibreOffice evaluates
+    JX_TOTAL(…) as the name: Err:508; Excel cannot tell them apart in OOXML either)."""
+    from jixiao.engine import contract
+    from jixiao.engine.profiles import available_profiles, load_profile
+
+    functions = udf_names()
+    assert {"JX_TOTAL", "JX_GRADE", "JX_SCORES"} <= functions
+    names = {n.name for n in contract.NAMES}
+    for profile in available_profiles():
+        prof = load_profile(profile, 2026)
+        names |= {contract.field_name(h["key"]) for h in prof.data.get("header") or []}
+        names |= {contract.field_name(t["key"]) for t in prof.data.get("texts") or []}
+        names |= {n for n, _, _ in contract.params(prof)}
+    assert not names & functions, names & functions

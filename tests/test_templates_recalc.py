@@ -90,8 +90,8 @@ def compare(wb, values: dict, prof, form, label: str) -> list[str]:
             same(f"JX_IND_SCORE[{i}]", row.score, values[score_cells[i][0]].get(score_cells[i][1]), 0, unrounded)
             if prof.layout == "suzhou":
                 same(f"JX_IND_WEIGHT[{i}]", float(weight), values[weight_cells[i][0]].get(weight_cells[i][1]), 1e-9)
-    same("JX_TOTAL", res.total, val("JX_TOTAL"))
-    same("JX_GRADE", res.grade or None, val("JX_GRADE"))
+    same("JX_TOTAL_SCORE", res.total, val("JX_TOTAL_SCORE"))
+    same("JX_TOTAL_GRADE", res.grade or None, val("JX_TOTAL_GRADE"))
     if prof.layout == "suzhou":
         same("JX_SZ_EXEC_RATE", engine.budget_rate(form.amounts, prof), val("JX_SZ_EXEC_RATE"), 1e-12)
     compare.artifacts.extend(artifacts)
@@ -123,7 +123,7 @@ def test_seed_numbers_shown_by_formulas(calc, tmp_path):
         path = save_workbook(build_workbook(prof, form), tmp_path / example.replace(".yaml", ".xlsx"))
         values, wb = calc.values(path), load_workbook(path)
         get = lambda name: values[_cells(wb, name)[0][0]].get(_cells(wb, name)[0][1])  # noqa: E731
-        shown[example] = {n: get(n) for n in ("JX_TOTAL", "JX_GRADE", "JX_TOTAL_WEIGHT")}
+        shown[example] = {n: get(n) for n in ("JX_TOTAL_SCORE", "JX_TOTAL_GRADE", "JX_TOTAL_WEIGHT")}
         if prof.funds_scored:
             shown[example].update(rate=get("JX_EXEC_RATE"), score=get("JX_EXEC_SCORE"),
                                   first=values[_cells(wb, "JX_IND_SCORE")[0][0]][_cells(wb, "JX_IND_SCORE")[0][1]])
@@ -132,10 +132,10 @@ def test_seed_numbers_shown_by_formulas(calc, tmp_path):
                                   weights=[values[s].get(c) for s, c in _cells(wb, "JX_IND_WEIGHT")])
     z, s = shown["zhuzhou_2020.yaml"], shown["suzhou_2021.yaml"]
     assert (z["rate"], z["score"], z["first"]) == (1, 10, 7.5)          # 470/470 -> 100% -> 10; 20个以上 vs 15 -> 7.50
-    assert (z["JX_TOTAL"], z["JX_GRADE"], z["JX_TOTAL_WEIGHT"]) == (87.5, "良", 90)  # the seed's visible rows: 90 points
+    assert (z["JX_TOTAL_SCORE"], z["JX_TOTAL_GRADE"], z["JX_TOTAL_WEIGHT"]) == (87.5, "良", 90)  # the seed's visible rows: 90 points
     assert s["rate"] == 0.7468 and s["balance"] == pytest.approx(275.398979) and s["carry"] == 0
     assert s["weights"][6:9] == [8.66, 8.68, 8.66] and s["JX_TOTAL_WEIGHT"] == 80
-    assert (s["JX_TOTAL"], s["JX_GRADE"]) == (72, "优")               # 预算执行率 74.68% scores 0 under its rule
+    assert (s["JX_TOTAL_SCORE"], s["JX_TOTAL_GRADE"]) == (72, "优")               # 预算执行率 74.68% scores 0 under its rule
 
 
 def test_random_filled_forms_agree_with_the_engine(calc, tmp_path):
@@ -160,7 +160,7 @@ def test_blank_templates_recalculate_without_errors(calc, tmp_path):
             if mode == "native":
                 assert errors == [], errors[:5]
                 wb = load_workbook(path)
-                sheet, ref = _cells(wb, "JX_TOTAL")[0]
+                sheet, ref = _cells(wb, "JX_TOTAL_SCORE")[0]
                 assert values[sheet].get(ref) is None  # nothing typed: no score yet
 
 
