@@ -990,6 +990,8 @@ def _evidence(layout: dict, reader: _SheetReader) -> list[str]:
         w = norm(word)
         if any(w in _variants(t) for t in v.text.values()):
             got.append(f"“{word}”")
+    words = [g.strip("“”") for g in got]
+    got = [g for g, w in zip(got, words) if not any(w != o and norm(w) in norm(o) for o in words)]
     names = {"nature": "指标性质", "unit": "度量单位"}
     fields = set(getattr(reader, "grid_cols", {}).values())
     for f in layout.get("grid") or ():
