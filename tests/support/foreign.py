@@ -482,7 +482,7 @@ def shuffled_columns(folder: Path) -> Case:
     path = folder / "shuffled_columns.xlsx"
     wb.save(path)
     return Case("shuffled_columns", path, "national", "national", [truth_national(data, "national")], w.at,
-                [("I03", "ind.2.score"), ("I02", "ind.0.score")])
+                [("I03", "ind.2.explanation"), ("I02", "ind.0.score")])
 
 
 def shifted_blocks(folder: Path) -> Case:
