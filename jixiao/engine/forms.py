@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import JixiaoError, WorkbookError
+from .errors import WorkbookError
 from .headings import ReadForm, Reading, read_by_headings
 from .legacy import ENCRYPTED, read_ods, read_xls
 from .reader import Workbook, _FormReader

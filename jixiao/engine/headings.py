@@ -255,8 +255,9 @@ class _SheetReader:
         self.found: dict[str, list[str]] = {}    # evidence words, for the reason
 
     # finding blocks ------------------------------------------------------------------------------
-    def grid_header(self) -> tuple[int, int, dict[int, str], list[int]] | None:
-        """(first header row, last header row, {col: field}, unknown header cols) of the grid."""
+    def grid_header(self) -> tuple[int, int, dict[int, str]] | None:
+        """(first header row, last header row, {col: field}) of the grid; two header rows are read
+        together when one alone is not enough (a merged "指标" over 一级/二级/三级)."""
         v, table = self.v, self.voc.grid_cols
         rows = sorted(v.rows)
         fields_of: dict[int, dict[int, str]] = {}
@@ -272,11 +273,11 @@ class _SheetReader:
             if not one:
                 continue
             if ok(one):
-                return r, r, self._first(one), []
+                return r, r, self._first(one)
             nxt = fields_of.get(r + 1, {})
             both = {**one, **nxt}
             if nxt and ok(both):
-                return r, r + 1, self._first(both), []
+                return r, r + 1, self._first(both)
         return None
 
     @staticmethod
@@ -292,7 +293,7 @@ class _SheetReader:
     def best_partial(self) -> tuple[set, str]:
         """The grid words found on the sheet (for the message when there is no grid)."""
         got: set[str] = set()
-        for at, t in self.v.text.items():
+        for t in self.v.text.values():
             f = self.voc.lookup(self.voc.grid_cols, t)
             if f:
                 got.add(f)
@@ -303,7 +304,7 @@ class _SheetReader:
         head = self.grid_header()
         if head is None:
             return None
-        h1, h2, cols, _ = head
+        h1, h2, cols = head
         self.grid_rows = (h1, h2)
         self.grid_cols = cols
         form = Form(profile="", year=0)
@@ -662,7 +663,6 @@ class _SheetReader:
         extra_cols = sorted(c for c in header_cols if c not in cols and not self._is_block_col(c))
         self.extra_cols = extra_cols
         for c in extra_cols:
-            label = v.label(self.grid_rows[0], c) or v.label(self.grid_rows[1], c)
             self.notes.append(f"指标表中“{str(v.value(self.grid_rows[0], c) or v.value(self.grid_rows[1], c) or '').strip()}”列"
                               f"（{v.addr(self.grid_rows[0], c).split('!')[1]} 起）不是计分所需的栏目，未读取")
         last = {"level1": "", "level2": ""}
@@ -829,7 +829,7 @@ class _SheetReader:
 
     # totals --------------------------------------------------------------------------------------
     def read_totals(self, form: Form, end: int, cols: dict[int, str]) -> None:
-        v, voc = self.v, self.voc
+        v = self.v
         by_field = {f: c for c, f in cols.items()}
         if end > v.max_row or not self._is_total(end, cols):
             self.notes.append("未找到总分行")
