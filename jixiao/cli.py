@@ -448,7 +448,8 @@ def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> P
     for res in results:
         if res["readable"]:
             status = "有错误" if res["errors"] else ("有警告" if res["warnings"] else "通过")
-            ws.append([res["file"], res["unit"], res["project"], res.get("title") or res["profile"], res["year"],
+            where = f"{res['file']}［{res['sheet']}］" if res.get("sheet") else res["file"]
+            ws.append([where, res["unit"], res["project"], res.get("title") or res["profile"], res["year"],
                        res["exec_rate"], res["total"], res["grade"], res["errors"], res["warnings"], status])
             ws.cell(ws.max_row, 6).number_format = "0.00%"
             ws.cell(ws.max_row, 7).number_format = "0.00"

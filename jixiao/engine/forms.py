@@ -7,6 +7,7 @@ What the file is is decided by its bytes (`safeopen.sniff`), never by its name:
     .xlsx/.xlsm without them                 -> read by headings (`headings`), one form per sheet
     .ods (OpenDocument)                      -> its sheets (`legacy.read_ods`), by headings
     .xls / .et (OLE2 compound, BIFF8)        -> its sheets (`legacy.read_xls`), by headings
+    a web page or Excel 2003 XML named .xls  -> its tables (`legacy.read_html` / `read_spreadsheetml`)
     encrypted, empty, damaged or foreign     -> a WorkbookError with its clear message
 `profile` (a name: the command line's --profile, registered beforehand) overrides the profile the
 workbook records or the layout suggests.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .errors import WorkbookError
 from .headings import ReadForm, Reading, read_by_headings
-from .legacy import ENCRYPTED, read_ods, read_xls
+from .legacy import ENCRYPTED, read_html, read_ods, read_spreadsheetml, read_xls, text_kind
 from .reader import Workbook, _FormReader
 from .safeopen import LIMITS, Limits, Package, check_kind, sniff
 
@@ -52,6 +53,13 @@ def read_forms(path, limits: Limits = LIMITS, profile: str | None = None) -> lis
         return read_workbook(read_xls(path, limits), path, profile)
     if kind == "ole2-encrypted":
         raise WorkbookError(ENCRYPTED, where=str(path))
+    if kind == "other":
+        with open(path, "rb") as fh:
+            text = text_kind(fh.read(64 * 1024))
+        if text == "html":
+            return read_workbook(read_html(path, limits), path, profile)
+        if text == "spreadsheetml":
+            return read_workbook(read_spreadsheetml(path, limits), path, profile)
     check_kind(path)        # raises the message for an empty or foreign file
     raise WorkbookError("不是 Excel 工作簿", where=str(path))
 

@@ -103,6 +103,7 @@ class Vocabulary:
     level_words: tuple[frozenset, ...]
     layouts: tuple[dict, ...]
     known: frozenset       # every label word: such a cell is never "unplaced"
+    grid_contains: tuple = ()   # (field, words): a grid header containing a word, when no word matches
 
     @staticmethod
     def lookup(table: dict, text) -> str | None:
@@ -144,6 +145,7 @@ def vocabulary() -> Vocabulary:
         sz_sub=_table(sz["subitems"]), sz_total=frozenset(norm(w) for w in sz["subitem_total"]),
         level_words=tuple(frozenset(norm(w) for w in words) for words in data["level_words"]),
         layouts=tuple(data["layouts"]),
+        grid_contains=tuple((f, tuple(norm(w) for w in words)) for f, words in grid.get("contains") or ()),
     )
     known = set(v["block"]) | set(v["grid_ignore"]) | set(v["total_labels"]) | set(v["grade_labels"])
     for table in ("header", "texts", "funds_cols", "funds_rows", "grid_cols", "sz_amounts", "sz_sub"):
@@ -255,14 +257,25 @@ class _SheetReader:
         self.found: dict[str, list[str]] = {}    # evidence words, for the reason
 
     # finding blocks ------------------------------------------------------------------------------
+    def grid_field(self, text: str) -> str | None:
+        """The grid column a header names: one of its words, else a header containing one."""
+        voc = self.voc
+        f = voc.lookup(voc.grid_cols, text)
+        if f is not None or not text or any(x in voc.grid_ignore or x in voc.block for x in _variants(text)):
+            return f
+        for field_, words in voc.grid_contains:
+            if any(w in text for w in words):
+                return field_
+        return None
+
     def grid_header(self) -> tuple[int, int, dict[int, str]] | None:
         """(first header row, last header row, {col: field}) of the grid; two header rows are read
         together when one alone is not enough (a merged "指标" over 一级/二级/三级)."""
-        v, table = self.v, self.voc.grid_cols
+        v = self.v
         rows = sorted(v.rows)
         fields_of: dict[int, dict[int, str]] = {}
         for r in rows:
-            fields_of[r] = {c: f for c in v.rows[r] if (f := self.voc.lookup(table, v.text.get((r, c), ""))) is not None}
+            fields_of[r] = {c: f for c in v.rows[r] if (f := self.grid_field(v.text.get((r, c), ""))) is not None}
 
         def ok(fields: dict[int, str]) -> bool:
             got = set(fields.values())

@@ -1,7 +1,8 @@
 """Old and other spreadsheet formats, read into the same sheets the workbook reader uses: binary
-.xls (BIFF8, also WPS .et, which is the same compound-file format) with xlrd, and OpenDocument .ods
-by parsing its content.xml with the same guarded expat parser as .xlsx. Neither format carries
-jixiao's defined names, so their forms are read by headings (`jixiao.engine.headings`).
+.xls (BIFF8, and WPS .et saved in that compound-file format) with xlrd; OpenDocument .ods by parsing
+its content.xml with the same guarded expat parser as .xlsx; and the exports many systems save with
+an .xls name that are really a web page (HTML table) or an "XML 电子表格 2003" file. None of these
+carries jixiao's defined names, so their forms are read by headings (`jixiao.engine.headings`).
 
 Why xlrd and not a LibreOffice conversion: xlrd is pure Python (installs everywhere, also on the
 reviewers' Windows machines without LibreOffice), reads a form in milliseconds where a cold
@@ -239,6 +240,13 @@ def _count(text) -> int:
     return max(1, min(n, 1 << 24))
 
 
+def _span(text) -> int:
+    try:
+        return max(0, min(int(text or 0), MAX_SPAN))
+    except ValueError:
+        return 0
+
+
 def _number(text):
     if text is None:
         return None
@@ -247,3 +255,210 @@ def _number(text):
     except ValueError:
         return None
     return int(x) if x.is_integer() and abs(x) < 2 ** 53 else x
+
+
+# Exports saved as ".xls" that are web pages or XML ------------------------------------------------
+
+_HTML_HINTS = (b"<table", b"<TABLE", b"<html", b"<HTML")
+_SSML_NS = "urn:schemas-microsoft-com:office:spreadsheet"
+MAX_SPAN = 1000          # rowspan / colspan: a form's merges are small; a huge one is refused as damage
+
+
+def text_kind(head: bytes) -> str | None:
+    """"html" or "spreadsheetml" for an export saved with an .xls name (many systems do so), else None."""
+    probe = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if probe.startswith(b"<?xml") and _SSML_NS.encode() in head:
+        return "spreadsheetml"
+    if probe[:1] == b"<" and any(h in head for h in _HTML_HINTS):
+        return "html"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return text_kind(head.decode("utf-16").encode("utf-8"))
+        except UnicodeError:
+            return None
+    return None
+
+
+def _decode(data: bytes) -> str:
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:].decode("utf-8", "replace")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    import re
+    m = re.search(rb'charset\s*=\s*["\']?([A-Za-z0-9_-]+)', data[:4096])
+    names = [m.group(1).decode("ascii").lower()] if m else []
+    for name in names + ["utf-8", "gb18030"]:
+        if name in ("gb2312", "gbk"):
+            name = "gb18030"
+        try:
+            return data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("gb18030", "replace")
+
+
+def _read_text_file(path, limits: Limits) -> bytes:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_legacy_bytes:
+            raise _fail(path, f"文件过大（{size / 1024 / 1024:.0f} MB，上限 {limits.max_legacy_bytes // 1024 // 1024} MB）")
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(path, f"无法读取文件：{exc.strerror or exc}") from None
+
+
+def _cell_value(text: str, raw: str | None = None):
+    """A cell of a web-page export: its number when it is one (Excel writes x:num), else the text."""
+    for candidate in (raw, text):
+        if candidate is None:
+            continue
+        t = candidate.strip().replace(",", "")
+        try:
+            x = float(t)
+        except ValueError:
+            continue
+        if t and t[-1].isdigit():
+            return int(x) if x.is_integer() and abs(x) < 2 ** 53 else x
+    return text if text.strip() else None
+
+
+class _Grid:
+    """Cells placed row by row, skipping the places that merges above already cover."""
+
+    def __init__(self, path, name: str, limits: Limits):
+        self.sheet = Sheet(name)
+        self.path, self.limits = path, limits
+        self.taken: set[tuple[int, int]] = set()
+        self.row, self.col = 0, 0
+
+    def new_row(self, index: int | None = None) -> None:
+        self.row = index if index else self.row + 1
+        self.col = 0
+        if self.row > self.limits.max_rows:
+            raise _too_large(self.path, self.sheet.name, f"超过 {self.limits.max_rows} 行")
+
+    def place(self, value, rows: int = 1, cols: int = 1, index: int | None = None) -> None:
+        rows, cols = max(1, min(rows, MAX_SPAN)), max(1, min(cols, MAX_SPAN))
+        self.col = index if index else self.col + 1
+        while (self.row, self.col) in self.taken:
+            self.col += 1
+        r, c = self.row, self.col
+        if value is not None:
+            if len(self.sheet.cells) >= self.limits.max_cells:
+                raise _too_large(self.path, self.sheet.name, f"超过 {self.limits.max_cells} 个单元格")
+            self.sheet.cells[(r, c)] = (value, False)
+        if rows > 1 or cols > 1:
+            self.sheet.merges.append((r, c, r + rows - 1, c + cols - 1))
+            if len(self.taken) + rows * cols > self.limits.max_cells:
+                raise _too_large(self.path, self.sheet.name, f"合并区域超过 {self.limits.max_cells} 个单元格")
+            for rr in range(r, r + rows):
+                for cc in range(c, c + cols):
+                    if (rr, cc) != (r, c):
+                        self.taken.add((rr, cc))
+        self.col = c + cols - 1
+
+    def done(self) -> Sheet:
+        self.sheet.index_merges()
+        return self.sheet
+
+
+def read_html(path, limits: Limits = LIMITS) -> SheetBook:
+    """A web page saved as .xls (Excel's "网页" export, or a system's): each <table> is a sheet."""
+    from html.parser import HTMLParser
+
+    text = _decode(_read_text_file(path, limits))
+    grids: list[_Grid] = []
+
+    class Parser(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.grid: _Grid | None = None
+            self.depth = 0
+            self.cell: dict | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "table":
+                self.depth += 1
+                if self.depth == 1:
+                    self.grid = _Grid(path, f"表{len(grids) + 1}", limits)
+                    grids.append(self.grid)
+            elif self.depth != 1:
+                return
+            elif tag == "tr":
+                self.grid.new_row()
+            elif tag in ("td", "th"):
+                self.cell = {"text": [], "rows": _count(a.get("rowspan")), "cols": _count(a.get("colspan")),
+                             "num": a.get("x:num")}
+            elif tag == "br" and self.cell is not None:
+                self.cell["text"].append("\n")
+
+        def handle_endtag(self, tag):
+            if tag == "table":
+                self.depth -= 1
+            elif tag in ("td", "th") and self.cell is not None and self.depth == 1:
+                cell, self.cell = self.cell, None
+                if self.grid.row == 0:
+                    self.grid.new_row()
+                self.grid.place(_cell_value("".join(cell["text"]).strip(), cell["num"]), cell["rows"], cell["cols"])
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell["text"].append(" ".join(data.split()) if "\n" in data else data)
+
+    try:
+        parser = Parser()
+        parser.feed(text)
+        parser.close()
+    except _Stop as stop:
+        raise stop.error from None
+    except WorkbookError:
+        raise
+    sheets = [g.done() for g in grids]
+    if not sheets:
+        raise _fail(path, "不是 Excel 工作簿（网页文件中没有表格）")
+    return SheetBook(path, sheets)
+
+
+def read_spreadsheetml(path, limits: Limits = LIMITS) -> SheetBook:
+    """An "XML 电子表格 2003" file (Excel 2003 XML, often saved as .xls by systems)."""
+    data = _read_text_file(path, limits)
+    ns = _SSML_NS + "}"
+    sheets: list[Sheet] = []
+    st: dict = {"grid": None, "cell": None}
+
+    def start(name, attrs):
+        if name == ns + "Worksheet":
+            st["grid"] = _Grid(path, attrs.get(ns + "Name", f"Sheet{len(sheets) + 1}"), limits)
+        elif st["grid"] is None:
+            return
+        elif name == ns + "Row":
+            st["grid"].new_row(_count(attrs.get(ns + "Index")) if attrs.get(ns + "Index") else None)
+        elif name == ns + "Cell":
+            st["cell"] = {"text": [], "type": None, "index": _count(attrs.get(ns + "Index")) if attrs.get(ns + "Index") else None,
+                          "rows": _span(attrs.get(ns + "MergeDown")) + 1,
+                          "cols": _span(attrs.get(ns + "MergeAcross")) + 1, "formula": ns + "Formula" in attrs}
+        elif name == ns + "Data" and st["cell"] is not None:
+            st["cell"]["type"] = attrs.get(ns + "Type")
+
+    def end(name):
+        if name == ns + "Cell" and st["cell"] is not None:
+            cell, st["cell"] = st["cell"], None
+            text = "".join(cell["text"])
+            value = _number(text) if cell["type"] == "Number" else (text if text else None)
+            if cell["type"] == "Boolean":
+                value = text.strip() == "1"
+            st["grid"].place(value, cell["rows"], cell["cols"], cell["index"])
+        elif name == ns + "Worksheet" and st["grid"] is not None:
+            sheets.append(st["grid"].done())
+            st["grid"] = None
+
+    def chars(text):
+        if st["cell"] is not None:
+            st["cell"]["text"].append(text)
+
+    parser = expat_parser()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parse_xml(path, "XML 电子表格", data, parser)
+    return SheetBook(path, sheets)

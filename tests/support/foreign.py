@@ -805,3 +805,38 @@ if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "foreign-corpus")
     for case in write_corpus(out):
         print(case.path)
+
+
+def to_spreadsheetml(src: Path, dst: Path) -> Path:
+    """The workbook as an "XML 电子表格 2003" file (what some systems export under an .xls name)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(src)
+    out = ['<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+           '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">']
+    for ws in wb.worksheets:
+        merges = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+        covered = {(r, c) for m in ws.merged_cells.ranges for r in range(m.min_row, m.max_row + 1)
+                   for c in range(m.min_col, m.max_col + 1) if (r, c) != (m.min_row, m.min_col)}
+        out.append(f"<Worksheet ss:Name={quoteattr(ws.title)}><Table>")
+        for r in range(1, ws.max_row + 1):
+            out.append(f'<Row ss:Index="{r}">')
+            for c in range(1, ws.max_column + 1):
+                if (r, c) in covered:
+                    continue
+                v, m = ws.cell(r, c).value, merges.get((r, c))
+                if v is None and m is None:
+                    continue
+                span = (f' ss:MergeAcross="{m.max_col - m.min_col}" ss:MergeDown="{m.max_row - m.min_row}"' if m else "")
+                data = "" if v is None else (
+                    f'<Data ss:Type="Number">{v}</Data>' if isinstance(v, (int, float)) and not isinstance(v, bool)
+                    else f'<Data ss:Type="String">{escape(str(v))}</Data>')
+                out.append(f'<Cell ss:Index="{c}"{span}>{data}</Cell>')
+            out.append("</Row>")
+        out.append("</Table></Worksheet>")
+    out.append("</Workbook>")
+    dst.write_text("".join(out), encoding="utf-8")
+    return dst
