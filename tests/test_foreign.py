@@ -337,3 +337,24 @@ def test_web_page_exports_are_bounded(tmp_path):
     page.write_text("<html><body><p>没有表格</p></body></html>", encoding="utf-8")
     with pytest.raises(WorkbookError, match="不是 Excel 工作簿"):
         read_forms(page)
+
+
+def test_a_jixiao_form_that_lost_its_names_reads_the_same_by_headings(tmp_path):
+    """A jixiao sheet copied into another workbook (no defined names) is read by its headings, helper
+    columns included, with the same numbers as by its names."""
+    import yaml
+    from jixiao.templates.builder import build_workbook
+    from jixiao.templates.fill import form_from_data
+    data = yaml.safe_load((Path(__file__).resolve().parent.parent / "templates" / "examples" / "zhuzhou_2020.yaml")
+                          .read_text(encoding="utf-8"))
+    wb = build_workbook(*form_from_data(data), "native", typed_scores=True)
+    wb.save(tmp_path / "named.xlsx")
+    for name in list(wb.defined_names):
+        del wb.defined_names[name]
+    wb.save(tmp_path / "bare.xlsx")
+    named, bare = read_forms(tmp_path / "named.xlsx")[0], read_forms(tmp_path / "bare.xlsx")[0]
+    assert (named.reading.method, bare.reading.method) == ("names", "headings")
+    a, b = score_form(named.form, named.profile), score_form(bare.form, bare.profile)
+    assert (a.total, a.exec_score, [r.score for r in a.rows]) == (b.total, b.exec_score, [r.score for r in b.rows])
+    assert [(i.level, i.direction) for i in named.form.indicators] == [(i.level, i.direction) for i in bare.form.indicators]
+    assert bare.form.reported == named.form.reported and not bare.reading.unplaced

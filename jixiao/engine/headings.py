@@ -95,6 +95,7 @@ class Vocabulary:
     placeholders: frozenset
     total_labels: frozenset
     grade_labels: frozenset
+    grade_words: frozenset
     end_labels: tuple[str, ...]
     sz_markers: tuple[str, ...]
     sz_amounts: dict
@@ -140,6 +141,7 @@ def vocabulary() -> Vocabulary:
         placeholders=frozenset(norm(w) for w in grid["placeholders"]),
         total_labels=frozenset(norm(w) for w in totals["total_labels"]),
         grade_labels=frozenset(norm(w) for w in totals["grade_labels"]),
+        grade_words=frozenset(norm(w) for w in totals.get("grade_words") or ()),
         end_labels=tuple(norm(w) for w in totals["end_labels"]),
         sz_markers=tuple(norm(w) for w in sz["markers"]), sz_amounts=_table(sz["amounts"]),
         sz_sub=_table(sz["subitems"]), sz_total=frozenset(norm(w) for w in sz["subitem_total"]),
@@ -200,7 +202,6 @@ class _View:
             value = _plain(value)
             if value is not None:
                 self.cells[at] = value
-        self.formula = {at for at, (_v, f) in sheet.cells.items() if f}
         self.rows: dict[int, list[int]] = {}
         for r, c in sorted(self.cells):
             self.rows.setdefault(r, []).append(c)
@@ -253,8 +254,7 @@ class _SheetReader:
         self.v = _View(sheet)
         self.path = path
         self.voc = vocab
-        self.notes: list[str] = []
-        self.found: dict[str, list[str]] = {}    # evidence words, for the reason
+        self.notes: list[str] = []            # what the reviewer should know about this reading
 
     # finding blocks ------------------------------------------------------------------------------
     def grid_field(self, text: str) -> str | None:
@@ -428,7 +428,6 @@ class _SheetReader:
                 form.header[key] = value.strip() if isinstance(value, str) else value
                 form.cells[f"header.{key}"] = v.addr(*at)
                 v.use(*at)
-                self.found.setdefault("header", []).append(str(v.cells[(r, c)]).strip())
 
     def title_and_year(self, form: Form, upto: int) -> None:
         v, voc = self.v, self.voc
@@ -490,7 +489,6 @@ class _SheetReader:
             v.use(hr, c)
         first_amount = min(c for c, f in cols.items())
         percent = {f: ("%" in v.text.get((hr, c), "")) for c, f in cols.items()}
-        self.found.setdefault("funds", []).extend(str(v.cells[(hr, c)]).strip() for c in sorted(cols))
         rows: list[FundsRow] = []
         extra = {}
         r = hr
@@ -674,7 +672,6 @@ class _SheetReader:
         for r in range(self.grid_rows[0], self.grid_rows[1] + 1):
             header_cols |= set(v.rows.get(r, []))
         extra_cols = sorted(c for c in header_cols if c not in cols and not self._is_block_col(c))
-        self.extra_cols = extra_cols
         for c in extra_cols:
             self.notes.append(f"指标表中“{str(v.value(self.grid_rows[0], c) or v.value(self.grid_rows[1], c) or '').strip()}”列"
                               f"（{v.addr(self.grid_rows[0], c).split('!')[1]} 起）不是计分所需的栏目，未读取")
@@ -899,6 +896,12 @@ class _SheetReader:
                     m = v.merge(r, c)
                     form.cells["grade"] = v.addr(r, (m[3] if m else c) + 1)
                     return
+        for c in v.rows.get(near, []):            # a grade alone in the total row
+            if (near, c) not in v.used and v.text.get((near, c)) in voc.grade_words:
+                form.reported["grade"] = _num_text(v.cells[(near, c)])
+                form.cells["grade"] = v.addr(near, c)
+                v.use(near, c)
+                return
 
     # Suzhou ----------------------------------------------------------------------------------------
     def read_suzhou_blocks(self, form: Form, grid_head: int) -> int:
