@@ -405,7 +405,7 @@ def write_csv(results: list[dict], out) -> None:
     w.writerow(CSV_HEAD)
     for res in results:
         if not res["readable"]:
-            w.writerow([res["file"], READ_CODE, "错误", "", "", res["error"], "请提交 jixiao 模板填写的 .xlsx 文件"])
+            w.writerow([res["file"], READ_CODE, "错误", "", "", res["error"], "请提交可以打开的绩效自评表（.xlsx、.xls、.et、.ods），原因见说明"])
         for f in res["findings"]:
             w.writerow([res["file"], f["code"], f["severity"], f["sheet"], f["cell"], f["message"], f["fix"]])
 
