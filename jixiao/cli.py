@@ -9,6 +9,8 @@
                               own typed numbers differ
     jixiao build / fill ...   templates (jixiao.templates.build.main / jixiao.templates.fill.main)
     jixiao new-year / recalc / check FILE   the ribbon buttons on a file (jixiao.addin.actions.main)
+    jixiao report PATH... --out DIR   one 自评报告 (.docx) per form (jixiao.report), in parallel for folders
+    jixiao validate --report REPORT.docx FORM.xlsx   also check a hand-written report against its form (T07)
 
 Output files (-o, --summary) are checked before anything is read: never one of the inputs, never a
 spreadsheet inside a folder being checked (the next run would take it for a form; a .txt/.json/.csv
@@ -159,14 +161,19 @@ def _failure(path: str, exc: BaseException) -> dict:
             "errors": 0, "warnings": 0}
 
 
-def check_file(path: str) -> dict:
-    """Read and validate one file; never raises (a failure is returned as an unreadable result)."""
+def check_file(path: str, report: str | None = None) -> dict:
+    """Read and validate one file (and the 自评报告 `report` against it); never raises (a failure is
+    returned as an unreadable result)."""
     from .engine.reader import read_form_and_profile
     from .engine.validation.core import Context
     from .engine.validation.runner import run_rules
     try:
         form, profile = read_form_and_profile(path)
-        ctx = Context(form, profile)        # scores every row whose 一级指标 is known
+        paragraphs = None
+        if report is not None:
+            from .engine.document import read_paragraphs
+            paragraphs = read_paragraphs(report)
+        ctx = Context(form, profile, paragraphs, report or "")  # scores every row whose 一级指标 is known
         findings = run_rules(ctx)
         result = ctx.result
     except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
@@ -318,11 +325,11 @@ def print_table(results: list[dict], out, show_clean: bool = True) -> None:
                 out.write(f"[通过] {_title(res)}：总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
             continue
         out.write(f"\n{_title(res)}：{status}；按规则总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
-        wloc = max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or "—") for f in res["findings"])
+        wloc = max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or f["cell"] or "—") for f in res["findings"])
         wloc = min(wloc, 40)
         hinted = set()
         for f in res["findings"]:
-            loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else "—"
+            loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else (f["cell"] or "—")
             out.write(f"  {f['severity']} {f['code']}  {pad(loc, wloc)}  {f['message']}\n")
             if f["fix"] and f["code"] not in hinted:
                 hinted.add(f["code"])
@@ -362,7 +369,8 @@ def write_csv(results: list[dict], out) -> None:
         if not res["readable"]:
             w.writerow([res["file"], READ_CODE, "错误", "", "", res["error"], "请提交 jixiao 模板填写的 .xlsx 文件"])
         for f in res["findings"]:
-            w.writerow([res["file"], f["code"], f["severity"], f["sheet"], f["cell"], f["message"], f["fix"]])
+            w.writerow([f.get("file") or res["file"], f["code"], f["severity"], f["sheet"], f["cell"], f["message"],
+                        f["fix"]])
 
 
 def exit_code(results: list[dict]) -> int:
@@ -484,9 +492,15 @@ def cmd_validate(args) -> int:
         raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{args.summary}”），"
                           "如 --summary 汇总.xlsx")
     files, skipped = _found(args.paths, "校验")
-    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths, files,
-                  "校验", args.force)
-    results = run_all(check_file, files, args.jobs, not args.no_progress)
+    if args.report is not None and (len(files) != 1 or os.path.isdir(args.paths[0])):
+        raise JixiaoError("--report 要与一份自评表一起校验：jixiao validate --report 自评报告.docx 自评表.xlsx")
+    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)],
+                  args.paths + ([str(args.report)] if args.report else []),
+                  files + ([str(args.report)] if args.report else []), "校验", args.force)
+    if args.report is not None:
+        results = [check_file(files[0], str(args.report))]
+    else:
+        results = run_all(check_file, files, args.jobs, not args.no_progress)
     out = sys.stdout
     if args.json:
         text = json.dumps({"files": [_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
@@ -554,6 +568,55 @@ def cmd_fill(argv: list[str]) -> int:
     return fill.main(argv)
 
 
+def report_job(job: tuple[str, str, bool]) -> dict:
+    """One report of `jixiao report` (in a worker process)."""
+    from .report import report_file
+    return report_file(job)
+
+
+def cmd_report(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="jixiao report", description="按绩效自评表生成绩效自评报告（Word .docx），每份表一份报告",
+                                epilog="退出码：0 全部生成；2 有文件无法读取或未能写入（其余照常生成）")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="自评表文件或文件夹（递归查找表格文件）")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="报告存放的文件夹（文件夹中的子文件夹结构照原样保留）")
+    p.add_argument("--force", action="store_true", help="替换已存在的报告（默认不覆盖）")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    from .report import REPORT_SUFFIX
+    files, skipped = _found(args.paths, "生成报告")
+    if args.out.exists() and not args.out.is_dir():
+        raise JixiaoError(f"--out“{args.out}”是一个文件；请给出文件夹")
+    jobs, taken, existing = [], {}, []
+    for f in files:
+        base = next((Path(p) for p in args.paths if os.path.isdir(p) and _collected_from(p, Path(f))), None)
+        rel = Path(f).relative_to(base).parent if base is not None else Path()
+        target = args.out / rel / (Path(f).stem + REPORT_SUFFIX)
+        key = os.path.normcase(os.path.abspath(target))
+        if key in taken:
+            raise JixiaoError(f"“{f}”与“{taken[key]}”的报告同名（{target.name}），请分别生成")
+        taken[key] = f
+        if target.exists() and not args.force:
+            existing.append(str(target))
+        jobs.append((f, str(target), args.force))
+    if existing:
+        shown = "、".join(existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
+        raise JixiaoError(f"报告 {shown} 已经存在；为免覆盖，本次没有生成任何报告。确要替换请加 --force")
+    results = run_all(report_job, jobs, args.jobs, not args.no_progress, "生成报告")
+    done = [r for r in results if r["ok"]]
+    for r in results:
+        if not r["ok"]:
+            sys.stderr.write(f"[未生成] {r['error']}\n")
+            if args.debug and r["traceback"]:
+                sys.stderr.write(r["traceback"])
+    if len(done) == 1 and len(results) == 1:
+        print(done[0]["report"])
+    print(f"已生成 {len(done)} 份自评报告（{args.out}）" + (f"，{len(results) - len(done)} 份表格未能生成" if len(done) < len(results)
+                                                     else "") + "。" + (skipped_line(len(skipped)) if skipped else ""))
+    return EXIT_OK if len(done) == len(results) else EXIT_UNREADABLE
+
+
 def cmd_button(button: str, command: str):
     """The ribbon buttons on a workbook file, headless (jixiao.addin.actions)."""
     def run(argv: list[str]) -> int:
@@ -562,7 +625,7 @@ def cmd_button(button: str, command: str):
     return run
 
 
-DELEGATED = {"build": cmd_build, "fill": cmd_fill, "new-year": cmd_button("next-year", "new-year"),
+DELEGATED = {"build": cmd_build, "fill": cmd_fill, "report": cmd_report, "new-year": cmd_button("next-year", "new-year"),
              "recalc": cmd_button("recalc", "recalc"), "check": cmd_button("validate", "check")}
 
 
@@ -580,6 +643,8 @@ def parser() -> argparse.ArgumentParser:
             fmt.add_argument("--csv", action="store_true", help="输出 CSV（每条问题一行）")
             s.add_argument("--summary", type=Path, metavar="OUT.xlsx", help="另存汇总表（每个项目一行，含等级分布图）")
             s.add_argument("-q", "--quiet", action="store_true", help="不列出没有问题的文件")
+            s.add_argument("--report", type=Path, metavar="REPORT.docx",
+                           help="同时校验这份自评报告（Word .docx）：报告中的数字须与自评表一致（规则 T07）")
         s.add_argument("-o", "--output", type=Path, help="把结果写入文件（默认输出到屏幕）")
         s.add_argument("--force", action="store_true",
                        help="替换已存在的输出文件（默认不覆盖；要检查的文件和文件夹中的表格从不改写）")
@@ -588,6 +653,7 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("build", help="生成空白模板（jixiao build --help 查看参数）", add_help=False)
     sub.add_parser("fill", help="用申报数据生成已填好的工作簿（jixiao fill --help 查看参数）", add_help=False)
+    sub.add_parser("report", help="按自评表生成绩效自评报告 .docx（jixiao report --help 查看参数）", add_help=False)
     sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据）", add_help=False)
     sub.add_parser("recalc", help="按文字刷新计分依据列（同加载项“重新计算”，--out 另存）", add_help=False)
     sub.add_parser("check", help="同加载项“一键校验”：把校验结果和标记写进工作簿副本（--out 另存）", add_help=False)

@@ -1,0 +1,100 @@
+"""The 绩效自评报告, drafted from a filled 自评表: a face, like the command line (it imports the engine;
+the engine never imports it).
+
+    report_document(form, profile)   a python-docx Document: the profile's outline (a Jinja2 template,
+                                     `outline`) filled with the form's numbers and drafted sentences
+                                     (`facts`), the 自评表 as a table (`table`), set in the typography
+                                     of an official document (`word`)
+    write_report(form_path, out)     read a workbook (jixiao.engine.reader), write the report .docx
+    report_file(path, out_dir)       the same for one file of a batch: never raises, returns a result
+
+Numbers are the engine's; where the form cannot say what a report needs (概况, 经验, 原因 …) the report
+holds a highlighted 【请补充：…】 prompt; where the unit's own text disagrees with the form (rule T07),
+a 【请核对：…】 note follows the paragraph.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+
+from jixiao.engine import narrative
+from jixiao.engine.errors import JixiaoError
+from jixiao.engine.files import atomic_output
+from jixiao.engine.model import Form
+from jixiao.engine.profiles import Profile
+from jixiao.engine.validation.core import Context
+
+from .facts import CHECK_OPEN, PROMPT_CLOSE, Facts, Prompt
+from .outline import Block, outline
+from .table import build_grid
+
+REPORT_SUFFIX = "-自评报告.docx"
+
+__all__ = ["report_document", "write_report", "report_file", "report_path", "REPORT_SUFFIX"]
+
+
+def _check_notes(blocks: list[Block], ctx: Context) -> None:
+    """After a paragraph whose numbers disagree with the form (the unit's own text copied in), a
+    【请核对：…】 note saying what the form has."""
+    facts = narrative.facts_of(ctx.scored_form, ctx.profile, ctx.result)
+    body = [b for b in blocks if b.kind == "body"]
+    found = narrative.disagreements([b.text for b in body], facts)
+    for d in found:
+        note = f"文中“{d.claim}”与自评表中{d.what}（{d.form}）不一致"
+        body[d.paragraph].runs.append(_Check(note))
+
+
+class _Check(Prompt):
+    def __str__(self) -> str:
+        return f"{CHECK_OPEN}{self.text}{PROMPT_CLOSE}"
+
+
+def report_document(form: Form, profile: Profile):
+    """The report for a form as a python-docx Document (not yet saved)."""
+    from .word import new_document, write_blocks
+
+    ctx = Context(form, profile)
+    blocks = outline(profile, Facts(form, profile, ctx).context())
+    _check_notes(blocks, ctx)
+    document = new_document()
+    core = document.core_properties
+    core.title = next((b.text for b in blocks if b.kind == "title"), "绩效自评报告")[:255]
+    core.author, core.comments = "jixiao", "由 jixiao 根据绩效自评表生成"
+    write_blocks(document, blocks, build_grid(form, profile, ctx))
+    return document
+
+
+def report_path(form_path, out_dir) -> Path:
+    return Path(out_dir) / (Path(form_path).stem + REPORT_SUFFIX)
+
+
+def write_report(form_path, target: Path, overwrite: bool = False) -> Path:
+    """Read the workbook and write its report to `target` (atomically; an existing file is replaced
+    only with overwrite). Raises JixiaoError with a Chinese message."""
+    from jixiao.engine.reader import read_form_and_profile
+
+    form, profile = read_form_and_profile(form_path)
+    document = report_document(form, profile)
+    try:
+        with atomic_output(target, overwrite=overwrite) as tmp:
+            document.save(str(tmp))
+    except FileExistsError:
+        raise JixiaoError(f"“{target}”已经存在，没有覆盖；确要替换请加 --force") from None
+    except OSError as exc:
+        raise JixiaoError(f"无法写入“{target}”：{exc.strerror or exc}") from None
+    return Path(target)
+
+
+def report_file(job: tuple[str, str, bool]) -> dict:
+    """One form of a batch: (workbook, report file, overwrite) -> a result dict; never raises."""
+    path, target, overwrite = job
+    try:
+        out = write_report(path, Path(target), overwrite)
+    except JixiaoError as exc:
+        return {"file": path, "ok": False, "error": str(exc) if exc.where else f"{path}：{exc.message}",
+                "traceback": ""}
+    except Exception as exc:  # noqa: BLE001 - reported per file, the batch goes on
+        return {"file": path, "ok": False, "error": f"{path}：内部错误（{type(exc).__name__}: {exc}）",
+                "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
+    return {"file": path, "ok": True, "report": os.fspath(out), "error": "", "traceback": ""}
