@@ -16,6 +16,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 import docx
+from lxml import etree
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX, WD_LINE_SPACING
@@ -87,33 +88,23 @@ def _styles(document) -> None:
         fmt.widow_control = True
     for style_name in ("Heading 1", "Heading 2", "Heading 3"):
         document.styles[style_name].paragraph_format.keep_with_next = True
-    # East Asian line breaking (no 。，at a line start) and the fonts' alternate names
     _font_table(document)
 
 
 def _font_table(document) -> None:
-    part = document.part
-    font_part = next((rel.target_part for rel in part.rels.values() if rel.reltype.endswith("/fontTable")), None)
-    if font_part is None:
+    """List the _GB2312 / 方正 fonts in word/fontTable.xml with the names Windows 10+ ships as alternates
+    (w:altName), so Word substitutes 仿宋 for 仿宋_GB2312 where the latter is not installed. python-docx
+    keeps that part as bytes (a plain Part): it is parsed, extended and written back."""
+    part = next((rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/fontTable")), None)
+    if part is None:
         return
-    root = font_part.element if hasattr(font_part, "element") else None
-    if root is None:
-        from docx.oxml import parse_xml
-        root = parse_xml(font_part.blob)
-        font_part._blob = None
+    root = etree.fromstring(part.blob, etree.XMLParser(resolve_entities=False, no_network=True))
     for name, alt in ALT_NAMES.items():
-        font = OxmlElement("w:font")
+        font = etree.SubElement(root, qn("w:font"))
         font.set(qn("w:name"), name)
-        alt_el = OxmlElement("w:altName")
-        alt_el.set(qn("w:val"), alt)
-        charset = OxmlElement("w:charset")
-        charset.set(qn("w:val"), "86")       # GB2312
-        font.append(alt_el)
-        font.append(charset)
-        root.append(font)
-    if not hasattr(font_part, "element"):
-        from lxml import etree
-        font_part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        etree.SubElement(font, qn("w:altName")).set(qn("w:val"), alt)
+        etree.SubElement(font, qn("w:charset")).set(qn("w:val"), "86")       # GB2312
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _page(section, landscape: bool = False) -> None:
@@ -243,7 +234,11 @@ def _cell_margins(table, margin) -> None:
         el.set(qn("w:w"), str(int(margin.twips)))
         el.set(qn("w:type"), "dxa")
         mar.append(el)
-    tbl_pr.append(mar)
+    look = tbl_pr.find(qn("w:tblLook"))      # the schema's order: tblCellMar comes before tblLook
+    if look is not None:
+        look.addprevious(mar)
+    else:
+        tbl_pr.append(mar)
 
 
 def new_document():
