@@ -223,7 +223,7 @@ def test_generated_reports_agree_with_their_forms(generated):
 
 
 def test_generated_reports_are_valid_ooxml(generated):
-    results = ooxml.validate_many([r for _, r in generated[:6]])
+    results = ooxml.validate_many([r for _, r in generated[:3]])      # one of each profile
     assert all(v == [] for v in results.values()), results
 
 
