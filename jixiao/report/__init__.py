@@ -1,7 +1,7 @@
 """The 绩效自评报告, drafted from a filled 自评表: a face, like the command line (it imports the engine;
 the engine never imports it).
 
-    report_document(form, profile)   a python-docx Document: the profile's outline (a Jinja2 template,
+    report_document(form, profile)   the report, to save as .docx: the profile's outline (a Jinja2 template,
                                      `outline`) filled with the form's numbers and drafted sentences
                                      (`facts`), the 自评表 as a table (`table`), set in the typography
                                      of an official document (`word`)
@@ -51,16 +51,13 @@ class _Check(Prompt):
 
 
 def report_document(form: Form, profile: Profile):
-    """The report for a form as a python-docx Document (not yet saved)."""
+    """The report for a form, ready to `save(path)` (a `word.ReportDocument`)."""
     from .word import new_document, write_blocks
 
     ctx = Context(form, profile)
     blocks = outline(profile, Facts(form, profile, ctx).context())
     _check_notes(blocks, ctx)
     document = new_document()
-    core = document.core_properties
-    core.title = next((b.text for b in blocks if b.kind == "title"), "绩效自评报告")[:255]
-    core.author, core.comments = "jixiao", "由 jixiao 根据绩效自评表生成"
     write_blocks(document, blocks, build_grid(form, profile, ctx))
     return document
 

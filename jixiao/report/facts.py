@@ -218,7 +218,7 @@ class Facts:
         return _sentence(d["reason"]) if d["reason"] else ask(what)
 
     def draft(self, funds: dict | None, amounts: dict | None, inds: list[dict], cats: list[dict]) -> dict:
-        p, form, year = self.profile, self.form, self.form.year
+        p, year = self.profile, self.form.year
         out: dict = {}
         if funds is not None:
             s = (f"{year}年度，本项目年初预算数{wan(funds['initial'])}，全年预算数{wan(funds['budget'])}，"
