@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from .excel import is_blank, is_number, xround
 from .model import Form
 from .profiles import Profile
-from .scoring import FormResult, budget_rate
+from .scoring import FormResult, budget_rate, suzhou_amounts
 from .targets import QUALITATIVE, RANGE, parse_target
 
 MONEY_UNITS = {"亿元": 1e-4, "万元": 1.0, "千元": 10.0, "元": 1e4}   # factor from 万元
@@ -145,7 +145,8 @@ def facts_of(form: Form, profile: Profile, result: FormResult) -> Facts:
 
     if profile.layout == "suzhou":
         a = form.amounts
-        adjusted = _nums(a.get("initial"))[0] + (_n(a.get("adjustment")) or 0.0) if is_number(a.get("initial")) else None
+        derived = suzhou_amounts(a)
+        adjusted = derived["adjusted"]
         add("initial", a.get("initial"))
         add("budget", adjusted, a.get("initial"))
         add("any_budget", a.get("initial"), adjusted, *[s.budget for s in form.subitems])
@@ -153,9 +154,7 @@ def facts_of(form: Form, profile: Profile, result: FormResult) -> Facts:
         add("appropriated", a.get("appropriated"))
         add("paid", a.get("paid"), *[s.actual for s in form.subitems])
         add("executed", a.get("paid"), a.get("appropriated"), *[s.actual for s in form.subitems])
-        balance = (adjusted - _n(a.get("appropriated"))) if adjusted is not None and is_number(a.get("appropriated")) else None
-        carry = (_n(a.get("appropriated")) - _n(a.get("paid"))) if is_number(a.get("appropriated")) and is_number(a.get("paid")) else None
-        add("carry", balance, carry, a.get("carryover"), a.get("recovered"), a.get("balance"), a.get("carry"))
+        add("carry", derived["balance"], derived["carry"], a.get("carryover"), a.get("recovered"), a.get("balance"), a.get("carry"))
         subs = [s for s in form.subitems]
         add("any_budget", sum(_nums(*[s.budget for s in subs])) if subs else None)
         add("executed", sum(_nums(*[s.actual for s in subs])) if subs else None)

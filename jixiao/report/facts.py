@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from jixiao.engine.excel import is_blank, is_number, xround
 from jixiao.engine.model import Form
 from jixiao.engine.profiles import Profile
-from jixiao.engine.scoring import QUALITATIVE_DIR, budget_rate, rate_indicator
+from jixiao.engine.scoring import QUALITATIVE_DIR, budget_rate, rate_indicator, suzhou_amounts
 from jixiao.engine.validation.core import Context, amount, fmt, pct
 
 PENDING = "待定"
@@ -138,12 +138,10 @@ class Facts:
         if self.profile.layout != "suzhou":
             return None
         a = self.form.amounts
-        adjusted = (float(a["initial"]) + (float(a["adjustment"]) if is_number(a.get("adjustment")) else 0.0)
-                    if is_number(a.get("initial")) else None)
-        balance = a.get("balance") if is_number(a.get("balance")) else (
-            xround(adjusted - float(a["appropriated"]), 6) if adjusted is not None and is_number(a.get("appropriated")) else None)
-        carry = (xround(float(a["appropriated"]) - float(a["paid"]), 6)
-                 if is_number(a.get("appropriated")) and is_number(a.get("paid")) else None)
+        derived = suzhou_amounts(a)
+        adjusted = derived["adjusted"]
+        balance = a.get("balance") if is_number(a.get("balance")) else derived["balance"]
+        carry = derived["carry"]
         r = budget_rate(a, self.profile)
         return {"initial": money(a.get("initial")), "adjustment": money(a.get("adjustment")),
                 "adjusted": money(adjusted), "appropriated": money(a.get("appropriated")), "paid": money(a.get("paid")),

@@ -37,7 +37,7 @@ import jinja2
 import jinja2.sandbox
 
 from jixiao.engine.errors import ProfileError
-from jixiao.engine.profiles import MAX_PROFILE_BYTES, Profile, check_name, search_dirs
+from jixiao.engine.profiles import MAX_PROFILE_BYTES, Profile, check_name, find_named
 
 from .facts import Prompt
 
@@ -73,11 +73,9 @@ def outline_name(profile: Profile) -> str:
 def find_outline(profile: Profile) -> Path:
     """The outline template of a profile, by name (see the module docstring)."""
     name = outline_name(profile)
-    dirs = [Path(profile.source).parent, *search_dirs()]
-    for directory in dirs:
-        candidate = directory / f"{name}{SUFFIX}"
-        if candidate.is_file():
-            return candidate.resolve()
+    found = find_named(name, (SUFFIX,), first=(Path(profile.source).parent,))
+    if found is not None:
+        return found
     raise ProfileError(f"找不到报告提纲“{name}{SUFFIX}”（规则配置“{profile.name}”的 report: {name}）。"
                        "请把提纲文件放在规则配置文件旁、JIXIAO_PROFILE_PATH 指向的文件夹中，或改用已有的提纲名称")
 

@@ -10,10 +10,13 @@ reads like the printed form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
+from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_blank, is_number, xround
 from jixiao.engine.model import Form
 from jixiao.engine.profiles import Profile
+from jixiao.engine.scoring import form_started, suzhou_amounts
 from jixiao.engine.validation.core import Context
 
 from .facts import PENDING, actual_text, money, rate, score, text, weight
@@ -50,16 +53,13 @@ class Grid:
 
 
 def _runs(values: list) -> list[tuple[int, int]]:
-    runs, start = [], 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or values[i] != values[start]:
-            runs.append((start, i - 1))
-            start = i
-    return runs
-
-
-def _started(form: Form) -> bool:
-    return any(not is_blank(i.actual) for i in form.indicators) or any(is_number(r.executed) for r in form.funds)
+    """(first, last) index of each run of equal neighbours: the cells a label is merged over."""
+    out, start = [], 0
+    for _, same in groupby(values):
+        n = len(list(same))
+        out.append((start, start + n - 1))
+        start += n
+    return out
 
 
 def build_grid(form: Form, profile: Profile, ctx: Context | None = None) -> Grid:
@@ -124,8 +124,8 @@ def _national(g: Grid, form: Form, profile: Profile, ctx: Context) -> None:
             w = form.funds_weight if is_number(form.funds_weight) else profile.funds_weight
             g.put(rr, 6, weight(w))
             computable = fr is not None and (is_number(fr.budget) or is_number(fr.executed))
-            g.put(rr, 7, rate(res.exec_rate) if computable or _started(form) else "")
-            g.put(rr, 8, score(res.exec_score) if computable or _started(form) else "")
+            g.put(rr, 7, rate(res.exec_rate) if computable or form_started(form) else "")
+            g.put(rr, 8, score(res.exec_score) if computable or form_started(form) else "")
         else:
             for c in (6, 7, 8):
                 g.put(rr, c, "—")
@@ -165,7 +165,7 @@ def _grid_rows(g: Grid, form: Form, profile: Profile, ctx: Context, first: int, 
         try:
             cat = profile.category(inds[start].level1)
             label = f"{cat.label}\n（{cat.weight:g}分）" if with_weight_in_label else cat.label
-        except Exception:  # noqa: BLE001 - an unknown 一级 label is printed as written
+        except JixiaoError:        # an unknown 一级 label (rule P02) is printed as written
             label = text(inds[start].level1)
         g.put(first + start, col["l1"], label, "label", rows=end - start + 1)
     if col.get("l2") is not None:
@@ -185,7 +185,7 @@ def _grid_rows(g: Grid, form: Form, profile: Profile, ctx: Context, first: int, 
             n = len(grp)
             g.put(r, col["weight"], weight(ind.weight) if is_number(ind.weight) else text(ind.weight), rows=n)
             row = ctx.rows.get(i)
-            g.put(r, col["score"], score(row.score) if row is not None and _started(form) else (
+            g.put(r, col["score"], score(row.score) if row is not None and form_started(form) else (
                 "" if row is not None else PENDING), rows=n)
         elif i not in scored:
             g.put(r, col["weight"], text(ind.weight))
@@ -207,13 +207,9 @@ def _suzhou(g: Grid, form: Form, profile: Profile, ctx: Context) -> None:
     g.put(2, 2, "当年使用上年结余、结转及当年调整预算数", "head", cols=2)
     g.put(2, 4, "财政拨款数", "head")
     g.put(2, 5, "指标结余数", "head", cols=2)
-    adjusted = (float(a["initial"]) + (float(a["adjustment"]) if is_number(a.get("adjustment")) else 0.0)
-                if is_number(a.get("initial")) else None)
-    balance = a.get("balance") if is_number(a.get("balance")) else (
-        xround(adjusted - float(a["appropriated"]), 6) if adjusted is not None and is_number(a.get("appropriated")) else None)
-    carry = a.get("carry") if is_number(a.get("carry")) else (
-        xround(float(a["appropriated"]) - float(a["paid"]), 6)
-        if is_number(a.get("appropriated")) and is_number(a.get("paid")) else None)
+    derived = suzhou_amounts(a)
+    balance = a.get("balance") if is_number(a.get("balance")) else derived["balance"]
+    carry = a.get("carry") if is_number(a.get("carry")) else derived["carry"]
     g.put(3, 1, _amount(a.get("initial")))
     g.put(3, 2, _amount(a.get("adjustment")), cols=2)
     g.put(3, 4, _amount(a.get("appropriated")))
