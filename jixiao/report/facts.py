@@ -305,7 +305,7 @@ class Facts:
         labels = {s["key"]: s.get("label", s["key"]) for s in (p.data.get("header") or []) + (p.data.get("texts") or [])}
         return {
             "year": form.year, "region": text(p.data.get("region")), "form_title": p.title,
-            "project": project_name(form) or "（项目名称）",
+            "project": project_name(form) or ask("项目名称"),
             "unit": text(form.header.get("unit") or form.header.get("department")),
             "header": {k: text(v) for k, v in form.header.items()},
             "texts": {s["key"]: text(form.texts.get(s["key"])) for s in p.data.get("texts") or []},
