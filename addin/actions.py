@@ -469,6 +469,42 @@ def next_year(book: Book, open_new: bool = True) -> Path:
     return target
 
 
+def _made_by_jixiao(path: Path) -> bool:
+    """Whether a file is a jixiao workbook (read by its names); anything else is read by headings."""
+    from jixiao.engine.forms import read_forms
+    try:
+        return read_forms(path)[0].reading.method == "names"
+    except JixiaoError:
+        return True          # let the button's own reading report the problem
+
+
+def next_year_file(path: Path) -> list[tuple[Path, list[str]]]:
+    """新建下一年度 from a 自评表 jixiao did not make (.xlsx/.xls/.et/.ods, read by headings): for each
+    form, a jixiao template of the recognised profile for year + 1 beside the file, rolled forward as
+    from a jixiao workbook. Returns (new file, values the template has no place for)."""
+    from jixiao.engine.forms import read_forms
+    from jixiao.templates.importing import write_template
+
+    forms = read_forms(path)
+    out = []
+    for rf in forms:
+        new_year = rf.form.year + 1
+        profile = load_profile(rf.profile.name, new_year)  # by name, never by a path
+        src = path.with_suffix(".xlsx")
+        if len(forms) > 1:
+            src = src.with_name(f"{src.stem}（{rf.reading.sheet}）.xlsx")
+        while True:
+            target = next_year_path(src, rf.form.year, new_year)
+            try:
+                lost = write_template(rf, target, overwrite=False, keep_scores=False,
+                                      form=roll_forward(rf.form, new_year), profile=profile)
+                break
+            except FileExistsError:      # taken meanwhile: the next free name
+                continue
+        out.append((target, lost))
+    return out
+
+
 # =============================================================================================
 # 生成自评报告
 # =============================================================================================
@@ -683,6 +719,12 @@ def main(argv: list[str] | None = None, *, button: str | None = None, prog: str 
     if button is not None:
         args.button = button
     try:
+        if args.button == "next-year" and not _made_by_jixiao(args.workbook):
+            for target, lost in next_year_file(args.workbook):
+                print(f"已生成下一年度的自评表：{target}")
+                for line in lost:
+                    print(f"  未写入：{line}")
+            return 0
         book = open_book(args.workbook)
         button = {"validate": "jx_validate", "recalc": "jx_recalc", "report": "jx_report", "next-year": "jx_next_year",
                   "settings": "jx_settings", "help": "jx_help"}[args.button]

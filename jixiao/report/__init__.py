@@ -5,8 +5,8 @@ the engine never imports it).
                                      `outline`) filled with the form's numbers and drafted sentences
                                      (`facts`), the 自评表 as a table (`table`), set in the typography
                                      of an official document (`word`)
-    write_report(form_path, out)     read a workbook (jixiao.engine.reader), write the report .docx
-    report_file(path, out_dir)       the same for one file of a batch: never raises, returns a result
+    write_reports(form_path, out)    read a file's forms (jixiao.engine.forms), write a report .docx for each
+    report_file(job)                 the same for one file of a batch: never raises, returns results
 
 Numbers are the engine's; where the form cannot say what a report needs (概况, 经验, 原因 …) the report
 holds a highlighted 【请补充：…】 prompt; where the unit's own text disagrees with the form (rule T07),
@@ -31,7 +31,7 @@ from .table import build_grid
 
 REPORT_SUFFIX = "-自评报告.docx"
 
-__all__ = ["report_document", "write_report", "report_file", "report_path", "REPORT_SUFFIX"]
+__all__ = ["report_document", "write_report", "write_reports", "report_file", "report_path", "REPORT_SUFFIX"]
 
 
 def _check_notes(blocks: list[Block], ctx: Context) -> None:
@@ -66,16 +66,10 @@ def report_path(form_path, out_dir) -> Path:
     return Path(out_dir) / (Path(form_path).stem + REPORT_SUFFIX)
 
 
-def write_report(form_path, target: Path, overwrite: bool = False) -> Path:
-    """Read the workbook and write its report to `target` (atomically; an existing file is replaced
-    only with overwrite). Raises JixiaoError with a Chinese message."""
-    from jixiao.engine.reader import read_form_and_profile
-
-    form, profile = read_form_and_profile(form_path)
-    document = report_document(form, profile)
+def _save(document, target: Path, overwrite: bool) -> Path:
     try:
         with atomic_output(target, overwrite=overwrite) as tmp:
-            document.save(str(tmp))
+            document.save(tmp)
     except FileExistsError:
         raise JixiaoError(f"“{target}”已经存在，没有覆盖；确要替换请加 --force") from None
     except OSError as exc:
@@ -83,15 +77,44 @@ def write_report(form_path, target: Path, overwrite: bool = False) -> Path:
     return Path(target)
 
 
-def report_file(job: tuple[str, str, bool]) -> dict:
-    """One form of a batch: (workbook, report file, overwrite) -> a result dict; never raises."""
-    path, target, overwrite = job
+def write_reports(form_path, target: Path, overwrite: bool = False, profile: str | None = None) -> list[Path]:
+    """Read every form in the file (`jixiao.engine.forms`: jixiao workbooks by their names, others by
+    their headings; `profile` a registered name overriding the file's) and write a report for each:
+    `target`, or for a file holding several forms "<name>-<sheet>-自评报告.docx" beside it. Each is
+    written atomically; an existing file is replaced only with overwrite. Raises JixiaoError."""
+    from jixiao.engine.forms import read_forms
+
+    forms = read_forms(form_path, profile=profile)
+    target = Path(target)
+    out = []
+    for rf in forms:
+        path = target
+        if len(forms) > 1:
+            stem = target.name[:-len(REPORT_SUFFIX)] if target.name.endswith(REPORT_SUFFIX) else target.stem
+            path = target.with_name(f"{stem}-{rf.reading.sheet}{REPORT_SUFFIX}")
+        out.append(_save(report_document(rf.form, rf.profile), path, overwrite))
+    return out
+
+
+def write_report(form_path, target: Path, overwrite: bool = False, profile: str | None = None) -> Path:
+    """The report of a file holding one form (the first report when it holds several)."""
+    return write_reports(form_path, target, overwrite, profile)[0]
+
+
+def report_file(job: tuple) -> list[dict]:
+    """One file of a batch: (workbook, report file, overwrite[, profile]) -> one result per form (dicts
+    with ok, report, error); never raises."""
+    path, target, overwrite, *rest = job
+    profile = rest[0] if rest else None
     try:
-        out = write_report(path, Path(target), overwrite)
+        if profile:
+            from jixiao.engine.profiles import profile_argument
+            profile = profile_argument(profile)     # registered in this (worker) process too
+        written = write_reports(path, Path(target), overwrite, profile)
     except JixiaoError as exc:
-        return {"file": path, "ok": False, "error": str(exc) if exc.where else f"{path}：{exc.message}",
-                "traceback": ""}
+        return [{"file": path, "ok": False, "error": str(exc) if exc.where else f"{path}：{exc.message}",
+                 "traceback": ""}]
     except Exception as exc:  # noqa: BLE001 - reported per file, the batch goes on
-        return {"file": path, "ok": False, "error": f"{path}：内部错误（{type(exc).__name__}: {exc}）",
-                "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
-    return {"file": path, "ok": True, "report": os.fspath(out), "error": "", "traceback": ""}
+        return [{"file": path, "ok": False, "error": f"{path}：内部错误（{type(exc).__name__}: {exc}）",
+                 "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}]
+    return [{"file": path, "ok": True, "report": os.fspath(out), "error": "", "traceback": ""} for out in written]
