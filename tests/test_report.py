@@ -418,3 +418,21 @@ def test_the_ribbon_button_on_an_unsaved_workbook(seeds):
     book.__class__ = type("Unsaved", (book.__class__,), {"path": property(lambda self: None)})
     actions.run_button("jx_report", book)
     assert "还没有保存" in book.told[-1]
+
+
+def test_reports_of_forms_jixiao_did_not_make(tmp_path, capsys):
+    """A published form typed by hand (the Zhuzhou seed as printed: 8 points typed where the rules give
+    7.50) and a workbook holding two forms: read by their headings, one report per form."""
+    from tests.support import foreign
+
+    seed, two = foreign.zhuzhou_seed(tmp_path), foreign.two_forms(tmp_path)
+    out = tmp_path / "报告"
+    assert cli.main(["report", str(seed.path), str(two.path), "--out", str(out)]) == 0
+    assert "已生成 3 份自评报告" in capsys.readouterr().out
+    assert sorted(p.name for p in out.glob("*.docx")) == [
+        "two_forms-项目一-自评报告.docx", "two_forms-项目二-自评报告.docx", "zhuzhou_seed-自评报告.docx"]
+    texts = body(read_paragraphs(out / "zhuzhou_seed-自评报告.docx"))
+    unmet = next(p for p in texts if p.startswith("1. “智能制造奖励、补助项目”"))
+    assert "本组得分7.50分" in unmet                       # the rules' score, not the 8 typed on the form
+    assert cli.main(["validate", "--report", str(out / "zhuzhou_seed-自评报告.docx"), str(seed.path)]) == 1
+    assert "T07" not in capsys.readouterr().out
