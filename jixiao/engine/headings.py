@@ -2,7 +2,7 @@
 
 A finance bureau receives forms exported from the provincial budget system, typed into templates
 circulated years ago, saved by old Excel or WPS. They carry no JX_ names. This module finds the form's
-blocks on each worksheet by the words printed on it (`vocabulary.yaml`, the one list of those words)
+blocks on each worksheet by the words printed on it (`headings.yaml`, the one list of those words)
 and reads them into the same `Form` the jixiao reader produces, with every `.cells` entry pointing at
 the cell of the ORIGINAL workbook, so that every validation finding names the cell the user sees.
 
@@ -45,7 +45,7 @@ from .excel import is_number
 from .model import Form, FundsRow, Indicator, SubItem
 from .profiles import Profile, available_profiles, default_year, load_profile
 
-VOCABULARY = Path(__file__).with_name("vocabulary.yaml")
+VOCABULARY = Path(__file__).with_name("headings.yaml")
 NOT_A_FORM = "不是项目支出绩效自评表"
 
 
