@@ -12,6 +12,8 @@
     jixiao import FILE --out DIR   any 自评表 (read by headings when it is not a jixiao workbook) into a
                               live jixiao template of the recognised profile (jixiao.templates.importing)
     jixiao new-year / recalc / check FILE   the ribbon buttons on a file (jixiao.addin.actions.main)
+    jixiao report PATH... --out DIR   one 自评报告 (.docx) per form (jixiao.report), in parallel for folders
+    jixiao validate --report REPORT.docx FORM   also check a hand-written report against its form (T07)
 
 Output files (-o, --summary) are checked before anything is read: never one of the inputs, never a
 spreadsheet inside a folder being checked (the next run would take it for a form; a .txt/.json/.csv
@@ -178,17 +180,25 @@ def _read(path: str, profile: str | None):
     return read_forms(path, profile=name)
 
 
-def check_file(path: str, profile: str | None = None) -> list[dict]:
-    """Read and validate every form in one file; never raises (a failure is returned as an unreadable
-    result). One result per form: a workbook with a form on each of two sheets gives two."""
+def check_file(path: str, profile: str | None = None, report: str | None = None) -> list[dict]:
+    """Read and validate every form in one file (and the 自评报告 `report` against it); never raises (a
+    failure is returned as an unreadable result). One result per form: a workbook with a form on each
+    of two sheets gives two."""
     from .engine.validation.core import Context
     from .engine.validation.runner import run_rules
     try:
         out = []
         forms = _read(path, profile)
+        paragraphs = None
+        if report is not None:
+            from .engine.document import read_paragraphs
+            if len(forms) > 1:
+                raise JixiaoError(f"文件中有 {len(forms)} 份自评表，--report 只能与一份自评表核对；"
+                                  "请把要核对的那份另存为单独的文件", where=path)
+            paragraphs = read_paragraphs(report)
         for rf in forms:
             form, prof = rf.form, rf.profile
-            ctx = Context(form, prof)        # scores every row whose 一级指标 is known
+            ctx = Context(form, prof, paragraphs, report or "")   # scores every row whose 一级指标 is known
             findings = run_rules(ctx)
             res = {"file": path, "readable": True, "error": "", "traceback": "",
                    **_summary_fields(form, prof, ctx.result), "sheet": rf.reading.sheet if len(forms) > 1 else "",
@@ -363,11 +373,11 @@ def print_table(results: list[dict], out, show_clean: bool = True) -> None:
             continue
         out.write(f"\n{_title(res)}：{status}；按规则总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
         out.write(_how_read(res))
-        wloc = max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or "—") for f in res["findings"])
+        wloc = max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or f["cell"] or "—") for f in res["findings"])
         wloc = min(wloc, 40)
         hinted = set()
         for f in res["findings"]:
-            loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else "—"
+            loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else (f["cell"] or "—")
             out.write(f"  {f['severity']} {f['code']}  {pad(loc, wloc)}  {f['message']}\n")
             if f["fix"] and f["code"] not in hinted:
                 hinted.add(f["code"])
@@ -407,7 +417,8 @@ def write_csv(results: list[dict], out) -> None:
         if not res["readable"]:
             w.writerow([res["file"], READ_CODE, "错误", "", "", res["error"], "请提交可以打开的绩效自评表（.xlsx、.xls、.et、.ods），原因见说明"])
         for f in res["findings"]:
-            w.writerow([res["file"], f["code"], f["severity"], f["sheet"], f["cell"], f["message"], f["fix"]])
+            w.writerow([f.get("file") or res["file"], f["code"], f["severity"], f["sheet"], f["cell"], f["message"],
+                        f["fix"]])
 
 
 def exit_code(results: list[dict]) -> int:
@@ -571,9 +582,13 @@ def cmd_validate(args) -> int:
         raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{args.summary}”），"
                           "如 --summary 汇总.xlsx")
     files, skipped = _found(args.paths, "校验")
-    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths, files,
-                  "校验", args.force)
-    results = run_all(partial(check_file, profile=args.profile), files, args.jobs, not args.no_progress)
+    report = [str(args.report)] if args.report is not None else []
+    if report and (len(files) != 1 or os.path.isdir(args.paths[0])):
+        raise JixiaoError("--report 要与一份自评表一起校验：jixiao validate --report 自评报告.docx 自评表.xlsx")
+    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths + report,
+                  files + report, "校验", args.force)
+    results = run_all(partial(check_file, profile=args.profile, report=args.report and str(args.report)), files,
+                      args.jobs, not args.no_progress)
     out = sys.stdout
     if args.json:
         text = json.dumps({"files": [_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
@@ -650,12 +665,63 @@ def cmd_button(button: str, command: str):
     return run
 
 
+def report_job(job: tuple[str, str, bool, str | None]) -> list[dict]:
+    """The reports of one file of `jixiao report` (in a worker process)."""
+    from .report import report_file
+    return report_file(job)
+
+
+def cmd_report(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="jixiao report", description="按绩效自评表生成绩效自评报告（Word .docx），每份表一份报告",
+                                epilog="退出码：0 全部生成；2 有文件无法读取或未能写入（其余照常生成）")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="自评表文件或文件夹（递归查找表格文件）")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="报告存放的文件夹（文件夹中的子文件夹结构照原样保留）")
+    p.add_argument("--profile", metavar="NAME|FILE", help="按这个规则配置读表和计分（默认用表中记录的或按版式识别的）")
+    p.add_argument("--force", action="store_true", help="替换已存在的报告（默认不覆盖）")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    from .report import REPORT_SUFFIX
+    _check_profile(args)
+    files, skipped = _found(args.paths, "生成报告")
+    if args.out.exists() and not args.out.is_dir():
+        raise JixiaoError(f"--out“{args.out}”是一个文件；请给出文件夹")
+    jobs, taken, existing = [], {}, []
+    for f in files:
+        base = next((Path(p) for p in args.paths if os.path.isdir(p) and _collected_from(p, Path(f))), None)
+        rel = Path(f).relative_to(base).parent if base is not None else Path()
+        target = args.out / rel / (Path(f).stem + REPORT_SUFFIX)
+        key = os.path.normcase(os.path.abspath(target))
+        if key in taken:
+            raise JixiaoError(f"“{f}”与“{taken[key]}”的报告同名（{target.name}），请分别生成")
+        taken[key] = f
+        if target.exists() and not args.force:
+            existing.append(str(target))
+        jobs.append((f, str(target), args.force, args.profile))
+    if existing:
+        shown = "、".join(existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
+        raise JixiaoError(f"报告 {shown} 已经存在；为免覆盖，本次没有生成任何报告。确要替换请加 --force")
+    results = run_all(report_job, jobs, args.jobs, not args.no_progress, "生成报告")
+    done = [r for r in results if r["ok"]]
+    for r in results:
+        if not r["ok"]:
+            sys.stderr.write(f"[未生成] {r['error']}\n")
+            if args.debug and r["traceback"]:
+                sys.stderr.write(r["traceback"])
+    if len(done) == 1 and len(results) == 1:
+        print(done[0]["report"])
+    print(f"已生成 {len(done)} 份自评报告（{args.out}）" + (f"，{len(results) - len(done)} 份未能生成" if len(done) < len(results)
+                                                     else "") + "。" + (skipped_line(len(skipped)) if skipped else ""))
+    return EXIT_OK if len(done) == len(results) else EXIT_UNREADABLE
+
+
 def cmd_import(argv: list[str]) -> int:
     from jixiao.templates import importing
     return importing.main(argv)
 
 
-DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "new-year": cmd_button("next-year", "new-year"),
+DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "report": cmd_report, "new-year": cmd_button("next-year", "new-year"),
              "recalc": cmd_button("recalc", "recalc"), "check": cmd_button("validate", "check")}
 
 
@@ -673,6 +739,8 @@ def parser() -> argparse.ArgumentParser:
             fmt.add_argument("--csv", action="store_true", help="输出 CSV（每条问题一行）")
             s.add_argument("--summary", type=Path, metavar="OUT.xlsx", help="另存汇总表（每个项目一行，含等级分布图）")
             s.add_argument("-q", "--quiet", action="store_true", help="不列出没有问题的文件")
+            s.add_argument("--report", type=Path, metavar="REPORT.docx",
+                           help="同时校验这份自评报告（Word .docx）：报告中的数字须与自评表一致（规则 T07）")
         s.add_argument("-o", "--output", type=Path, help="把结果写入文件（默认输出到屏幕）")
         s.add_argument("--profile", metavar="NAME|FILE",
                        help="按此规则计分（名称或规则配置文件路径）；默认用工作簿记录的规则，非 jixiao 表按表头识别")
@@ -683,6 +751,7 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("build", help="生成空白模板（jixiao build --help 查看参数）", add_help=False)
     sub.add_parser("fill", help="用申报数据生成已填好的工作簿（jixiao fill --help 查看参数）", add_help=False)
+    sub.add_parser("report", help="按自评表生成绩效自评报告 .docx（jixiao report --help 查看参数）", add_help=False)
     sub.add_parser("import", help="把任意样式的自评表（.xlsx/.xls/.et/.ods）转成 jixiao 模板（jixiao import --help）",
                    add_help=False)
     sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据）", add_help=False)
