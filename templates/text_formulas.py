@@ -333,17 +333,6 @@ def level_of_words(actual_cleaned: str) -> str:
             f'MATCH(TRUE,EXACT(JX_P_LEVEL_NAME,{actual_cleaned}),0)),""))')
 
 
-def level_names(profile) -> list[tuple[str, float]]:
-    """(cleaned name, score) of the texts naming a level, labels first (for JX_P_LEVEL_NAME/SCORE)."""
-    seen, out = set(), []
-    for name, score in profile.level_names():
-        key = clean(name)
-        if key not in seen:
-            seen.add(key)
-            out.append((key, score))
-    return out
-
-
 # The values these formulas compute (cached in the file; the tests compare them with spreadsheets) -
 
 ARRAY_STEPS = frozenset({"n", "e1", "p1", "k1", "e2", "p2", "k2", "status", "direction", "level"})

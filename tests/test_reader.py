@@ -67,7 +67,7 @@ def test_round_trip_keeps_every_entered_value(books, name, mode):
 def test_typed_scores_are_reported_values(books):
     form = read_form(books[("zhuzhou_2020", "native", True)])
     assert [i.reported_score for i in form.indicators][:3] == [8, None, 10]
-    assert form.reported == {"total": 98, "grade": "优"}
+    assert form.reported == {"total": 98, "grade": "优", "exec_rate": 1, "exec_score": 10}  # as printed
 
 
 def test_merged_weight_cells_share_one_weight_and_cells_are_recorded(books):
@@ -114,8 +114,9 @@ def test_foreign_workbook_says_which_names_are_missing(tmp_path):
 def test_a_deleted_name_is_named(tmp_path):
     import openpyxl
     from jixiao.templates.builder import build_workbook
+    from tests.support.xlsx import opened
     profile, seed = example("zhuzhou_2020")
-    wb = build_workbook(profile, seed)
+    wb = opened(build_workbook(profile, seed))
     del wb.defined_names["JX_IND_SCORE"]
     path = tmp_path / "no_score.xlsx"
     wb.save(path)
@@ -130,8 +131,9 @@ def test_a_deleted_name_is_named(tmp_path):
 
 def test_unknown_profile_in_the_workbook(tmp_path):
     from jixiao.templates.builder import build_workbook
+    from tests.support.xlsx import opened
     profile, seed = example("zhuzhou_2020")
-    wb = build_workbook(profile, seed)
+    wb = opened(build_workbook(profile, seed))
     wb["参数"]["B2"] = "atlantis"
     path = tmp_path / "p.xlsx"
     wb.save(path)

@@ -50,7 +50,7 @@ def build(pairs: list[tuple[object, object]], profile, rule, path: Path) -> Path
         _text(params.cell(1, col), text)
         wb.defined_names[name] = DefinedName(name, attr_text=f"'参数'!${get_column_letter(col)}$1")
         col += 1
-    levels = tf.level_names(profile)
+    levels = profile.level_names()
     for key, idx in (("JX_P_LEVEL_NAME", 0), ("JX_P_LEVEL_SCORE", 1)):
         for i, entry in enumerate(levels, 1):
             _text(params.cell(i, col), entry[idx])
