@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jixiao.engine import scoring
-from jixiao.engine.excel import is_number
+from jixiao.engine.excel import is_blank, is_number
 from jixiao.engine.model import Form, Indicator
 from jixiao.engine.profiles import Profile
 
@@ -40,6 +40,8 @@ class SheetView:
     exec_score: object = ""
     started: bool = False
     amounts: dict = field(default_factory=dict)     # Suzhou computed amounts (balance, carry, rate …)
+    udf_scores: list = field(default_factory=list)  # udf mode: JX_SCORES, one value per row
+    udf: dict = field(default_factory=dict)         # udf mode: exec_rate, exec_score, total, grade
 
 
 def _dir_used(ind: Indicator, row: dict, rule) -> str:
@@ -108,5 +110,59 @@ def sheet_view(profile: Profile, form: Form) -> SheetView:
     else:
         view.total = _blank(result.total)
         view.grade = result.grade if result.total is not None else ""
+    view.weights = _split_weights(computed, profile)
+    weights = [view.weights.get(g[0], computed.indicators[g[0]].weight) for g in computed.weight_groups()]
+    funds = [form.funds_weight if is_number(form.funds_weight) else profile.funds_weight] \
+        if profile.layout != "suzhou" else []
+    view.total_weight = sum(float(w) for w in funds + weights if is_number(w))
+    if profile.layout == "suzhou":
+        view.amounts = _suzhou_amounts(form, profile)
     return view
+
+
+def _split_weights(form: Form, profile: Profile) -> dict[int, object]:
+    """Suzhou: the weights the equal-split formula gives each named row of a category (the category's
+    weight over its named rows, truncated, the remainder on one row); "" on rows without a name."""
+    if profile.data.get("weights_mode") != "equal_split":
+        return {}
+    split = profile.data.get("equal_split") or {}
+    out: dict[int, object] = {}
+    rows = form.indicators
+    i = 0
+    while i < len(rows):
+        j = i
+        while j + 1 < len(rows) and rows[j + 1].level1 == rows[i].level1:
+            j += 1
+        cat = profile.category(rows[i].level1)
+        if not cat.fixed_indicators:
+            named = [k for k in range(i, j + 1) if not is_blank(rows[k].name)]
+            shares = scoring.equal_split(cat.weight, len(named), split.get("decimals", 2), split.get("remainder", "middle"))
+            for k in range(i, j + 1):
+                out[k] = ""
+            for k, w in zip(named, shares):
+                out[k] = w
+        i = j + 1
+    return out
+
+
+def _suzhou_amounts(form: Form, profile: Profile) -> dict:
+    """The Suzhou form's computed amounts (指标结余数, 财政拨款数 again, 资金结余、结转数, 子项合计, 预算执行率)."""
+    a = form.amounts
+    num = lambda k: float(a[k]) if is_number(a.get(k)) else 0.0  # noqa: E731 - a blank counts 0
+    given = lambda *ks: any(is_number(a.get(k)) for k in ks)  # noqa: E731
+    rate = scoring.budget_rate(a, profile)
+    subs = form.subitems
+    sub_budget = [s.budget for s in subs if is_number(s.budget)]
+    sub_actual = [s.actual for s in subs if is_number(s.actual)]
+    return {"balance": num("initial") + num("adjustment") - num("appropriated") if given("initial", "adjustment",
+                                                                                          "appropriated") else "",
+            "appropriated": a["appropriated"] if is_number(a.get("appropriated")) else _blank_str(a.get("appropriated")),
+            "carry": num("appropriated") - num("paid") if given("appropriated", "paid") else "",
+            "sub_budget": sum(float(v) for v in sub_budget) if sub_budget else "",
+            "sub_actual": sum(float(v) for v in sub_actual) if sub_actual else "",
+            "rate": "" if rate is None else rate}
+
+
+def _blank_str(value):
+    return "" if value is None else value
 

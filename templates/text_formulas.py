@@ -30,6 +30,9 @@ def _replacements() -> list[tuple[str, str]]:
     return [pair for pair in V.replace if len(pair[0]) != 1 or ord(pair[0]) >= 32]
 
 
+NEVER = "\ue0ff"  # stands in an empty list: a private-use character no text holds (FIND of "" finds anything)
+
+
 def lists() -> list[tuple[str, list, str]]:
     """(defined name, values, 说明) of every list the reading formulas use, for the sheet 参数."""
     forms = V.scale_pct_forms()
@@ -53,7 +56,7 @@ def lists() -> list[tuple[str, list, str]]:
     for comparator, cls in _CLASS.items():
         markers = sorted(m for m, c in V.comparator_of_marker.items() if c == comparator)
         out.append((f"JX_P_MK_{cls}", markers, f"比较“{comparator}”的记号"))
-    return out
+    return [(name, values or [NEVER], note) for name, values, note in out]
 
 
 def cells() -> list[tuple[str, str, str]]:
@@ -338,11 +341,25 @@ def level_of_words(actual_cleaned: str) -> str:
 ARRAY_STEPS = frozenset({"n", "e1", "p1", "k1", "e2", "p2", "k2", "status", "direction", "level"})
 
 
+def _partials(text: str, pairs: list[tuple[str, str]]) -> list[str]:
+    """The text after each CHAIN-long part of a replacement chain but the last (the chain's own cells)."""
+    out = []
+    for n in range(chain_cells(len(pairs)) - 1):
+        for old, new in pairs[n * CHAIN:(n + 1) * CHAIN]:
+            text = text.replace(old, new)
+        out.append(text)
+    return out
+
+
 def step_values(value, as_target: bool) -> dict:
     """The value of every step cell of one text, as the formulas compute it."""
     from jixiao.engine.targets import sheet_reading
     r = sheet_reading(value, as_target)
-    return {"cleaned": r.cleaned, "marked": r.marked, "n": r.n, "e1": r.e1, "p1": r.p1, "k1": r.k1, "e2": r.e2,
+    source = "" if r.status in ("number", "blank") or value is None else (
+        ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value))
+    chains = {f"cleaned{n}": v for n, v in enumerate(_partials(source, list(V.replace)), 1)}
+    chains |= {f"marked{n}": v for n, v in enumerate(_partials(r.cleaned, list(V.words)), 1)}
+    return {**chains, "cleaned": r.cleaned, "marked": r.marked, "n": r.n, "e1": r.e1, "p1": r.p1, "k1": r.k1, "e2": r.e2,
             "p2": r.p2, "k2": r.k2, "ranged": r.ranged, "d1": r.d1, "d2": r.d2, "low": r.low,
             "status": STATUS_WORDS[r.status]}
 

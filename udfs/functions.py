@@ -200,7 +200,12 @@ def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directio
             target_value=float(tvals[i]) if is_number(tvals[i]) else None,
             actual_value=float(avals[i]) if is_number(avals[i]) else None))
     result = scoring.score_form(form, prof)
-    return [["" if r.score is None else r.score] for r in result.rows]
+    groups = {g[0]: g for g in form.weight_groups()}
+    out = []
+    for i, r in enumerate(result.rows):
+        waiting = i in groups and r.weight is not None and any(result.rows[j].waiting for j in groups[i])
+        out.append([scoring.PENDING if waiting else "" if r.score is None else r.score])  # never a partial score
+    return out
 
 
 @xw.func(category=CATEGORY)
@@ -210,6 +215,9 @@ def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directio
 def JX_TOTAL(scores, more=None):
     """总分 = 各项得分之和（空白忽略），保留两位小数。"""
     values = _column(scores) + _column(more)
+    pending = sum(1 for v in values if v == scoring.PENDING)
+    if pending:  # never a total lower than the rules give
+        return scoring.FormResult(pending=pending).total_text
     bad = [v for v in values if not is_blank(v) and not is_number(v)]
     if bad:
         return _error("#VALUE!", f"得分中有非数字“{bad[0]}”")
@@ -224,6 +232,8 @@ def JX_GRADE(total, profile=None):
     """等级：按规则配置的分档（全国：90分及以上优，80分及以上良，60分及以上中，其余差）。"""
     if is_blank(total):
         return ""
+    if isinstance(total, str) and total.startswith(scoring.PENDING):
+        return scoring.PENDING
     return scoring.grade(_number(total, "总分"), _profile(profile))
 
 
