@@ -537,7 +537,11 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
                 sh.state.append([f"{t}!{col[key]}{r}", str(ind.name or ""), parsed])
         sh.put(f"{col['direction']}{r}", ind.direction or None, "helper_input")
         sh.put(f"{col['tvalue']}{r}", ind.target_value, "helper_input", "General")
-        sh.put(f"{col['avalue']}{r}", None if computed_actual else ind.actual_value, "helper_input", "General")
+        if computed_actual:  # the computed rate is the row's 完成值（数值）: a fraction, read as it is
+            sh.put(f"{col['avalue']}{r}", Formula(f"={g['actual']}{r}", view.amounts.get("rate", "")), "helper",
+                   "General")
+        else:
+            sh.put(f"{col['avalue']}{r}", ind.actual_value, "helper_input", "General")
         sh.put(f"{col['level']}{r}", ind.level or None, "helper_input")
         if mode == "native":
             refs = fx.RowRefs(name=f"{g['name']}{r}", target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",

@@ -34,7 +34,7 @@ def test_scores_range_form_scores_a_whole_table_with_shared_weights():
     out = f.JX_SCORES(["20个以上", "2-3次", "按照文件实施", "100%"],
                       ["15个", "2-3次", "均按文件要求实施", "100%及时发放"],
                       [10, None, 10, 15], "zhuzhou", ["产出指标", None, None, None])
-    assert out == [[7.5], [""], [""], [15.0]]   # qualitative, actual worded otherwise: waits for a level
+    assert out == [[7.5], [""], ["待定"], [15.0]]   # qualitative, actual worded otherwise: waits for a level
     out = f.JX_SCORES(["20个以上", "2-3次", "按照文件实施", "100%"],
                       ["15个", "2-3次", "均按文件要求实施", "100%及时发放"],
                       [10, None, 10, 15], "zhuzhou", ["产出指标", None, None, None], None, [None, None, "达成", None])
@@ -51,6 +51,8 @@ def test_scores_range_form_ignores_spare_rows():
 def test_total_and_grade():
     assert f.JX_TOTAL([10, 7.5, 10, 15, 15, 10, 5, 5, 10]) == 87.5
     assert f.JX_TOTAL([[10], [None], [""], [7.125]]) == 17.13
+    assert f.JX_TOTAL([[10], ["待定"], [7.5]]) == "待定（1项未计分）"   # never a total lower than the rules give
+    assert f.JX_GRADE("待定（1项未计分）") == "待定"
     assert f.JX_GRADE(98) == "优" and f.JX_GRADE(72, "suzhou") == "优" and f.JX_GRADE(63.99, "suzhou") == "中" and f.JX_GRADE(None) == ""
 
 

@@ -78,13 +78,14 @@ def rate_indicator(profile: Profile) -> str | None:
 
 
 def with_computed_inputs(form: Form, profile: Profile) -> Form:
-    """The form as the template computes it: the rate indicator's actual comes from the amounts."""
+    """The form as the template computes it: the rate indicator's actual comes from the amounts, as a
+    number in 完成值（数值）(a fraction: no unit rule applies to it)."""
     name = rate_indicator(profile)
     if not name:
         return form
     from dataclasses import replace
     rate = budget_rate(form.amounts, profile)
-    rows = [replace(i, actual=rate, actual_value=None) if i.name == name else i for i in form.indicators]
+    rows = [replace(i, actual=rate, actual_value=rate) if i.name == name else i for i in form.indicators]
     return replace(form, indicators=rows)
 
 
@@ -300,6 +301,17 @@ def helper_values(ind: Indicator, profile: Profile, computed_actual: bool = Fals
         engine_actual = read_actual(ind.actual, engine_target, ind.target)
         avalue = engine_actual.value if engine_actual.status == "quantity" else 0  # unreadable words count 0
     return direction, tvalue, avalue
+
+
+def text_values(ind: Indicator, profile: Profile, computed_actual: bool = False) -> tuple[str | None, Any, Any]:
+    """(指标方向, 指标值（数值）, 完成值（数值）) as the rules read them from the row's texts alone (what
+    重新计算 tells the user a value they typed differs from)."""
+    rule = profile.category(ind.level1).rule
+    target = read_target(ind.target, rule, ENGINE)
+    actual = None
+    if not computed_actual and target.direction in (POSITIVE, REVERSE, EQUAL) and not is_blank(ind.actual):
+        actual = read_actual(ind.actual, target, ind.target).value
+    return target.direction or None, target.value, actual
 
 
 def score_row(ind: Indicator, profile: Profile, category: Category, started: bool = True,
