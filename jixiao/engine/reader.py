@@ -164,6 +164,38 @@ def _parse_shared_strings(path, data: bytes) -> list[str]:
     return strings
 
 
+def _parse_comments(path, part: str, data: bytes, keep) -> dict[str, str]:
+    """Cell reference -> text of the comments (批注) in a comments part for which keep(text) holds."""
+    out: dict[str, str] = {}
+    st = {"ref": None, "t": False, "buf": []}
+
+    def start(name, attrs):
+        local = _local(name)
+        if local == "comment":
+            st["ref"], st["buf"] = attrs.get("ref", ""), []
+        elif local == "t" and st["ref"] is not None:
+            st["t"] = True
+
+    def end(name):
+        local = _local(name)
+        if local == "t":
+            st["t"] = False
+        elif local == "comment" and st["ref"] is not None:
+            text = "".join(st["buf"])
+            if keep(text):
+                out[st["ref"].replace("$", "").upper()] = text
+            st["ref"] = None
+
+    def chars(text):
+        if st["t"]:
+            st["buf"].append(text)
+
+    parser = expat_parser(namespaces=False)
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parse_xml(path, part, data, parser)
+    return out
+
+
 class SheetTooLarge(Exception):
     pass
 
@@ -409,6 +441,20 @@ class Workbook:
         r2, c2 = parse_cell(m.group(4)) if m.group(4) else (r1, c1)
         return Ref(name, real, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
+    def comments(self, name: str, keep) -> dict[str, str]:
+        """"Sheet!A1" -> text of the sheet's cell comments for which keep(text) holds."""
+        part = self.sheet_parts[name]
+        rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        if not self.pkg.has(rels_part):
+            return {}
+        rels = parse_relationships(self.pkg.read(rels_part), posixpath.dirname(part), self.path)
+        out: dict[str, str] = {}
+        for typ, target in rels.values():
+            if typ.endswith("/comments") and self.pkg.has(target):
+                for ref, text in _parse_comments(self.path, target, self.pkg.read(target), keep).items():
+                    out[f"{name}!{ref}"] = text
+        return out
+
     def sheet(self, name: str) -> Sheet:
         sheet = self._sheets.get(name)
         if sheet is None:
@@ -551,7 +597,13 @@ class _FormReader:
         self.read_grid(form)
         self.read_reported(form)
         self.read_params(form)
+        self.read_comments(form)
         return form
+
+    def read_comments(self, form: Form) -> None:
+        """Comments addressed to jixiao (waivers "jixiao: 忽略 I11 原因……") on the sheets read."""
+        for name in list(self.wb._sheets):
+            form.comments.update(self.wb.comments(name, lambda text: "jixiao" in text.lower()))
 
     def read_params(self, form: Form) -> None:
         """The profile numbers the template's formulas use (hidden sheet 参数), to compare with the
