@@ -260,13 +260,13 @@ class OpenpyxlBook(Book):
 
             restore_ribbon(path)
 
-    def save_as(self, path) -> Path:
-        """Save as a new file ``path`` (atomically); raises ExistingFile if it exists."""
+    def save_as(self, path, overwrite: bool = False) -> Path:
+        """Save as a new file ``path`` (atomically); raises ExistingFile if it exists, unless overwrite."""
         path = Path(path)
-        if path.exists():
+        if path.exists() and not overwrite:
             raise ExistingFile(f"{path} 已存在，不会覆盖")
         try:
-            with atomic_output(path, overwrite=False) as tmp:
+            with atomic_output(path, overwrite=overwrite) as tmp:
                 self._write(tmp)
         except FileExistsError as exc:
             raise ExistingFile(str(exc)) from None

@@ -442,7 +442,10 @@ class Workbook:
         return Ref(name, real, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
     def comments(self, name: str, keep) -> dict[str, str]:
-        """"Sheet!A1" -> text of the sheet's cell comments for which keep(text) holds."""
+        """"Sheet!A1" -> text of the sheet's cell comments for which keep(text) holds (views of a
+        workbook open in Excel, which have no package, override this)."""
+        if getattr(self, "pkg", None) is None:
+            return {}
         part = self.sheet_parts[name]
         rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
         if not self.pkg.has(rels_part):

@@ -25,7 +25,7 @@ Where it comes from, later over earlier:
 A waiver is a cell comment (批注) whose line starts with ``jixiao: 忽略`` (or ``jixiao：忽略``) followed
 by rule codes and a reason: ``jixiao: 忽略 I11 原因：指标值按省厅口径设定``. It waives those rules'
 findings on the same sheet row as the comment (as ``-- noqa`` does for a line). A waiver without a
-reason is not honoured (W reports it as a finding of rule P06).
+reason is not honoured (rule P06 reports it).
 """
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ class Config:
     params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     waivers: bool = True
     unwaivable: frozenset[str] = frozenset()
+    bureau: str = ""                              # [summary] bureau: printed on the summary workbook
     source: str = ""                              # the file it was read from ("" = defaults)
 
     def enabled(self, code: str) -> bool:
@@ -79,7 +80,7 @@ class Config:
                       severity=tuple({**dict(self.severity), **dict(over.severity)}.items()),
                       params=tuple((c, tuple(p.items())) for c, p in params.items()),
                       waivers=self.waivers and over.waivers, unwaivable=self.unwaivable | over.unwaivable,
-                      source=over.source or self.source)
+                      bureau=over.bureau or self.bureau, source=over.source or self.source)
 
 
 DEFAULT = Config()
@@ -106,16 +107,18 @@ def from_mapping(data: dict, where: str) -> Config:
     from .core import REGISTRY
     if not isinstance(data, dict):
         raise ConfigError(f"{where}：内容应为键值表")
-    known = {"validation", "waivers"}
+    known = {"validation", "waivers", "summary"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{where}：不认识的设置节 {', '.join(unknown)}（可用：[validation]、[waivers]）")
+        raise ConfigError(f"{where}：不认识的设置节 {', '.join(unknown)}（可用：[validation]、[waivers]、[summary]）")
     val = data.get("validation") or {}
     wai = data.get("waivers") or {}
-    for name, section, keys in (("validation", val, {"rules", "exclude_rules", "errors", "warnings", "rules_settings"}),
-                                ("waivers", wai, {"enabled", "exclude_rules"})):
+    summ = data.get("summary") or {}
+    for name, section in (("validation", val), ("waivers", wai), ("summary", summ)):
         if not isinstance(section, dict):
             raise ConfigError(f"{where}：[{name}] 应为一节设置")
+    if set(summ) - {"bureau"}:
+        raise ConfigError(f"{where}：[summary] 中只能设置 bureau（汇总表上的财政部门名称）")
     select = None
     severity: dict[str, str] = {}
     params: dict[str, dict] = {}
@@ -140,7 +143,7 @@ def from_mapping(data: dict, where: str) -> Config:
         elif key == "rules":
             select = _codes(value, "rules", where)
         elif key == "exclude_rules":
-            pass
+            continue                                      # read below
         elif key in ("errors", "warnings"):
             for code in _codes(value, key, where):
                 severity[code] = "错误" if key == "errors" else "警告"
@@ -165,7 +168,7 @@ def from_mapping(data: dict, where: str) -> Config:
                   if c == u or c[0] == u or u == "ALL"}
     return Config(select=select, exclude=exclude, severity=tuple(severity.items()),
                   params=tuple((c, tuple(p.items())) for c, p in params.items()), waivers=enabled,
-                  unwaivable=frozenset(unwaivable), source=where)
+                  unwaivable=frozenset(unwaivable), bureau=str(summ.get("bureau") or "").strip(), source=where)
 
 
 def _severity(word, where: str) -> str:

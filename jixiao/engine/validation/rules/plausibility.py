@@ -146,9 +146,8 @@ def wrong_unit(ctx: Context):
     flagged = {w for _, w, _ in big}
     if big:
         value, where, what = big[0]
-        more = f"等 {len(big)} 个金额" if len(big) > 1 else ""
-        more += "，"
-        yield Hit(f"{what}为 {amount(value)}{more}超过 {amount(top)} 万元（{amount(top / 10000)} 亿元）："
+        many = f"共 {len(big)} 个金额" if len(big) > 1 else ""
+        yield Hit(f"{what}为 {amount(value)}（{many}超过 {amount(top)} 万元，即 {amount(top / 10000)} 亿元）："
                   "看起来是按元填写的。", where)
     lo, hi = float(ctx.setting("ratio_low")), float(ctx.setting("ratio_high"))
     for (a, wa, ta), (b, wb, tb) in pairs:
