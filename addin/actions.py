@@ -3,6 +3,8 @@
     validate(book)   一键校验     every validation rule of the workbook's profile -> 校验结果 + marks
     recalc(book)     重新计算     helper columns re-read from the texts, recalculated, typed scores compared
     next_year(book)  新建下一年度 a new workbook for year + 1 beside this one (never overwriting)
+    batch_validate(book) 批量校验 asks for a folder of returned forms, validates them all and opens the
+                     summary workbook (written beside the folder; `review_folder` is the headless part)
     settings(book)   设置         profile, Python, project location, configuration, versions
     show_help(book)  帮助         a short help text
 
@@ -476,6 +478,56 @@ def next_year(book: Book, open_new: bool = True, target: Path | None = None, ove
 
 
 # =============================================================================================
+# 批量校验
+# =============================================================================================
+
+def summary_path(folder: Path, today: _dt.date | None = None) -> Path:
+    """Beside the folder (never inside it: the next run would take the summary for a form):
+    "<folder>-校验汇总-20261129.xlsx", or "（2）" ... when taken."""
+    folder = Path(folder).resolve()
+    day = (today or _dt.date.today()).strftime("%Y%m%d")
+    parent = folder.parent if folder.parent != folder else Path.home()
+    return free_path(parent / f"{folder.name or '根目录'}-校验汇总-{day}.xlsx")
+
+
+def review_folder(folder, out: Path | None = None, *, config=None, bureau: str = "", jobs: int | None = None):
+    """批量校验 without Excel: every spreadsheet in ``folder`` (recursively) validated with the
+    bureau's jixiao.toml (~/.jixiao/jixiao.toml, never one inside the folder), the summary workbook
+    written to ``out`` (default: ``summary_path``). Returns (summary path, batch.Tally)."""
+    from jixiao.batch import Batch, collect
+    from jixiao.engine.validation import config as vconfig
+    from jixiao.summary import SummaryWriter
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ActionError(f"“{folder}”不是一个文件夹")
+    files, skipped = collect([str(folder)])
+    if not files:
+        raise ActionError(f"文件夹“{folder}”中没有表格文件（.xlsx 等）" + (f"；跳过了 {len(skipped)} 个其他文件" if skipped else ""))
+    if config is None:
+        config = vconfig.find(cwd=Path.home() / ".jixiao")
+    target = Path(out) if out is not None else summary_path(folder)
+    writer = SummaryWriter(target, bureau=bureau or config.bureau, scope=str(folder), base=str(folder.resolve()))
+    try:
+        tally = Batch(files, len(skipped), config, jobs=jobs).run([writer])
+    except FileExistsError:
+        raise ExistingFile(f"{target} 已存在，不会覆盖") from None
+    return target, tally
+
+
+def batch_validate(book: Book):
+    """批量校验: ask for a folder, validate every form in it, open the summary workbook."""
+    folder = book.ask_folder("选择收回的绩效自评表所在的文件夹")
+    if folder is None:
+        book.tell("没有选择文件夹，未校验。")
+        return None
+    path, tally = review_folder(folder)
+    book.tell(f"批量校验完成。\n{tally.line()}\n\n汇总表（可打印，含问题清单）：\n{path}")
+    book.open(path)
+    return path
+
+
+# =============================================================================================
 # 设置 / 帮助
 # =============================================================================================
 
@@ -573,6 +625,8 @@ HELP_TEXT = """绩效自评加载项 jixiao 使用说明
 
 重新计算：表格右侧“指标方向、指标值（数值）、完成值（数值）”三列是计分依据。修改了年度指标值或实际完成值的文字后点它，按文字重新读出这三列并重算；您在这三列手工填写的值会保留并列出。同时列出手工填写、与规则不一致的得分。
 
+批量校验（财政部门用）：选择收回的自评表所在的文件夹，逐个校验，在该文件夹旁生成汇总表并打开：汇总（按状态、等级、执行率计数，每表一行，可打印）、问题清单、已说明问题和图表。
+
 新建下一年度：在本文件旁另存下一年度的自评表（不覆盖已有文件）：保留项目信息、绩效目标、指标、指标值和分值，清空实际完成值、偏差原因、定性档次、手填得分和当年金额。
 
 设置：查看规则配置、Python 和 jixiao 的位置、jixiao.conf 配置和版本。
@@ -595,6 +649,7 @@ BUTTONS: dict[str, Callable[[Book], Any]] = {
     "jx_validate": validate,
     "jx_recalc": recalc,
     "jx_next_year": next_year,
+    "jx_batch_validate": batch_validate,
     "jx_settings": settings,
     "jx_help": show_help,
 }

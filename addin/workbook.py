@@ -285,6 +285,11 @@ class Book(ABC):
     def open(self, path) -> None:
         """Show another workbook file to the user (xlwings: open it in Excel; headless: nothing)."""
 
+    def ask_folder(self, prompt: str) -> Path | None:
+        """Ask the user for a folder (xlwings: Excel's folder picker); None when cancelled or when
+        there is no one to ask (headless)."""
+        return None
+
     def tell(self, text: str, *, error: bool = False) -> str:
         """Tell the user ``text``; returns it."""
         self.told.append(text)
