@@ -358,12 +358,12 @@ class XlwingsBook(Book):
 
     def ask_folder(self, prompt: str) -> Path | None:
         """Excel's own folder picker (Application.FileDialog(msoFileDialogFolderPicker)); None when
-        the user cancels. Excel for Mac has no such dialog through xlwings: an ActionError says so."""
-        from .actions import ActionError
+        the user cancels. Excel for Mac has no such dialog through xlwings: a JixiaoError says so."""
+        from jixiao.engine.errors import JixiaoError
         try:
             dialog = self.app.api.FileDialog(4)          # msoFileDialogFolderPicker
         except Exception:  # noqa: BLE001 - no COM (Excel for Mac)
-            raise ActionError("这台电脑上的 Excel 无法打开文件夹选择框（Excel for Mac）；请在终端运行 "
+            raise JixiaoError("这台电脑上的 Excel 无法打开文件夹选择框（Excel for Mac）；请在终端运行 "
                               "jixiao validate 文件夹 --summary 汇总.xlsx") from None
         dialog.Title = prompt
         dialog.AllowMultiSelect = False

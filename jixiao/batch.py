@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
@@ -91,6 +90,7 @@ def failure(path: str, exc: BaseException) -> dict:
     if isinstance(exc, JixiaoError):
         message, internal = str(exc) if exc.where else f"{path}：{exc.message}", ""
     else:
+        import traceback
         message = f"{path}：内部错误（{type(exc).__name__}: {exc}），请把以下信息发给开发者"
         internal = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return {"file": path, "readable": False, "error": message, "traceback": internal, "findings": [],

@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
-import unicodedata
 from pathlib import Path
 
 from .batch import READ_CODE, collect, failure, is_spreadsheet, run_all, skipped_line, summary_fields
@@ -135,6 +133,7 @@ def _json_safe(value):
 # Output ----------------------------------------------------------------------------------------
 
 def width(text: str) -> int:
+    import unicodedata
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -364,7 +363,6 @@ def print_scores(results: list[dict], out) -> None:
 def cmd_validate(args) -> int:
     from .batch import Batch, read_expected
     from .engine.validation import config as vconfig
-    from .summary import SummaryWriter
 
     if args.summary and args.summary.suffix.lower() != ".xlsx":
         raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{args.summary}”），"
@@ -382,6 +380,7 @@ def cmd_validate(args) -> int:
     else:
         sinks = [TableSink(stream, show_clean=not args.quiet)]
     if args.summary:
+        from .summary import SummaryWriter
         base = os.path.commonpath([os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
                                    for p in args.paths])
         sinks.append(SummaryWriter(args.summary, overwrite=args.force, bureau=args.bureau or config.bureau,
@@ -555,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"内部错误：{type(exc).__name__}: {exc}。请把以下信息发给开发者"
                          f"{'：' if debug else '（加 --debug 重新运行可显示详细信息）。'}\n")
         if debug:
+            import traceback
             traceback.print_exc()
         return 3
 

@@ -234,9 +234,8 @@ def for_profile(config: Config, profile) -> Config:
 
 # Waivers ---------------------------------------------------------------------------------------
 
-_WAIVER = re.compile(r"^\s*jixiao\s*[:：]\s*忽略\s*(?P<codes>(?:[A-Za-z][0-9]{2}[\s,，、]*)+)(?P<reason>.*)$",
-                     re.MULTILINE)
-_REASON_HEAD = re.compile(r"^\s*(?:原因|理由|说明)?\s*[:：]?\s*")
+_WAIVER = r"^\s*jixiao\s*[:：]\s*忽略\s*(?P<codes>(?:[A-Za-z][0-9]{2}[\s,，、]*)+)(?P<reason>.*)$"
+_REASON_HEAD = r"^\s*(?:原因|理由|说明)?\s*[:：]?\s*"
 
 
 @dataclass(frozen=True)
@@ -254,8 +253,8 @@ def parse_waivers(sheet: str, cell: str, text: str) -> list[Waiver]:
     m_row = re.search(r"([0-9]+)$", cell)
     row = int(m_row.group(1)) if m_row else 0
     out = []
-    for m in _WAIVER.finditer(text or ""):
+    for m in re.finditer(_WAIVER, text or "", re.MULTILINE):    # compiled on first use (re's cache)
         codes = tuple(c.upper() for c in re.findall(r"[A-Za-z][0-9]{2}", m.group("codes")))
-        reason = _REASON_HEAD.sub("", m.group("reason")).strip()
+        reason = re.sub(_REASON_HEAD, "", m.group("reason")).strip()
         out.append(Waiver(sheet, row, cell, codes, reason, m.group(0).strip()))
     return out
