@@ -78,5 +78,10 @@ def _waiver_for(f: Finding, waivers: list[Waiver]) -> Waiver | None:
     return None
 
 
+_ORDER: list = [0, []]    # (registry size, the rules in code order), sorted once
+
+
 def iter_rules() -> Iterator[Rule]:
-    return iter(sorted(REGISTRY.values(), key=lambda r: (GROUP_ORDER.index(r.code[0]), r.code)))
+    if _ORDER[0] != len(REGISTRY):
+        _ORDER[:] = [len(REGISTRY), sorted(REGISTRY.values(), key=lambda r: (GROUP_ORDER.index(r.code[0]), r.code))]
+    return iter(_ORDER[1])
