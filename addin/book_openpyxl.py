@@ -97,7 +97,14 @@ class OpenpyxlBook(Book):
     def view(self) -> GridView:
         names = {name.upper(): dn.attr_text for name, dn in self.wb.defined_names.items()
                  if dn.localSheetId is None and dn.attr_text}
-        return GridView(self._path, names, list(self.wb.sheetnames), self._load_sheet)
+        return GridView(self._path, names, list(self.wb.sheetnames), self._load_sheet, self._load_comments)
+
+    def _load_comments(self, name: str) -> dict[str, str]:
+        ws = self.wb[name]
+        if not hasattr(ws, "_cells"):
+            return {}
+        return {cell.coordinate: cell.comment.text for cell in ws._cells.values()
+                if cell.comment is not None and cell.comment.text}
 
     def _load_sheet(self, name: str):
         ws = self.wb[name]

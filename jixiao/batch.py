@@ -13,7 +13,6 @@ import os
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from typing import Callable, Iterable, Iterator
@@ -191,18 +190,16 @@ def run_all(fn: Callable[[str], dict], files: list[str], jobs: int | None = None
 
 # Counts --------------------------------------------------------------------------------------------
 
-@dataclass
 class Tally:
     """What a batch found, counted as results pass by."""
 
-    skipped: int = 0
-    status: dict = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
-    grades: dict = field(default_factory=dict)
-    rates: dict = field(default_factory=lambda: dict.fromkeys([b[0] for b in RATE_BANDS] + [NO_RATE], 0))
-    errors: int = 0
-    warnings: int = 0
-    waived: int = 0
-    batch_findings: list = field(default_factory=list)   # X02: not about one file
+    def __init__(self, skipped: int = 0):
+        self.skipped = skipped
+        self.status = dict.fromkeys(STATUSES, 0)
+        self.grades: dict[str, int] = {}
+        self.rates = dict.fromkeys([b[0] for b in RATE_BANDS] + [NO_RATE], 0)
+        self.errors = self.warnings = self.waived = 0
+        self.batch_findings: list[dict] = []     # X02: not about one file
 
     @property
     def files(self) -> int:

@@ -477,13 +477,18 @@ EXAMPLES = {
 }
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with `only`, the options of that one command are built (the others
+    are listed by name): a one-file `jixiao validate` does not build what it does not use."""
     p = argparse.ArgumentParser(prog="jixiao", description="项目支出绩效自评表：模板生成、填报、计分与校验",
                                 epilog="每个命令的参数和示例：jixiao 命令 --help（如 jixiao validate --help）")
     p.add_argument("--debug", action="store_true", help="出错时显示详细信息（供开发者排查）")
     sub = p.add_subparsers(dest="command", metavar="命令")
     for name, helptext in (("validate", "校验已填报的绩效自评表（文件或文件夹）"),
                            ("score", "按填报数据重新计分（不采用表内手填或缓存的结果）")):
+        if only is not None and name != only:
+            sub.add_parser(name, help=helptext, add_help=False)
+            continue
         s = sub.add_parser(name, help=helptext, description=helptext, formatter_class=argparse.RawDescriptionHelpFormatter,
                            epilog=f"例如：\n  {EXAMPLES[name]}\n\n退出码：0 无错误；1 发现错误；2 有文件无法读取或用法有误")
         s.add_argument("paths", nargs="+", metavar="PATH", help="工作簿文件或文件夹（递归查找）")
@@ -529,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         rest = [a for a in argv if a != "--debug"]
         if rest and rest[0] in DELEGATED:
             return DELEGATED[rest[0]](rest[1:]) or 0
-        p = parser()
+        p = parser(rest[0] if rest and rest[0] in ("validate", "score") else None)
         args = p.parse_args(argv)
         args.debug = debug
         if args.command == "validate":

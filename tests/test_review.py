@@ -326,3 +326,34 @@ def test_the_batch_button_asks_for_a_folder_and_opens_the_summary(inbox, tmp_pat
     opened = Path(fake.app.opened[-1])
     assert opened.exists() and opened.parent == inbox.parent and str(opened) in prompt
     opened.unlink()
+
+
+def test_the_ribbons_check_honours_a_waiver_too(tmp_path):
+    from jixiao.addin.actions import validate
+    from jixiao.addin.books import open_book
+    form = build(tmp_path / "超额.xlsx", PLANTED["02_仅有警告.xlsx"])
+    assert [f.code for f in validate(open_book(form)).findings] == ["I11"]
+    add_comment(form, "F15", "jixiao：忽略 I11 原因：按省厅口径")
+    assert validate(open_book(form)).findings == []
+
+
+def test_rendered_profiles_are_cached_and_refreshed_when_the_file_changes(tmp_path, monkeypatch):
+    from jixiao.engine import profiles
+    monkeypatch.setenv("JIXIAO_CACHE_DIR", str(tmp_path / "cache"))
+    src = (profiles.BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8")
+    mine = tmp_path / "p" / "hunan.yaml.j2"
+    mine.parent.mkdir()
+    mine.write_text(src.replace("name: national", "name: hunan").replace('年度项目支出绩效自评表"', '年度湖南"'),
+                    encoding="utf-8")
+    monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(mine.parent))
+    first = profiles._cached_render(mine, 2025)
+    [entry] = list((tmp_path / "cache").iterdir())
+    import json
+    assert json.loads(entry.read_text(encoding="utf-8"))["data"] == first
+    assert profiles._cached_render(mine, 2025) == first                         # from the cache
+    mine.write_text(mine.read_text(encoding="utf-8").replace("region: 全国（财政部）", "region: 湖南省"), encoding="utf-8")
+    assert profiles._cached_render(mine, 2025)["region"] == "湖南省"             # the file changed: rendered again
+    entry.write_text("{not json", encoding="utf-8")
+    assert profiles._cached_render(mine, 2025)["region"] == "湖南省"             # a broken entry is ignored
+    monkeypatch.setenv("JIXIAO_CACHE_DIR", "off")
+    assert profiles.cache_dir() is None and profiles._cached_render(mine, 2026)["fiscal_year"] == 2026

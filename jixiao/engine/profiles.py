@@ -13,7 +13,6 @@ as their only variable, from files of bounded size.
 """
 from __future__ import annotations
 
-import datetime
 import importlib.util
 import os
 import re
@@ -52,6 +51,7 @@ LAYOUTS = {
 
 def default_year() -> int:
     """The fiscal year users work on by default: this calendar year."""
+    import datetime
     return datetime.date.today().year
 
 

@@ -409,7 +409,6 @@ class Workbook:
         self.shared_part = next((t for typ, t in rels.values() if typ.endswith("/sharedStrings")), None)
         self._shared: list[str] | None = None
         self._sheets: dict[str, Sheet] = {}
-        self._refs: dict[str, Ref | None] = {}
 
     def jx_names(self) -> list[str]:
         return [n for n in self.names if n.startswith("JX_")]
@@ -429,10 +428,11 @@ class Workbook:
 
     def ref(self, name: str) -> Ref | None:
         """Where a workbook-level name points; None when the name is not defined."""
+        refs = self.__dict__.setdefault("_refs", {})    # also on views that subclass Workbook
         key = name.upper()
-        if key not in self._refs:
-            self._refs[key] = self._ref(name)
-        return self._refs[key]
+        if key not in refs:
+            refs[key] = self._ref(name)
+        return refs[key]
 
     def _ref(self, name: str) -> Ref | None:
         text = self.names.get(name.upper())

@@ -30,7 +30,7 @@ reason is not honoured (rule P06 reports it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,7 @@ class ConfigError(JixiaoError):
     """A jixiao.toml that cannot be used (said in Chinese, naming the file)."""
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):      # a NamedTuple, not a dataclass: immutable, picklable, and cheap to import
     select: frozenset[str] | None = None          # codes / group letters; None = all
     exclude: frozenset[str] = frozenset()
     severity: tuple[tuple[str, str], ...] = ()    # (code, 错误|警告)
@@ -238,14 +237,13 @@ _WAIVER = r"^\s*jixiao\s*[:：]\s*忽略\s*(?P<codes>(?:[A-Za-z][0-9]{2}[\s,，�
 _REASON_HEAD = r"^\s*(?:原因|理由|说明)?\s*[:：]?\s*"
 
 
-@dataclass(frozen=True)
-class Waiver:
+class Waiver(NamedTuple):
     sheet: str
     row: int
     cell: str
     codes: tuple[str, ...]
     reason: str
-    text: str = field(default="", compare=False)
+    text: str = ""
 
 
 def parse_waivers(sheet: str, cell: str, text: str) -> list[Waiver]:

@@ -3,8 +3,7 @@
 have codes, docs and a place in jixiao.toml; on a single form they find nothing."""
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..config import DEFAULT, Config
 from ..core import ERROR, REGISTRY, Context, Finding, rule
@@ -42,11 +41,11 @@ def unit_of(form) -> str:
 
 def norm(text) -> str:
     """A name as compared: NFKC (全角 -> 半角), no spaces, case-folded."""
+    import unicodedata
     return "".join(unicodedata.normalize("NFKC", str(text or "")).split()).casefold()
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(NamedTuple):
     project: str
     unit: str = ""
     department: str = ""

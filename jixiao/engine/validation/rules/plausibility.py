@@ -74,21 +74,22 @@ _EMPTY_ITEM = re.compile(r"^\s*指标\s*[0-9０-９一二三四五六七八九�
 
 
 def _text_cells(ctx: Context):
-    """(text, where, what) of every text a unit fills in."""
+    """(text, where, what) of every text a unit fills in; `what` is a function (named only when needed)."""
     form = ctx.form
     for spec in ctx.profile.data.get("header") or []:
         key = spec["key"]
-        yield form.header.get(key), ctx.cell(f"header.{key}"), f"表头“{spec.get('label', key)}”"
+        yield form.header.get(key), ctx.cell(f"header.{key}"), lambda spec=spec: f"表头“{spec.get('label', spec['key'])}”"
     for spec in ctx.profile.data.get("texts") or []:
         key = spec["key"]
-        yield form.texts.get(key), ctx.cell(f"texts.{key}") or ctx.cell(key), f"“{spec.get('label', key)}”"
+        yield form.texts.get(key), ctx.cell(f"texts.{key}") or ctx.cell(key), lambda spec=spec: f"“{spec.get('label', spec['key'])}”"
     for i, ind in enumerate(form.indicators):
-        name = ctx.row_name(i)
         for fld, label in (("name", "指标名称"), ("target", "年度指标值"), ("actual", "实际完成值"),
                            ("explanation", "偏差原因")):
-            yield getattr(ind, fld), ctx.at(ind, fld), f"{name}的{label}"
+            value = getattr(ind, fld)
+            if isinstance(value, str) and value:
+                yield value, ctx.at(ind, fld), lambda i=i, label=label: f"{ctx.row_name(i)}的{label}"
     for item in form.subitems:
-        yield item.name, item.cells.get("name", ""), "子项名称"
+        yield item.name, item.cells.get("name", ""), lambda: "子项名称"
 
 
 @rule("R03", ERROR, summary="留有模板占位文字（“**”“XX”“……”“指标1：”）",
@@ -106,7 +107,7 @@ def placeholders(ctx: Context):
         if hit is None and _EMPTY_ITEM.match(text):
             hit = text
         if hit is not None:
-            yield Hit(f"{what}“{text[:30]}”中留有占位文字“{hit}”，请填写实际内容。", where)
+            yield Hit(f"{what()}“{text[:30]}”中留有占位文字“{hit}”，请填写实际内容。", where)
 
 
 def _amount_pairs(ctx: Context):
