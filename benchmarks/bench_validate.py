@@ -163,11 +163,15 @@ def main(argv=None) -> int:
     ap.add_argument("--folder", type=Path, help="use the .xlsx files in this folder instead of generating")
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--memory", help="comma-separated file counts for the memory figures, e.g. 1000,5000")
+    ap.add_argument("--memory-only", action="store_true", help="only the memory figures (with --memory)")
     ap.add_argument("--keep", action="store_true", help="keep the generated folder")
     args = ap.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
     try:
+        if args.memory_only and args.memory:
+            memory([int(x) for x in args.memory.split(",")], tmp)
+            return 0
         if args.folder:
             folder = args.folder
             files = sorted(p for p in folder.rglob("*.xlsx") if not p.name.startswith("~$"))

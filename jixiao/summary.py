@@ -3,7 +3,8 @@ report a 绩效科 prints and acts on.
 
     汇总        title, bureau, date; counts by status, grade and 执行率 band; one row per form with
                 its profile's own name, 满分 and 得分率 (so 苏州's 72 of 80 compares with 90 of 100),
-                a link to the file; A4 landscape, one page wide, headings repeated on every page
+                a link to the file (the only links: openpyxl holds a sheet's links until it saves);
+                A4 landscape, one page wide, headings repeated on every page
     问题清单    one row per finding: file, project, rule code, severity, sheet!cell, message, fix
     已说明问题  every finding a unit waived in a cell comment, with its reason
     图表        the grade chart and the 执行率 distribution, each whole on one page
@@ -78,7 +79,6 @@ class SummaryWriter:
         from openpyxl import Workbook
 
         wb = Workbook(write_only=True)
-        self.wb = wb
         self._styles()
         summary = wb.create_sheet(SUMMARY_SHEET)
         findings = wb.create_sheet(FINDINGS_SHEET)
@@ -91,7 +91,8 @@ class SummaryWriter:
         self._table_setup(waived, WAIVED_HEAD, 3)
         findings.append([self._text(findings, "问题清单", "title")])
         findings.append([self._text(findings, f"共 {self.findings + len(tally.batch_findings)} 条（已说明的问题见"
-                                              f"“{WAIVED_SHEET}”工作表）。按文件顺序排列；点击文件名可打开该文件。", "note")])
+                                              f"“{WAIVED_SHEET}”工作表）。按文件顺序排列；在“{SUMMARY_SHEET}”中点击文件名"
+                                              "可打开该文件。", "note")])
         findings.append(self._head_row(findings, FINDING_HEAD))
         waived.append([self._text(waived, "已说明问题（单位在批注中写明原因、不计入错误和警告的问题）", "title")])
         waived.append([self._text(waived, f"共 {self.waived} 条。请逐条审核说明是否成立；不成立的，请在 jixiao.toml 中"
@@ -171,7 +172,8 @@ class SummaryWriter:
         row = ws._jx_row = getattr(ws, "_jx_row", ws._jx_head) + 1
         if lines > 1:
             ws.row_dimensions[row].height = min(409, 16 * lines + 2)
-        ws.append(cells)
+        ws.append(cells)                       # written out now: its height is no longer needed
+        ws.row_dimensions.pop(row, None)
 
     def _head_row(self, ws, head):
         return [self._cell(ws, h, "head") for h, _ in head]
@@ -248,7 +250,9 @@ class SummaryWriter:
     def _finding_row(self, ws, n: int, res: dict, f: dict, reason: bool = False) -> list:
         where = f"{f['sheet']}!{f['cell']}" if f.get("sheet") else (f.get("cell") or "—")
         fill = self.fills[WITH_ERRORS] if f.get("severity") == "错误" else self.fills[WARNINGS_ONLY]
-        file_cell = self._link(ws, res["file"]) if res.get("file") else self._cell(ws, "—")
+        # the file's name as text: the link to it is on 汇总 (openpyxl keeps every link of a sheet until it
+        # is saved, so one per finding would make memory grow with the batch)
+        file_cell = self._cell(ws, self._shown(res["file"]) if res.get("file") else "—")
         return [self._cell(ws, n, "center"), file_cell, self._cell(ws, res.get("project") or None),
                 self._cell(ws, f.get("code"), "center"), self._cell(ws, f.get("severity"), "center", fill=fill),
                 self._cell(ws, where), self._cell(ws, f.get("message")),
