@@ -477,6 +477,42 @@ def next_year(book: Book, open_new: bool = True, target: Path | None = None, ove
     return target
 
 
+def _made_by_jixiao(path: Path) -> bool:
+    """Whether a file is a jixiao workbook (read by its names); anything else is read by headings."""
+    from jixiao.engine.forms import read_forms
+    try:
+        return read_forms(path)[0].reading.method == "names"
+    except JixiaoError:
+        return True          # let the button's own reading report the problem
+
+
+def next_year_file(path: Path) -> list[tuple[Path, list[str]]]:
+    """新建下一年度 from a 自评表 jixiao did not make (.xlsx/.xls/.et/.ods, read by headings): for each
+    form, a jixiao template of the recognised profile for year + 1 beside the file, rolled forward as
+    from a jixiao workbook. Returns (new file, values the template has no place for)."""
+    from jixiao.engine.forms import read_forms
+    from jixiao.templates.importing import write_template
+
+    forms = read_forms(path)
+    out = []
+    for rf in forms:
+        new_year = rf.form.year + 1
+        profile = load_profile(rf.profile.name, new_year)  # by name, never by a path
+        src = path.with_suffix(".xlsx")
+        if len(forms) > 1:
+            src = src.with_name(f"{src.stem}（{rf.reading.sheet}）.xlsx")
+        while True:
+            target = next_year_path(src, rf.form.year, new_year)
+            try:
+                lost = write_template(rf, target, overwrite=False, keep_scores=False,
+                                      form=roll_forward(rf.form, new_year), profile=profile)
+                break
+            except FileExistsError:      # taken meanwhile: the next free name
+                continue
+        out.append((target, lost))
+    return out
+
+
 # =============================================================================================
 # 批量校验
 # =============================================================================================
@@ -752,7 +788,8 @@ def main(argv: list[str] | None = None, *, button: str | None = None, prog: str 
     force = getattr(args, "force", False)
     try:
         if args.button in ("validate", "recalc") and out is None:
-            out = sibling(args.workbook, COMMANDS[args.button][4])
+            plain = args.workbook if args.workbook.suffix.lower() in (".xlsx", ".xlsm") else args.workbook.with_suffix(".xlsx")
+            out = sibling(plain, COMMANDS[args.button][4])
         if out is not None:
             if _same_path(out, args.workbook):
                 raise ActionError(f"输出文件“{out}”就是输入文件；输入文件从不改写，请另取一个文件名")
@@ -763,6 +800,14 @@ def main(argv: list[str] | None = None, *, button: str | None = None, prog: str 
             if out.exists() and not force:
                 raise ActionError(f"输出文件“{out}”已经存在；为免覆盖，本次没有运行。确要替换请加 --force，"
                                   "或用 --out 另取一个文件名")
+        if args.button == "next-year" and not _made_by_jixiao(args.workbook):
+            if out is not None:
+                raise ActionError("这张表不是 jixiao 生成的（按表头读取），新表按原文件名放在它旁边；--out 只用于 jixiao 生成的表")
+            for target, lost in next_year_file(args.workbook):
+                print(f"已生成下一年度的自评表：{target}")
+                for line in lost:
+                    print(f"  未写入：{line}")
+            return 0
         book = open_book(args.workbook)
         button_id = COMMANDS[args.button][0]
         if args.button == "next-year":

@@ -96,22 +96,41 @@ def failure(path: str, exc: BaseException) -> dict:
             "waived": [], "errors": 0, "warnings": 0, "status": UNREADABLE}
 
 
-def check_file(path: str, config=None) -> dict:
-    """Read and validate one file; never raises (a failure is returned as an unreadable result)."""
-    from .engine.reader import read_form_and_profile
+def reading(rf) -> dict:
+    """How a form was read (by jixiao's names, or by its headings), for the outputs."""
+    r = rf.reading
+    return {"method": r.method, "layout": r.layout, "layout_name": r.layout_name, "profile": r.profile,
+            "reason": r.reason, "sheet": r.sheet, "notes": list(r.notes),
+            "unplaced": [{"cell": at, "text": text} for at, text in r.unplaced]}
+
+
+def read(path: str, profile: str | None):
+    """Every form in a file (jixiao.engine.forms); `profile` is the --profile argument as typed."""
+    from .engine.forms import read_forms
+    from .engine.profiles import profile_argument
+    name = profile_argument(profile) if profile else None   # registered in this (worker) process too
+    return read_forms(path, profile=name)
+
+
+def check_file(path: str, config=None, profile: str | None = None) -> list[dict]:
+    """Read and validate every form in one file; never raises (a failure is returned as an unreadable
+    result). One result per form: a workbook with a form on each of two sheets gives two."""
     from .engine.validation.runner import context, run_rules
     try:
-        form, profile = read_form_and_profile(path)
-        ctx = context(form, profile, config)   # scores every row whose 一级指标 is known
-        findings = run_rules(ctx)
-        result = ctx.result
+        out = []
+        forms = read(path, profile)
+        for rf in forms:
+            ctx = context(rf.form, rf.profile, config)   # scores every row whose 一级指标 is known
+            findings = run_rules(ctx)
+            res = {"file": path, "readable": True, "error": "", "traceback": "",
+                   **summary_fields(rf.form, rf.profile, ctx.result),
+                   "sheet": rf.reading.sheet if len(forms) > 1 else "", "reading": reading(rf),
+                   "findings": [f.to_dict() for f in findings], "waived": [f.to_dict() for f in ctx.waived]}
+            recount(res)
+            out.append(res)
+        return out
     except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
-        return failure(path, exc)
-    out = {"file": path, "readable": True, "error": "", "traceback": "",
-           **summary_fields(form, profile, result),
-           "findings": [f.to_dict() for f in findings], "waived": [f.to_dict() for f in ctx.waived]}
-    recount(out)
-    return out
+        return [failure(path, exc)]
 
 
 def recount(res: dict) -> None:
@@ -154,14 +173,15 @@ class Progress:
             sys.stderr.flush()
 
 
-def _run_chunk(fn, paths: list[str]) -> list[dict]:
+def _run_chunk(fn, paths: list[str]) -> list[list[dict]]:
     return [fn(p) for p in paths]
 
 
-def run_all(fn: Callable[[str], dict], files: list[str], jobs: int | None = None, progress: bool = False,
+def run_all(fn: Callable[[str], list[dict]], files: list[str], jobs: int | None = None, progress: bool = False,
             label: str = "校验") -> Iterator[dict]:
-    """fn(file) for every file, yielded in the files' order as soon as each is ready. Many files go to
-    worker processes in chunks, with only a few chunks in flight (results never pile up in memory)."""
+    """fn(file) -> the results of its forms, for every file; each result yielded in the files' order as
+    soon as it is ready. Many files go to worker processes in chunks, with only a few chunks in flight
+    (results never pile up in memory)."""
     jobs = jobs or os.cpu_count() or 1
     bar = Progress(len(files), progress and sys.stderr.isatty() and len(files) >= PROGRESS_FROM, label)
     try:
@@ -176,14 +196,14 @@ def run_all(fn: Callable[[str], dict], files: list[str], jobs: int | None = None
                     nxt = next(chunks, None)
                     if nxt is not None:
                         pending.append(pool.submit(_run_chunk, fn, nxt))
-                    for res in done:
+                    for results in done:
                         bar.step()
-                        yield res
+                        yield from results
         else:
             for f in files:
-                res = fn(f)
+                results = fn(f)
                 bar.step()
-                yield res
+                yield from results
     finally:
         bar.close()
 
@@ -200,9 +220,11 @@ class Tally:
         self.rates = dict.fromkeys([b[0] for b in RATE_BANDS] + [NO_RATE], 0)
         self.errors = self.warnings = self.waived = 0
         self.batch_findings: list[dict] = []     # X02: not about one file
+        self.file_count: int | None = None       # files read, when some hold several forms
 
     @property
     def files(self) -> int:
+        """Forms seen (a workbook with a form on each of two sheets counts two); each has one status."""
         return sum(self.status.values())
 
     def add(self, res: dict) -> None:
@@ -222,7 +244,9 @@ class Tally:
 
     def line(self) -> str:
         s = self.status
-        text = (f"共 {self.files} 个文件：{s[PASSED]} 个通过，{s[WARNINGS_ONLY]} 个仅有警告，{s[WITH_ERRORS]} 个有错误，"
+        several = self.file_count is not None and self.file_count != self.files
+        head = f"共 {self.file_count} 个文件、{self.files} 份表" if several else f"共 {self.files} 个文件"
+        text = (f"{head}：{s[PASSED]} 个通过，{s[WARNINGS_ONLY]} 个仅有警告，{s[WITH_ERRORS]} 个有错误，"
                 f"{s[UNREADABLE]} 个无法读取；错误 {self.errors} 条，警告 {self.warnings} 条")
         if self.waived:
             text += f"，已说明（不计入）{self.waived} 条"
@@ -316,14 +340,15 @@ class Batch:
     every result passed to each sink's ``add`` and counted, then X02 and the sinks' ``close(tally)``."""
 
     def __init__(self, files: list[str], skipped: int = 0, config=None, expected=None, expected_file: str = "",
-                 jobs: int | None = None, progress: bool = False):
+                 jobs: int | None = None, progress: bool = False, profile: str | None = None):
         from .engine.validation.rules.folder import FolderCheck
-        self.files, self.config, self.jobs, self.progress = files, config, jobs, progress
+        self.files, self.config, self.jobs, self.progress, self.profile = files, config, jobs, progress, profile
         self.tally = Tally(skipped=skipped)
         self.folder = FolderCheck(config, expected, expected_file)
 
     def run(self, sinks: list) -> Tally:
-        fn = partial(check_file, config=self.config) if self.config is not None else check_file
+        fn = partial(check_file, config=self.config, profile=self.profile)
+        self.tally.file_count = len(self.files)
         for res in run_all(fn, self.files, self.jobs, self.progress):
             if res["readable"]:
                 extra = self.folder.add(res["file"], res.get("project", ""), res.get("unit", ""), res.get("where", ""))

@@ -1,6 +1,7 @@
 """The `jixiao` command line: validate, score, build, fill.
 
-    jixiao validate PATH...   every reviewer check on files or folders (recursively, spreadsheet files
+    jixiao validate PATH...   every reviewer check on files or folders (jixiao workbooks by their names,
+                              any other 自评表 — .xlsx/.xls/.et/.ods — by its headings, one result per form) (recursively, spreadsheet files
                               only: the number of other files skipped is reported); a table by
                               default, --json / --csv for machines, --summary out.xlsx for a summary
                               workbook with a grade-distribution chart
@@ -8,6 +9,8 @@
                               values (never from cached or typed results), marking where the workbook's
                               own typed numbers differ
     jixiao build / fill ...   templates (jixiao.templates.build.main / jixiao.templates.fill.main)
+    jixiao import FILE --out DIR   any 自评表 (read by headings when it is not a jixiao workbook) into a
+                              live jixiao template of the recognised profile (jixiao.templates.importing)
     jixiao new-year / recalc / check FILE   the ribbon buttons on a file (jixiao.addin.actions.main)
 
 Output files (-o, --summary) are checked before anything is read: never one of the inputs, never a
@@ -24,9 +27,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
-from .batch import READ_CODE, collect, failure, is_spreadsheet, run_all, skipped_line, summary_fields
+from .batch import READ_CODE, collect, failure, is_spreadsheet, read, reading, run_all, skipped_line, summary_fields
 from .engine.errors import JixiaoError
 from .engine.files import atomic_output
 
@@ -82,17 +86,22 @@ def check_outputs(outputs: list[tuple[str, Path | None]], paths: list[str], file
 
 # One file ----------------------------------------------------------------------------------------
 
-def score_file(path: str) -> dict:
-    """Recompute one file's scores from its entered values; typed numbers are shown beside them."""
-    from .engine.excel import is_number
-    from .engine.reader import read_form_and_profile
-    from .engine.validation.core import Context, differs
+def score_file(path: str, profile: str | None = None) -> list[dict]:
+    """Recompute every form's scores from its entered values; typed numbers are shown beside them,
+    and the form as read (rows, levels, weights, cells not placed) for the reviewer to check."""
     try:
-        form, profile = read_form_and_profile(path)
-        ctx = Context(form, profile)        # rows whose 一级指标 is unknown are listed, not scored
-        result = ctx.result
+        forms = read(path, profile)
+        return [_score_form(path, rf, len(forms) > 1) for rf in forms]
     except Exception as exc:  # noqa: BLE001
-        return failure(path, exc)
+        return [failure(path, exc)]
+
+
+def _score_form(path: str, rf, several: bool) -> dict:
+    from .engine.excel import is_number
+    from .engine.validation.core import Context, differs
+    form, profile = rf.form, rf.profile
+    ctx = Context(form, profile)        # rows whose 一级指标 is unknown are listed, not scored
+    result = ctx.result
     rows = []
     head_of = {g[0]: g for g in ctx.groups}
     for i, ind in enumerate(form.indicators):
@@ -101,7 +110,8 @@ def score_file(path: str) -> dict:
         grp = head_of.get(i)
         score = r.score if (grp and r) else None
         differ = bool(grp) and is_number(typed) and score is not None and differs(typed, score, profile.score_decimals)
-        rows.append({"cell": ind.cells.get("name", ""), "level1": ind.level1.split("\n")[0], "name": ind.name,
+        rows.append({"cell": ind.cells.get("name", ""), "level1": ind.level1.split("\n")[0], "level2": ind.level2,
+                     "name": ind.name, "target": ind.target, "actual": ind.actual, "level": ind.level,
                      "weight": r.weight if r else None, "shared": r is not None and grp is None, "score": score,
                      "completion": r.completion if r else None, "direction": r.direction if r else "",
                      "scored": r is not None, "reported": typed if (grp or r is None) else None, "differs": differ})
@@ -114,7 +124,10 @@ def score_file(path: str) -> dict:
     if "grade" in reported:
         typed_grade = str(reported["grade"]).replace("等级", "").strip(" ：:")
         diffs["grade"] = typed_grade != result.grade
+    funds = [{"label": fr.label or fr.key, "initial": fr.initial, "budget": fr.budget, "executed": fr.executed}
+             for fr in form.funds]
     return {"file": path, "readable": True, "error": "", "traceback": "", **summary_fields(form, profile, result),
+            "sheet": rf.reading.sheet if several else "", "reading": reading(rf), "funds": funds,
             "funds_weight": form.funds_weight if is_number(form.funds_weight) else (
                 profile.funds_weight if profile.funds_scored and form.funds else None),
             "indicators": rows, "reported": reported, "differs": diffs}
@@ -156,7 +169,18 @@ def _num(x, places: int = 2) -> str:
 def _title(res: dict) -> str:
     bits = [b for b in (res.get("unit"), res.get("project")) if b]
     about = f"{res.get('region') or res.get('profile')} {res.get('year')}"
-    return f"{res['file']}（{about}{'，' + '，'.join(bits) if bits else ''}）"
+    where = f"{res['file']}［{res['sheet']}］" if res.get("sheet") else res["file"]
+    return f"{where}（{about}{'，' + '，'.join(bits) if bits else ''}）"
+
+
+def _how_read(res: dict) -> str:
+    """One line for a form read by headings: the layout, the rules and why, and what was not placed."""
+    reading = res.get("reading") or {}
+    if reading.get("method") != "headings":
+        return ""
+    n = len(reading.get("unplaced") or ())
+    more = f"；{n} 个单元格未能放置（jixiao score 列出）" if n else ""
+    return f"  {reading['reason']}{more}\n"
 
 
 def print_result(res: dict, out, show_clean: bool = True) -> None:
@@ -170,9 +194,11 @@ def print_result(res: dict, out, show_clean: bool = True) -> None:
         if show_clean:
             out.write(f"[通过] {_title(res)}：总分 {_num(res['total'])}，等级 {res['grade'] or '—'}"
                       f"{_waived_note(res)}\n")
+            out.write(_how_read(res))
         return
     status = f"{res['errors']} 个错误，{res['warnings']} 个警告"
     out.write(f"\n{_title(res)}：{status}{_waived_note(res)}；按规则总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
+    out.write(_how_read(res))
     print_findings(res["findings"], out)
 
 
@@ -297,7 +323,7 @@ class CsvSink:
     def add(self, res: dict) -> None:
         if not res["readable"]:
             self.w.writerow([csv_text(v) for v in (res["file"], READ_CODE, "错误", "", "", res["error"],
-                                                   "请提交 jixiao 模板填写的 .xlsx 文件")])
+                                                   "请提交可以打开的绩效自评表（.xlsx、.xls、.et、.ods），原因见说明")])
         for f in res["findings"]:
             self.row(res["file"], f)
 
@@ -323,42 +349,82 @@ def atomic_write(path: Path, write, overwrite: bool = False) -> Path:
 
 # Score output ----------------------------------------------------------------------------------------
 
+def _cut(text: str, n: int) -> str:
+    text = str(text or "").replace("\n", " ")
+    if width(text) <= n:
+        return text
+    while width(text) > n - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _amount(x) -> str:
+    if isinstance(x, bool) or x is None:
+        return "—" if x is None else str(x)
+    if isinstance(x, (int, float)):
+        return f"{x:.6f}".rstrip("0").rstrip(".")
+    return f"“{x}”"
+
+
 def print_scores(results: list[dict], out) -> None:
+    """The form as read (blocks, rows with their levels and weights) and the rules' numbers beside
+    what the sheet shows, so that a reviewer sees at once whether the reading went right."""
     for res in results:
         if not res["readable"]:
             out.write(f"[无法读取] {res['error']}\n")
             continue
         d, rep = res["differs"], res["reported"]
 
-        def mark(key, shown):
+        def mark(key):
             return f"（表内 {rep[key]} ≠）" if d.get(key) else ""
+        reading = res.get("reading") or {}
         out.write(f"\n{_title(res)}\n")
+        if reading:
+            out.write(f"  读取：{reading['reason']}\n")
+        if res.get("funds"):
+            parts = [f"{f['label']} 年初 {_amount(f['initial'])} / 全年 {_amount(f['budget'])} / 执行 {_amount(f['executed'])}"
+                     for f in res["funds"]]
+            out.write(f"  资金（万元）：{'；'.join(parts)}\n")
         if res["exec_rate"] is not None or res.get("funds_weight") is not None:
-            out.write(f"  执行率 {_pct(res['exec_rate'])}{mark('exec_rate', 0)}，执行率得分 {_num(res['exec_score'])}"
-                      f"{mark('exec_score', 0)}（分值 {res['funds_weight'] if res['funds_weight'] is not None else '—'}）\n")
+            out.write(f"  执行率 {_pct(res['exec_rate'])}{mark('exec_rate')}，执行率得分 {_num(res['exec_score'])}"
+                      f"{mark('exec_score')}（分值 {res['funds_weight'] if res['funds_weight'] is not None else '—'}）\n")
         rows = res["indicators"]
-        wname = min(max([width(r["name"] or "") for r in rows] + [8]), 36)
-        out.write(f"  {pad('单元格', 10)}{pad('指标', wname)}  {rpad('分值', 6)}  {rpad('得分', 6)}  表内得分\n")
+        w1 = min(max([width(r["level1"] or "") for r in rows] + [8]), 14)
+        w2 = min(max([width(r["level2"] or "") for r in rows] + [8]), 16)
+        wname = min(max([width(r["name"] or "") for r in rows] + [8]), 30)
+        out.write(f"  {pad('单元格', 10)}{pad('一级指标', w1)}  {pad('二级指标', w2)}  {pad('三级指标', wname)}  "
+                  f"{rpad('分值', 6)}  {rpad('得分', 6)}  表内得分\n")
         for r in rows:
-            name = r["name"] or "（未命名）"
-            if width(name) > wname:
-                while width(name) > wname - 1:
-                    name = name[:-1]
-                name += "…"
             cell = r["cell"].rpartition("!")[2]
+            lead = (f"  {pad(cell, 10)}{pad(_cut(r['level1'], w1), w1)}  {pad(_cut(r['level2'], w2), w2)}  "
+                    f"{pad(_cut(r['name'] or '（未命名）', wname), wname)}  ")
             if not r["scored"]:
-                out.write(f"  {pad(cell, 10)}{pad(name, wname)}  （一级指标无法识别，未计分）\n")
+                out.write(f"{lead}（一级指标无法识别，未计分）\n")
                 continue
             if r["shared"]:
-                out.write(f"  {pad(cell, 10)}{pad(name, wname)}  {rpad('（与上行共用分值）', 14)}\n")
+                out.write(f"{lead}{rpad('（与上行共用分值）', 14)}\n")
                 continue
             weight = f"{r['weight']:g}" if isinstance(r["weight"], (int, float)) else "—"
             typed = "" if r["reported"] is None else f"{r['reported']}" + ("  ≠ 规则" if r["differs"] else "")
-            out.write(f"  {pad(cell, 10)}{pad(name, wname)}  {weight:>6}  {_num(r['score']):>6}  {typed}\n")
-        out.write(f"  总分 {_num(res['total'])}{mark('total', 0)}，等级 {res['grade'] or '—'}{mark('grade', 0)}\n")
+            out.write(f"{lead}{weight:>6}  {_num(r['score']):>6}  {typed}\n")
+        out.write(f"  总分 {_num(res['total'])}{mark('total')}，等级 {res['grade'] or '—'}{mark('grade')}\n")
+        for note in reading.get("notes") or ():
+            out.write(f"  注：{note}\n")
+        unplaced = reading.get("unplaced") or []
+        if unplaced:
+            shown = "、".join(f"{u['cell'].rpartition('!')[2]}“{_cut(u['text'], 20)}”" for u in unplaced[:12])
+            more = f" 等 {len(unplaced)} 个" if len(unplaced) > 12 else ""
+            out.write(f"  未能放置的单元格（{len(unplaced)} 个，未读取）：{shown}{more}\n")
 
 
 # Commands --------------------------------------------------------------------------------------
+
+def _check_profile(args) -> None:
+    """A --profile argument is checked (and a file registered) before any file is read."""
+    if args.profile:
+        from .engine.profiles import load_profile, profile_argument
+        load_profile(profile_argument(args.profile))
+
 
 def cmd_validate(args) -> int:
     from .batch import Batch, read_expected
@@ -367,6 +433,7 @@ def cmd_validate(args) -> int:
     if args.summary and args.summary.suffix.lower() != ".xlsx":
         raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{args.summary}”），"
                           "如 --summary 汇总.xlsx")
+    _check_profile(args)
     config = vconfig.find(args.config)          # a bad jixiao.toml is refused before any work
     expected = read_expected(args.expected) if args.expected else None
     files, skipped = _found(args.paths, "校验")
@@ -388,7 +455,7 @@ def cmd_validate(args) -> int:
     if args.debug:
         sinks.append(_DebugSink())
     batch = Batch(files, len(skipped), config if config is not vconfig.DEFAULT else None, expected,
-                  str(args.expected or ""), args.jobs, not args.no_progress)
+                  str(args.expected or ""), args.jobs, not args.no_progress, args.profile)
     try:
         tally = batch.run(sinks)
     except BaseException:
@@ -417,9 +484,10 @@ class _DebugSink:
 def cmd_score(args) -> int:
     import io
     import json
+    _check_profile(args)
     files, skipped = _found(args.paths, "计分")
     check_outputs([("输出文件（-o）", args.output)], args.paths, files, "计分", args.force)
-    results = list(run_all(score_file, files, args.jobs, not args.no_progress, "计分"))
+    results = list(run_all(partial(score_file, profile=args.profile), files, args.jobs, not args.no_progress, "计分"))
     if args.json:
         _emit(json.dumps([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
                           for r in results], ensure_ascii=False, indent=2) + "\n", args.output, sys.stdout, args.force)
@@ -463,7 +531,12 @@ def cmd_button(button: str, command: str):
     return run
 
 
-DELEGATED = {"build": cmd_build, "fill": cmd_fill, "new-year": cmd_button("next-year", "new-year"),
+def cmd_import(argv: list[str]) -> int:
+    from jixiao.templates import importing
+    return importing.main(argv)
+
+
+DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "new-year": cmd_button("next-year", "new-year"),
              "recalc": cmd_button("recalc", "recalc"), "check": cmd_button("validate", "check")}
 
 
@@ -505,6 +578,8 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
             s.add_argument("--bureau", metavar="名称", help="汇总表上的财政部门名称（也可写在 jixiao.toml 的 [summary] bureau）")
             s.add_argument("-q", "--quiet", action="store_true", help="不列出没有问题的文件")
         s.add_argument("-o", "--output", type=Path, help="把结果写入文件（默认输出到屏幕）")
+        s.add_argument("--profile", metavar="NAME|FILE",
+                       help="按此规则计分（名称或规则配置文件路径）；默认用工作簿记录的规则，非 jixiao 表按表头识别")
         s.add_argument("--force", action="store_true",
                        help="替换已存在的输出文件（默认不覆盖；要检查的文件和文件夹中的表格从不改写）")
         s.add_argument("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
@@ -512,6 +587,8 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
         s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("build", help="生成空白模板（jixiao build --help 查看参数）", add_help=False)
     sub.add_parser("fill", help="用申报数据生成已填好的工作簿（jixiao fill --help 查看参数）", add_help=False)
+    sub.add_parser("import", help="把任意样式的自评表（.xlsx/.xls/.et/.ods）转成 jixiao 模板（jixiao import --help）",
+                   add_help=False)
     sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据；--out 指定文件）", add_help=False)
     sub.add_parser("recalc", help="同加载项“重新计算”：刷新计分依据列，写进副本（默认“原名（已重算）”）", add_help=False)
     sub.add_parser("check", help="同加载项“一键校验”：校验结果和标记写进副本（默认“原名（已校验）”）", add_help=False)

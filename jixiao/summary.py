@@ -52,7 +52,7 @@ class SummaryWriter:
         self.waived = 0
 
     def add(self, res: dict) -> None:
-        keep = {k: res.get(k) for k in ("file", "readable", "error", "department", "unit", "project", "region", "year",
+        keep = {k: res.get(k) for k in ("file", "sheet", "readable", "error", "department", "unit", "project", "region", "year",
                                         "exec_rate", "total", "full", "percent", "grade", "status", "errors",
                                         "warnings", "findings", "waived")}
         if res.get("readable") and isinstance(res.get("year"), int):
@@ -210,8 +210,8 @@ class SummaryWriter:
                                   "跳过文件：不是表格的文件。", "note")])
         ws.append(self._head_row(ws, FILE_HEAD))      # row SUMMARY_HEAD_ROW
 
-    def _link(self, ws, path: str):
-        c = self._cell(ws, self._shown(path), "link")
+    def _link(self, ws, path: str, sheet: str = ""):
+        c = self._cell(ws, self._shown(path) + (f"［{sheet}］" if sheet else ""), "link")
         try:
             target = os.path.relpath(os.path.abspath(path), os.path.abspath(self.path.parent))
         except ValueError:                 # another drive (Windows)
@@ -232,7 +232,7 @@ class SummaryWriter:
     def _file_row(self, ws, n: int, res: dict) -> list:
         status = res["status"]
         fill = self.fills.get(status)
-        cells = [self._cell(ws, n, "center"), self._link(ws, res["file"])]
+        cells = [self._cell(ws, n, "center"), self._link(ws, res["file"], res.get("sheet") or "")]
         if not res["readable"]:
             return cells + [self._cell(ws, None) for _ in range(10)] + [
                 self._cell(ws, status, "center", fill=fill), self._cell(ws, 1, "center"), self._cell(ws, 0, "center"),
@@ -252,7 +252,8 @@ class SummaryWriter:
         fill = self.fills[WITH_ERRORS] if f.get("severity") == "错误" else self.fills[WARNINGS_ONLY]
         # the file's name as text: the link to it is on 汇总 (openpyxl keeps every link of a sheet until it
         # is saved, so one per finding would make memory grow with the batch)
-        file_cell = self._cell(ws, self._shown(res["file"]) if res.get("file") else "—")
+        sheet = f"［{res['sheet']}］" if res.get("sheet") else ""
+        file_cell = self._cell(ws, self._shown(res["file"]) + sheet if res.get("file") else "—")
         return [self._cell(ws, n, "center"), file_cell, self._cell(ws, res.get("project") or None),
                 self._cell(ws, f.get("code"), "center"), self._cell(ws, f.get("severity"), "center", fill=fill),
                 self._cell(ws, where), self._cell(ws, f.get("message")),

@@ -83,9 +83,9 @@ def test_results_stream_to_the_outputs_as_they_arrive(monkeypatch, inbox):
     events = []
     real = batch.check_file
 
-    def reading(path, config=None):
+    def reading(path, config=None, profile=None):
         events.append(("read", Path(path).name))
-        return real(path, config)
+        return real(path, config, profile)
     monkeypatch.setattr(batch, "check_file", reading)
 
     class Sink:

@@ -552,9 +552,10 @@ def _has_input(field: str, value, formula: bool) -> bool:
 
 
 class _FormReader:
-    def __init__(self, wb: Workbook):
+    def __init__(self, wb: Workbook, profile: str | None = None):
         self.wb = wb
         self.path = wb.path
+        self.override = profile      # a profile name chosen on the command line (--profile)
 
     def fail(self, message: str) -> WorkbookError:
         return WorkbookError(message, where=str(self.path))
@@ -600,6 +601,8 @@ class _FormReader:
             year = int(float(str(year_value).strip()))
         except (TypeError, ValueError):
             raise self.fail(f"{year_where}（JX_YEAR）应为年度，如 2024，现为“{_text(year_value)}”") from None
+        if self.override:
+            profile_name = self.override
         try:
             profile = load_profile(str(profile_name).strip(), year)
         except JixiaoError as exc:

@@ -59,6 +59,7 @@ class Limits:
     ratio_floor: int = 1024 * 1024               # ratio only checked above this uncompressed size
     max_rows: int = 100_000
     max_cells: int = 2_000_000
+    max_legacy_bytes: int = 32 * 1024 * 1024     # an old binary .xls/.et: read whole, not compressed
 
 
 LIMITS = Limits()
@@ -69,7 +70,8 @@ def describe_limits(limits: Limits = LIMITS) -> str:
     return (f"文件不超过 {limits.max_file_bytes // mib} MB；压缩包内不超过 {limits.max_members} 个部件，"
             f"解压后合计不超过 {limits.max_total_uncompressed // mib} MB，单个表格部件不超过 "
             f"{limits.max_part_bytes // mib} MB，压缩比不超过 {limits.max_ratio:g}:1；"
-            f"每张工作表不超过 {limits.max_rows} 行、{limits.max_cells} 个单元格")
+            f"每张工作表不超过 {limits.max_rows} 行、{limits.max_cells} 个单元格；"
+            f"旧版 .xls/.et 文件不超过 {limits.max_legacy_bytes // mib} MB")
 
 
 def _fail(path, message: str) -> WorkbookError:
@@ -133,11 +135,14 @@ def check_kind(path) -> None:
 
 
 class Package:
-    """A checked OOXML zip package, opened read-only. Use as a context manager."""
+    """A checked OOXML zip package, opened read-only. Use as a context manager. With ods=True an
+    OpenDocument spreadsheet is accepted as well (`kind` says which: "xlsx" or "ods")."""
 
-    def __init__(self, path, limits: Limits = LIMITS):
+    def __init__(self, path, limits: Limits = LIMITS, ods: bool = False):
         self.path = Path(path)
         self.limits = limits
+        self.ods = ods
+        self.kind = "xlsx"
         check_kind(self.path)
         try:
             size = self.path.stat().st_size
@@ -188,6 +193,9 @@ class Package:
                 mime = self.zip.read("mimetype")[:100].decode("ascii", "replace")
             except Exception:  # noqa: BLE001 - damaged: the generic message below is right
                 mime = ""
+            if "opendocument.spreadsheet" in mime and self.ods and "content.xml" in names:
+                self.kind = "ods"
+                return
             if "opendocument.spreadsheet" in mime:
                 raise _fail(self.path, "这是 OpenDocument 表格（.ods），请在 WPS/LibreOffice 中另存为 .xlsx 后再校验")
         if any(n.startswith("word/") for n in names):
