@@ -357,3 +357,8 @@ def test_rendered_profiles_are_cached_and_refreshed_when_the_file_changes(tmp_pa
     assert profiles._cached_render(mine, 2025)["region"] == "湖南省"             # a broken entry is ignored
     monkeypatch.setenv("JIXIAO_CACHE_DIR", "off")
     assert profiles.cache_dir() is None and profiles._cached_render(mine, 2026)["fiscal_year"] == 2026
+
+
+def test_summary_passes_the_ooxml_validator(summary):
+    from tests.support import ooxml
+    assert ooxml.validate(summary) == []
