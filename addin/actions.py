@@ -2,6 +2,7 @@
 
     validate(book)   一键校验     every validation rule of the workbook's profile -> 校验结果 + marks
     recalc(book)     重新计算     helper columns re-read from the texts, recalculated, typed scores compared
+    report(book)     生成自评报告 the 绩效自评报告 (.docx, jixiao.report) beside the workbook (never overwriting)
     next_year(book)  新建下一年度 a new workbook for year + 1 beside this one (never overwriting)
     batch_validate(book) 批量校验 asks for a folder of returned forms, validates them all and opens the
                      summary workbook (written beside the folder; `review_folder` is the headless part)
@@ -514,6 +515,37 @@ def next_year_file(path: Path) -> list[tuple[Path, list[str]]]:
 
 
 # =============================================================================================
+# 生成自评报告
+# =============================================================================================
+
+def report(book: Book, open_new: bool = True) -> Path:
+    """生成自评报告: the report drafted from this workbook as it is now (unsaved edits included), a
+    .docx beside it named "<workbook>-自评报告.docx" ("（2）"… when taken). Never overwrites."""
+    from jixiao.report import REPORT_SUFFIX, report_document
+
+    form, profile = book.read()
+    src = book.path
+    if src is None:
+        raise ActionError("本工作簿还没有保存到本机文件夹（或保存在网盘/SharePoint 上），无法在旁边保存自评报告。"
+                          "请先“另存为”到本机文件夹，再点“生成自评报告”。")
+    document = report_document(form, profile)
+    wanted = src.with_name(src.stem + REPORT_SUFFIX)
+    target = free_path(wanted)
+    while True:
+        try:
+            with atomic_output(target, overwrite=False) as tmp:
+                document.save(str(tmp))
+            break
+        except FileExistsError:  # the name was taken since it was chosen: the next free one
+            target = free_path(wanted)
+    book.tell(f"已生成绩效自评报告：\n{target}\n\n报告中的金额、执行率、各指标完成情况、得分、总分和等级都取自本表；"
+              "黄色底纹的【请补充：……】处是表中没有的内容，请补写；【请核对：……】处是文字与表中数字不一致的地方。")
+    if open_new and book.kind == "xlwings" and sys.platform == "win32":
+        os.startfile(str(target))  # noqa: S606 - opens the new report in Word / WPS
+    return target
+
+
+# =============================================================================================
 # 批量校验
 # =============================================================================================
 
@@ -661,6 +693,8 @@ HELP_TEXT = """绩效自评加载项 jixiao 使用说明
 
 重新计算：表格右侧“指标方向、指标值（数值）、完成值（数值）”三列是计分依据。修改了年度指标值或实际完成值的文字后点它，按文字重新读出这三列并重算；您在这三列手工填写的值会保留并列出。同时列出手工填写、与规则不一致的得分。
 
+生成自评报告：按本表起草绩效自评报告（Word 文档），存到本文件旁（不覆盖已有文件）。金额、执行率、各指标完成情况和偏差原因、总分和等级取自本表，自评表附在文末；表中没有的内容以【请补充：……】标出，请补写后再报送。
+
 批量校验（财政部门用）：选择收回的自评表所在的文件夹，逐个校验，在该文件夹旁生成汇总表并打开：汇总（按状态、等级、执行率计数，每表一行，可打印）、问题清单、已说明问题和图表。
 
 新建下一年度：在本文件旁另存下一年度的自评表（不覆盖已有文件）：保留项目信息、绩效目标、指标、指标值和分值，清空实际完成值、偏差原因、定性档次、手填得分和当年金额。
@@ -684,6 +718,7 @@ def show_help(book: Book) -> str:
 BUTTONS: dict[str, Callable[[Book], Any]] = {
     "jx_validate": validate,
     "jx_recalc": recalc,
+    "jx_report": report,
     "jx_next_year": next_year,
     "jx_batch_validate": batch_validate,
     "jx_settings": settings,
@@ -747,6 +782,8 @@ COMMANDS = {
                   "得分和金额，生成下一年度的新表（输入文件不变）",
                   "jixiao new-year 2026年度某项目.xlsx              # 在旁边写出“2027年度某项目.xlsx”\n"
                   "  jixiao new-year 2026年度某项目.xlsx --out 下一年/2027年度某项目.xlsx", ""),
+    "report": ("jx_report", "report", "生成自评报告：按本表起草绩效自评报告（.docx），存到表旁（不覆盖已有文件）",
+               "python -m jixiao.addin.actions report 表.xlsx", ""),
     "settings": ("jx_settings", "settings", "设置：规则配置、Python 位置和版本", "python -m jixiao.addin.actions settings 表.xlsx", ""),
     "help": ("jx_help", "help", "帮助：加载项的简要说明", "python -m jixiao.addin.actions help 表.xlsx", ""),
 }

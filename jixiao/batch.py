@@ -112,15 +112,23 @@ def read(path: str, profile: str | None):
     return read_forms(path, profile=name)
 
 
-def check_file(path: str, config=None, profile: str | None = None) -> list[dict]:
-    """Read and validate every form in one file; never raises (a failure is returned as an unreadable
-    result). One result per form: a workbook with a form on each of two sheets gives two."""
+def check_file(path: str, config=None, profile: str | None = None, report: str | None = None) -> list[dict]:
+    """Read and validate every form in one file (and the 自评报告 `report` against it); never raises (a
+    failure is returned as an unreadable result). One result per form: a workbook with a form on each
+    of two sheets gives two."""
     from .engine.validation.runner import context, run_rules
     try:
         out = []
         forms = read(path, profile)
+        paragraphs = None
+        if report is not None:
+            from .engine.document import read_paragraphs
+            if len(forms) > 1:
+                raise JixiaoError(f"文件中有 {len(forms)} 份自评表，--report 只能与一份自评表核对；"
+                                  "请把要核对的那份另存为单独的文件", where=path)
+            paragraphs = read_paragraphs(report)
         for rf in forms:
-            ctx = context(rf.form, rf.profile, config)   # scores every row whose 一级指标 is known
+            ctx = context(rf.form, rf.profile, config, paragraphs, report or "")   # scores every row whose 一级指标 is known
             findings = run_rules(ctx)
             res = {"file": path, "readable": True, "error": "", "traceback": "",
                    **summary_fields(rf.form, rf.profile, ctx.result),
@@ -340,14 +348,16 @@ class Batch:
     every result passed to each sink's ``add`` and counted, then X02 and the sinks' ``close(tally)``."""
 
     def __init__(self, files: list[str], skipped: int = 0, config=None, expected=None, expected_file: str = "",
-                 jobs: int | None = None, progress: bool = False, profile: str | None = None):
+                 jobs: int | None = None, progress: bool = False, profile: str | None = None,
+                 report: str | None = None):
         from .engine.validation.rules.folder import FolderCheck
         self.files, self.config, self.jobs, self.progress, self.profile = files, config, jobs, progress, profile
+        self.report = report
         self.tally = Tally(skipped=skipped)
         self.folder = FolderCheck(config, expected, expected_file)
 
     def run(self, sinks: list) -> Tally:
-        fn = partial(check_file, config=self.config, profile=self.profile)
+        fn = partial(check_file, config=self.config, profile=self.profile, report=self.report)
         self.tally.file_count = len(self.files)
         for res in run_all(fn, self.files, self.jobs, self.progress):
             if res["readable"]:

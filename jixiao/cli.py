@@ -12,6 +12,8 @@
     jixiao import FILE --out DIR   any 自评表 (read by headings when it is not a jixiao workbook) into a
                               live jixiao template of the recognised profile (jixiao.templates.importing)
     jixiao new-year / recalc / check FILE   the ribbon buttons on a file (jixiao.addin.actions.main)
+    jixiao report PATH... --out DIR   one 自评报告 (.docx) per form (jixiao.report), in parallel for folders
+    jixiao validate --report REPORT.docx FORM   also check a hand-written report against its form (T07)
 
 Output files (-o, --summary) are checked before anything is read: never one of the inputs, never a
 spreadsheet inside a folder being checked (the next run would take it for a form; a .txt/.json/.csv
@@ -203,10 +205,10 @@ def print_result(res: dict, out, show_clean: bool = True) -> None:
 
 
 def print_findings(findings: list[dict], out) -> None:
-    wloc = min(max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or "—") for f in findings), 40)
+    wloc = min(max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or f["cell"] or "—") for f in findings), 40)
     hinted = set()
     for f in findings:
-        loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else "—"
+        loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else (f["cell"] or "—")
         out.write(f"  {f['severity']} {f['code']}  {pad(loc, wloc)}  {f['message']}\n")
         if f["fix"] and f["code"] not in hinted:
             hinted.add(f["code"])
@@ -328,7 +330,7 @@ class CsvSink:
             self.row(res["file"], f)
 
     def row(self, file: str, f: dict) -> None:
-        self.w.writerow([csv_text(v) for v in (file, f["code"], f["severity"], f["sheet"], f["cell"], f["message"],
+        self.w.writerow([csv_text(v) for v in (f.get("file") or file, f["code"], f["severity"], f["sheet"], f["cell"], f["message"],
                                                f["fix"])])
 
     def close(self, tally) -> None:
@@ -437,8 +439,11 @@ def cmd_validate(args) -> int:
     config = vconfig.find(args.config)          # a bad jixiao.toml is refused before any work
     expected = read_expected(args.expected) if args.expected else None
     files, skipped = _found(args.paths, "校验")
-    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths, files,
-                  "校验", args.force)
+    report = [str(args.report)] if args.report is not None else []
+    if report and (len(files) != 1 or os.path.isdir(args.paths[0])):
+        raise JixiaoError("--report 要与一份自评表一起校验：jixiao validate --report 自评报告.docx 自评表.xlsx")
+    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths + report,
+                  files + report, "校验", args.force)
     stream = _Stream(args.output, args.force, bom=bool(args.csv))
     if args.json:
         sinks = [JsonSink(stream, args.debug, skipped)]
@@ -455,7 +460,8 @@ def cmd_validate(args) -> int:
     if args.debug:
         sinks.append(_DebugSink())
     batch = Batch(files, len(skipped), config if config is not vconfig.DEFAULT else None, expected,
-                  str(args.expected or ""), args.jobs, not args.no_progress, args.profile)
+                  str(args.expected or ""), args.jobs, not args.no_progress, args.profile,
+                  str(args.report) if args.report is not None else None)
     try:
         tally = batch.run(sinks)
     except BaseException:
@@ -531,12 +537,63 @@ def cmd_button(button: str, command: str):
     return run
 
 
+def report_job(job: tuple[str, str, bool, str | None]) -> list[dict]:
+    """The reports of one file of `jixiao report` (in a worker process)."""
+    from .report import report_file
+    return report_file(job)
+
+
+def cmd_report(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="jixiao report", description="按绩效自评表生成绩效自评报告（Word .docx），每份表一份报告",
+                                epilog="退出码：0 全部生成；2 有文件无法读取或未能写入（其余照常生成）")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="自评表文件或文件夹（递归查找表格文件）")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="报告存放的文件夹（文件夹中的子文件夹结构照原样保留）")
+    p.add_argument("--profile", metavar="NAME|FILE", help="按这个规则配置读表和计分（默认用表中记录的或按版式识别的）")
+    p.add_argument("--force", action="store_true", help="替换已存在的报告（默认不覆盖）")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    from .report import REPORT_SUFFIX
+    _check_profile(args)
+    files, skipped = _found(args.paths, "生成报告")
+    if args.out.exists() and not args.out.is_dir():
+        raise JixiaoError(f"--out“{args.out}”是一个文件；请给出文件夹")
+    jobs, taken, existing = [], {}, []
+    for f in files:
+        base = next((Path(p) for p in args.paths if os.path.isdir(p) and _collected_from(p, Path(f))), None)
+        rel = Path(f).relative_to(base).parent if base is not None else Path()
+        target = args.out / rel / (Path(f).stem + REPORT_SUFFIX)
+        key = os.path.normcase(os.path.abspath(target))
+        if key in taken:
+            raise JixiaoError(f"“{f}”与“{taken[key]}”的报告同名（{target.name}），请分别生成")
+        taken[key] = f
+        if target.exists() and not args.force:
+            existing.append(str(target))
+        jobs.append((f, str(target), args.force, args.profile))
+    if existing:
+        shown = "、".join(existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
+        raise JixiaoError(f"报告 {shown} 已经存在；为免覆盖，本次没有生成任何报告。确要替换请加 --force")
+    results = list(run_all(report_job, jobs, args.jobs, not args.no_progress, "生成报告"))
+    done = [r for r in results if r["ok"]]
+    for r in results:
+        if not r["ok"]:
+            sys.stderr.write(f"[未生成] {r['error']}\n")
+            if args.debug and r["traceback"]:
+                sys.stderr.write(r["traceback"])
+    if len(done) == 1 and len(results) == 1:
+        print(done[0]["report"])
+    print(f"已生成 {len(done)} 份自评报告（{args.out}）" + (f"，{len(results) - len(done)} 份未能生成" if len(done) < len(results)
+                                                     else "") + "。" + (skipped_line(len(skipped)) if skipped else ""))
+    return EXIT_OK if len(done) == len(results) else EXIT_UNREADABLE
+
+
 def cmd_import(argv: list[str]) -> int:
     from jixiao.templates import importing
     return importing.main(argv)
 
 
-DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "new-year": cmd_button("next-year", "new-year"),
+DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "report": cmd_report, "new-year": cmd_button("next-year", "new-year"),
              "recalc": cmd_button("recalc", "recalc"), "check": cmd_button("validate", "check")}
 
 
@@ -577,6 +634,8 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
                            help="应报项目清单（CSV 或 .xlsx，列：项目名称、实施单位、主管部门）：按主管部门列出缺报的项目")
             s.add_argument("--bureau", metavar="名称", help="汇总表上的财政部门名称（也可写在 jixiao.toml 的 [summary] bureau）")
             s.add_argument("-q", "--quiet", action="store_true", help="不列出没有问题的文件")
+            s.add_argument("--report", type=Path, metavar="REPORT.docx",
+                           help="同时校验这份自评报告（Word .docx）：报告中的数字须与自评表一致（规则 T07）")
         s.add_argument("-o", "--output", type=Path, help="把结果写入文件（默认输出到屏幕）")
         s.add_argument("--profile", metavar="NAME|FILE",
                        help="按此规则计分（名称或规则配置文件路径）；默认用工作簿记录的规则，非 jixiao 表按表头识别")
@@ -587,6 +646,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
         s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("build", help="生成空白模板（jixiao build --help 查看参数）", add_help=False)
     sub.add_parser("fill", help="用申报数据生成已填好的工作簿（jixiao fill --help 查看参数）", add_help=False)
+    sub.add_parser("report", help="按自评表生成绩效自评报告 .docx（jixiao report --help 查看参数）", add_help=False)
     sub.add_parser("import", help="把任意样式的自评表（.xlsx/.xls/.et/.ods）转成 jixiao 模板（jixiao import --help）",
                    add_help=False)
     sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据；--out 指定文件）", add_help=False)

@@ -83,9 +83,9 @@ def test_results_stream_to_the_outputs_as_they_arrive(monkeypatch, inbox):
     events = []
     real = batch.check_file
 
-    def reading(path, config=None, profile=None):
+    def reading(path, **kw):
         events.append(("read", Path(path).name))
-        return real(path, config, profile)
+        return real(path, **kw)
     monkeypatch.setattr(batch, "check_file", reading)
 
     class Sink:

@@ -59,6 +59,7 @@ class Hit:
     message: str
     where: str = ""
     fix: str = ""
+    file: str = ""      # another file than the form's (a 自评报告 checked against it)
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,16 @@ def first_line(label: str) -> str:
 # Context ---------------------------------------------------------------------------------------
 
 class Context:
-    """A form, its profile, and the engine's result on it, with helpers for locations and labels."""
+    """A form, its profile, and the engine's result on it, with helpers for locations and labels.
+    `report`: the paragraphs of a 自评报告 (`jixiao.engine.document`) to check against the form, read
+    from `report_file`."""
 
-    def __init__(self, form: Form, profile: Profile, config=None):
+    def __init__(self, form: Form, profile: Profile, report: list | None = None, report_file: str = "",
+                 config=None):
         self.form = form
         self.profile = profile
+        self.report = report
+        self.report_file = report_file
         self.config = config          # a validation.config.Config (runner.context merges the profile's)
         self.rule_code = ""           # the rule being run (for `setting`)
         self.waived: list[Finding] = []
@@ -171,7 +177,7 @@ class Context:
                 self.categories.append(None)
         # rows whose 一级 is unknown cannot be scored (P02 reports them); score the rest
         self.scored = [i for i, c in enumerate(self.categories) if c is not None]
-        scorable = replace(form, indicators=[form.indicators[i] for i in self.scored])
+        scorable = self.scored_form = replace(form, indicators=[form.indicators[i] for i in self.scored])
         self.result = scoring.score_form(scorable, profile)
         self.rows: dict[int, scoring.RowResult] = {i: self.result.rows[k] for k, i in enumerate(self.scored)}
         self.groups: list[list[int]] = [[self.scored[k] for k in grp] for grp in scorable.weight_groups()]

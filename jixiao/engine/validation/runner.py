@@ -13,16 +13,18 @@ from ..model import Form
 from ..profiles import Profile
 
 
-def validate_form(form: Form, profile: Profile, codes: Iterable[str] | None = None,
-                  config: Config | None = None) -> list[Finding]:
+def validate_form(form: Form, profile: Profile, codes: Iterable[str] | None = None, report: list | None = None,
+                  report_file: str = "", config: Config | None = None) -> list[Finding]:
     """Every finding of every rule that applies to the profile (or only `codes`), in code order;
+    with `report` (paragraphs of a 自评报告, `jixiao.engine.document`) also where it disagrees;
     findings the unit waived (with a reason, where the config allows it) are left out."""
-    return run_rules(context(form, profile, config), codes)
+    return run_rules(context(form, profile, config, report, report_file), codes)
 
 
-def context(form: Form, profile: Profile, config: Config | None = None) -> Context:
+def context(form: Form, profile: Profile, config: Config | None = None, report: list | None = None,
+            report_file: str = "") -> Context:
     """A rule context with the bureau's config over the profile's ``validation:`` settings."""
-    return Context(form, profile, for_profile(config or DEFAULT, profile))
+    return Context(form, profile, report, report_file, config=for_profile(config or DEFAULT, profile))
 
 
 def run_rules(ctx: Context, codes: Iterable[str] | None = None) -> list[Finding]:
@@ -43,7 +45,8 @@ def run_rules(ctx: Context, codes: Iterable[str] | None = None) -> list[Finding]
             findings = []
         for hit in hits:
             sheet, _, cell = hit.where.rpartition("!")
-            findings.append(Finding(r.code, severity, hit.message, hit.fix or r.fix, sheet, cell, ctx.form.source))
+            findings.append(Finding(r.code, severity, hit.message, hit.fix or r.fix, sheet, cell,
+                                    hit.file or ctx.form.source))
         if r.exclusive and hits:
             break
     ctx.rule_code = ""
