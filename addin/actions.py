@@ -415,11 +415,11 @@ def free_path(path: Path) -> Path:
     return candidate
 
 
-def _write_new(wb, target: Path, exact: bool = False, overwrite: bool = False) -> Path:
-    """Write the openpyxl workbook ``wb`` as ``target`` (.xlsx, or .xlsm with the add-in's macros and
-    ribbon) without ever overwriting: if the name is taken meanwhile, the next free one is used. With
-    ``exact`` (a name the user gave) the name is kept: an existing file is refused (ExistingFile), or
-    replaced with ``overwrite``."""
+def _write_new(book, target: Path, exact: bool = False, overwrite: bool = False) -> Path:
+    """Write the new workbook ``book`` (jixiao.templates.xlsx.Book) as ``target`` (.xlsx, or .xlsm with the
+    add-in's macros and ribbon) without ever overwriting: if the name is taken meanwhile, the next free one
+    is used. With ``exact`` (a name the user gave) the name is kept: an existing file is refused
+    (ExistingFile), or replaced with ``overwrite``."""
     wanted = target
     while True:
         try:
@@ -427,14 +427,13 @@ def _write_new(wb, target: Path, exact: bool = False, overwrite: bool = False) -
                 if target.suffix.lower() == ".xlsm":
                     from .build import make_macro_enabled
 
-                    with atomic_output(tmp.with_suffix(".xlsx")) as plain:
-                        wb.save(plain)
+                    book.save(tmp.with_suffix(".xlsx"))
                     try:
                         make_macro_enabled(tmp.with_suffix(".xlsx"), tmp)
                     finally:
                         tmp.with_suffix(".xlsx").unlink(missing_ok=True)
                 else:
-                    wb.save(tmp)
+                    tmp.write_bytes(book.bytes())
             return target
         except FileExistsError:  # the name was taken since it was chosen: the next free one
             if exact:
@@ -459,13 +458,13 @@ def next_year(book: Book, open_new: bool = True, target: Path | None = None, ove
     new_year = form.year + 1
     new_profile = load_profile(profile.name, new_year)  # by name, never by a path
     new_form = roll_forward(form, new_year)
-    wb = build_workbook(new_profile, new_form, mode)
+    new_book = build_workbook(new_profile, new_form, mode)
     suffix = src.suffix.lower()
     target_src = src if suffix in (".xlsx", ".xlsm") else src.with_suffix(".xlsx")
     if target is not None:
-        target = _write_new(wb, Path(target), exact=True, overwrite=overwrite)
+        target = _write_new(new_book, Path(target), exact=True, overwrite=overwrite)
     else:
-        target = _write_new(wb, next_year_path(target_src, form.year, new_year))
+        target = _write_new(new_book, next_year_path(target_src, form.year, new_year))
     cleared = "实际完成值、偏差原因、定性档次、手填得分、预算金额和执行数"
     if new_profile.layout == "suzhou":
         cleared = "实际完成值、情况说明、定性档次、手填得分、预算执行和资金使用金额、子项金额、项目实施情况等当年文字"

@@ -34,6 +34,7 @@ from .workbook import (
     MARK_TAG,
     RESULT_SHEET,
     STATE_HEADER,
+    STATE_NOTE,
     STATE_SHEET,
     Book,
     ExistingFile,
@@ -251,9 +252,20 @@ class OpenpyxlBook(Book):
         return rows
 
     def write_state(self, rows: list[list[Any]]) -> None:
-        from jixiao.templates.builder import write_state_sheet
-
-        write_state_sheet(self.wb, rows)
+        """The very hidden jixiao_state sheet rewritten with these rows (laid out as the template builder
+        writes it: note, heading, rows); text stays text."""
+        if STATE_SHEET in self.wb.sheetnames:
+            ws = self.wb[STATE_SHEET]
+            ws.delete_rows(1, ws.max_row)
+        else:
+            ws = self.wb.create_sheet(STATE_SHEET)
+            ws.sheet_state = "veryHidden"
+        ws.cell(1, 1, STATE_NOTE)
+        for r, values in enumerate([STATE_HEADER, *rows], 2):
+            for col, value in enumerate(values, 1):
+                cell = ws.cell(r, col, value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"
 
     # --- the rest ----------------------------------------------------------------------------------
     def recalculate(self) -> None:

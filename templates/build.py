@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 def build(year: int, profiles: list[str], out: Path, mode: str, examples: bool = True, addin: bool = True,
           log=print) -> list[Path]:
-    from .builder import build_workbook, save_workbook
+    from .builder import build_workbook
     from .fill import fill
     from jixiao.engine.profiles import load_profile, profile_argument
 
@@ -25,7 +25,7 @@ def build(year: int, profiles: list[str], out: Path, mode: str, examples: bool =
     loaded = [load_profile(name, year) for name in profiles]  # fail on a bad profile before writing
     names = _template_names(profiles, loaded)
     for prof, name in zip(loaded, names):
-        path = save_workbook(build_workbook(prof, mode=mode), out_year / name)
+        path = build_workbook(prof, mode=mode).save(out_year / name)
         written.append(path)
         log(f"模板  {path}")
     if examples:  # regenerating dist is this script's job: the examples are replaced

@@ -37,7 +37,6 @@ from typing import Any, NamedTuple
 import yaml
 
 from jixiao.engine.errors import JixiaoError, ProfileError
-from jixiao.engine.files import atomic_output
 from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
 from jixiao.engine.profiles import Profile, check_name, default_year, load_profile, profile_argument
 
@@ -602,10 +601,7 @@ def _check_output(out: Path, targets: list[Path], overwrite: bool) -> None:
 
 def _write(task) -> Path:
     prof, form, mode, typed_scores, path, overwrite = task
-    wb = build_workbook(prof, form, mode, typed_scores)
-    with atomic_output(path, overwrite=overwrite) as tmp:  # never a half-written file
-        wb.save(tmp)
-    return path
+    return build_workbook(prof, form, mode, typed_scores).save(path, overwrite=overwrite)  # never half-written
 
 
 def main(argv: list[str] | None = None) -> int:

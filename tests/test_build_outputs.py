@@ -17,6 +17,7 @@ from tests.support import ooxml
 from tests.support.formgen import random_form
 from tests.support.libreoffice import pdf_fonts, pdf_to_png
 from tests.support.udfeval import Evaluator
+from tests.support.xlsx import opened
 from jixiao.engine import scoring as engine
 from jixiao.engine.contract import NAMES, field_name
 from jixiao.engine.profiles import load_profile
@@ -65,7 +66,7 @@ def test_bad_options_exit_2_and_write_nothing(tmp_path, capsys):
 @pytest.mark.parametrize("mode", ["native", "udf"])
 def test_every_contract_name_is_defined(name, mode):
     prof = load_profile(name, 2026)
-    wb = build_workbook(prof, mode=mode)
+    wb = opened(build_workbook(prof, mode=mode))
     expected = {n.name for n in NAMES if prof.layout in n.layouts or
                 (prof.layout == "zhuzhou" and "national" in n.layouts)}
     expected -= ({"JX_IND_UDF"} if mode == "native" else
@@ -83,7 +84,7 @@ def _formula_text(value) -> str | None:
 @pytest.mark.parametrize("example", ["zhuzhou_2020.yaml", "suzhou_2021.yaml"])
 def test_computed_cells_hold_formulas_inputs_unlocked_and_no_volatile_or_whole_column(example):
     prof, form = form_from_data(load_data(EXAMPLES / example)[0])
-    wb = build_workbook(prof, form)
+    wb = opened(build_workbook(prof, form))
     ws = wb.worksheets[0]
     assert ws.protection.sheet and not ws.protection.password
     names = {n: list(wb.defined_names[n].destinations) for n in wb.defined_names}
@@ -113,7 +114,7 @@ def test_computed_cells_hold_formulas_inputs_unlocked_and_no_volatile_or_whole_c
 @pytest.mark.parametrize("name", PROFILES)
 def test_input_help_validation_marks_and_print_setup(name):
     prof = load_profile(name, 2026)
-    wb = build_workbook(prof)
+    wb = opened(build_workbook(prof))
     ws = wb.worksheets[0]
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
     assert {"decimal", "list"} <= kinds
@@ -123,7 +124,8 @@ def test_input_help_validation_marks_and_print_setup(name):
     assert len(ws.conditional_formatting) >= 1
     assert wb["参数"].sheet_state == "hidden" and "填表说明" in wb.sheetnames
     ps = ws.page_setup
-    assert (ps.paperSize, ps.orientation, ps.fitToWidth, ps.fitToHeight) == (9, "portrait", 1, 0)
+    fit_width = 1 if ps.fitToWidth is None else ps.fitToWidth  # 1 is the schema's default
+    assert (ps.paperSize, ps.orientation, fit_width, ps.fitToHeight) == (9, "portrait", 1, 0)
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows and ws.print_area
     assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
     fonts = {ws[c].font.name for c in ("A1", "A3", "B3")}
@@ -168,7 +170,7 @@ def test_udf_mode_computes_the_engines_numbers_through_the_jx_functions():
 
 
 def _check_udf_workbook(prof, form):
-    wb = build_workbook(prof, form, mode="udf")
+    wb = opened(build_workbook(prof, form, mode="udf"))
     ev = Evaluator(wb)
     sheet = wb.worksheets[0].title
     res = engine.score_form(engine.with_computed_inputs(form, prof), prof)
