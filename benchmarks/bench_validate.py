@@ -119,7 +119,7 @@ def speed(files: list[Path], folder: Path) -> None:
     out.unlink(missing_ok=True)
     check_file(str(files[0]))
     t = time.perf_counter()
-    results = [check_file(str(f)) for f in files]
+    results = [res for f in files for res in check_file(str(f))]
     inproc = time.perf_counter() - t
     unreadable = sum(1 for r in results if not r["readable"])
     base = n / base_wall

@@ -143,30 +143,35 @@ def _parse_workbook(path, data: bytes):
 
 def _parse_shared_strings(path, data: bytes) -> list[str]:
     strings: list[str] = []
-    st = {"in_si": False, "t": False, "rph": 0, "buf": []}
+    in_si = in_t = False
+    rph = 0
+    buf: list[str] = []
 
     def start(name, attrs):
-        local = _local(name)
-        if local == "si":
-            st["in_si"], st["buf"] = True, []
+        nonlocal in_si, in_t, rph, buf
+        local = name if ":" not in name else _local(name)
+        if local == "t":
+            if in_si and not rph:
+                in_t = True
+        elif local == "si":
+            in_si, buf = True, []
         elif local == "rPh":
-            st["rph"] += 1
-        elif local == "t" and st["in_si"] and not st["rph"]:
-            st["t"] = True
+            rph += 1
 
     def end(name):
-        local = _local(name)
+        nonlocal in_si, in_t, rph
+        local = name if ":" not in name else _local(name)
         if local == "t":
-            st["t"] = False
-        elif local == "rPh":
-            st["rph"] -= 1
+            in_t = False
         elif local == "si":
-            strings.append("".join(st["buf"]))
-            st["in_si"] = False
+            strings.append("".join(buf))
+            in_si = False
+        elif local == "rPh":
+            rph -= 1
 
     def chars(text):
-        if st["t"]:
-            st["buf"].append(text)
+        if in_t:
+            buf.append(text)
 
     parser = expat_parser(namespaces=False)
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
