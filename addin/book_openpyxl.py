@@ -98,7 +98,14 @@ class OpenpyxlBook(Book):
     def view(self) -> GridView:
         names = {name.upper(): dn.attr_text for name, dn in self.wb.defined_names.items()
                  if dn.localSheetId is None and dn.attr_text}
-        return GridView(self._path, names, list(self.wb.sheetnames), self._load_sheet)
+        return GridView(self._path, names, list(self.wb.sheetnames), self._load_sheet, self._load_comments)
+
+    def _load_comments(self, name: str) -> dict[str, str]:
+        ws = self.wb[name]
+        if not hasattr(ws, "_cells"):
+            return {}
+        return {cell.coordinate: cell.comment.text for cell in ws._cells.values()
+                if cell.comment is not None and cell.comment.text}
 
     def _load_sheet(self, name: str):
         ws = self.wb[name]
@@ -272,13 +279,13 @@ class OpenpyxlBook(Book):
 
             restore_ribbon(path)
 
-    def save_as(self, path) -> Path:
-        """Save as a new file ``path`` (atomically); raises ExistingFile if it exists."""
+    def save_as(self, path, overwrite: bool = False) -> Path:
+        """Save as a new file ``path`` (atomically); raises ExistingFile if it exists, unless overwrite."""
         path = Path(path)
-        if path.exists():
+        if path.exists() and not overwrite:
             raise ExistingFile(f"{path} 已存在，不会覆盖")
         try:
-            with atomic_output(path, overwrite=False) as tmp:
+            with atomic_output(path, overwrite=overwrite) as tmp:
                 self._write(tmp)
         except FileExistsError as exc:
             raise ExistingFile(str(exc)) from None

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("dist"), help="输出目录（默认 dist）")
     parser.add_argument("--formulas", choices=MODES, default="native",
                         help="native：普通公式，任何表格软件都能计算（默认）；udf：调用 JX_ 函数（需加载项）")
-    parser.add_argument("--no-examples", action="store_true", help="不生成两个示例表")
+    parser.add_argument("--no-examples", action="store_true", help="不生成示例表（templates/examples/ 中的 YAML 数据填好的表）")
     parser.add_argument("--no-addin", action="store_true", help="不生成加载项和宏模板")
     args = parser.parse_args(argv)
     if not 2000 <= args.year <= 2100:

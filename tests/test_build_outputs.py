@@ -41,6 +41,7 @@ def test_main_command_writes_every_profile_the_examples_and_the_addin(built):
         "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx", "2026/2026年度苏州市级财政支出项目绩效自评表.xlsm",
         "2026/示例/2020年度项目支出绩效自评表（株洲·制造强市-智能制造示例）.xlsx",
         "2026/示例/2021年度苏州市级财政支出项目绩效自评表（智能制造融合发展中心示例）.xlsx",
+        "2026/示例/2025年度项目支出绩效自评表（全国样式示例）.xlsx",
         "addin/jixiao.xlam"])
     assert not [p for p in built.rglob(".~*")]  # no temp files left behind
 
@@ -257,7 +258,7 @@ def test_profile_option_accumulates_and_the_count_is_of_files_written(tmp_path, 
     assert build_templates.main(["--year", "2026", "--profile", "national", "--profile", "suzhou", "national",
                                  "--no-addin", "--out", str(tmp_path)]) == 0
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.xlsx"))
-    assert len(files) == 4 and "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx" in files
-    assert "共生成 4 个文件" in capsys.readouterr().out
+    assert len(files) == 5 and "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx" in files   # 2 templates, 3 examples
+    assert "共生成 5 个文件" in capsys.readouterr().out
     # running again regenerates dist, the filled examples included
     assert build_templates.main(["--year", "2026", "--profile", "national", "--no-addin", "--out", str(tmp_path)]) == 0

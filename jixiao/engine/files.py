@@ -3,7 +3,6 @@ only when complete. One place for it, used by every command and button that writ
 from __future__ import annotations
 
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -23,6 +22,7 @@ def atomic_output(path: os.PathLike | str, *, overwrite: bool = True) -> Iterato
     (FileExistsError). On error the temp file is removed and the target is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile   # not at import: a one-file `jixiao validate` writes nothing
     fd, name = tempfile.mkstemp(prefix=".~jixiao-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)

@@ -13,17 +13,12 @@ as their only variable, from files of bounded size.
 """
 from __future__ import annotations
 
-import datetime
 import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import jinja2
-import jinja2.sandbox
-import yaml
 
 from .data import data_path
 from .errors import ProfileError
@@ -48,6 +43,7 @@ LAYOUTS = {
 
 def default_year() -> int:
     """The fiscal year users work on by default: this calendar year."""
+    import datetime
     return datetime.date.today().year
 
 
@@ -266,16 +262,88 @@ def available_profiles() -> list[str]:
     return sorted(names, key=lambda n: (n != "national", n))
 
 
-_SANDBOX = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+@lru_cache(maxsize=1)
+def _sandbox():
+    import jinja2
+    import jinja2.sandbox
+    return jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                                autoescape=False)
 
 
-def _render(path: Path, year: int) -> dict:
+# Rendered profiles are kept on disk (JSON, in the user's cache folder): a one-file `jixiao validate`
+# then needs neither Jinja2 nor PyYAML, which cost more than reading and checking the form. An entry
+# holds the rendered data and the files it came from (the profile and those it extends) with their
+# size and modification time; it is used only while every one of them is unchanged, and only for the
+# same search path. Any problem with the cache just renders again.
+CACHE_VERSION = 1
+
+
+def cache_dir() -> Path | None:
+    """$JIXIAO_CACHE_DIR, else the user's cache folder; JIXIAO_CACHE_DIR=off (or "") disables it."""
+    env = os.environ.get("JIXIAO_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "jixiao" / "cache" if base else None
+    base = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home() != Path("/") else "")
+    return Path(base) / "jixiao" if base else None
+
+
+def _stamp(path: Path) -> list:
+    st = path.stat()
+    return [str(path), st.st_mtime_ns, st.st_size]
+
+
+def _cache_file(path: Path, year: int) -> tuple[Path, str] | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import json
+    import zlib
+    key = json.dumps([CACHE_VERSION, str(path), year, os.environ.get("JIXIAO_PROFILE_PATH", ""),
+                      sorted((k, str(v)) for k, v in _registered.items())], ensure_ascii=False)
+    return folder / f"profile-{zlib.crc32(key.encode('utf-8')):08x}-{len(key)}.json", key
+
+
+def _cached_render(path: Path, year: int) -> dict:
+    """`_render`, through the on-disk cache."""
+    import json
+    entry, key = _cache_file(path, year) or (None, "")
+    if entry is not None:
+        try:
+            if entry.stat().st_size <= 2 * MAX_PROFILE_BYTES:
+                cached = json.loads(entry.read_text(encoding="utf-8"))
+                if cached["key"] == key and all(_stamp(Path(f[0])) == f for f in cached["files"]):
+                    return cached["data"]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            pass
+    used: list[Path] = []
+    data = _render(path, year, used)
+    if entry is not None:
+        try:
+            text = json.dumps({"key": key, "files": [_stamp(p) for p in used], "data": data}, ensure_ascii=False)
+            if json.loads(text)["data"] == data:       # only data JSON keeps as it is (no dates)
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, entry)
+        except (OSError, TypeError, ValueError):
+            pass
+    return data
+
+
+def _render(path: Path, year: int, used: list[Path] | None = None) -> dict:
+    import jinja2
+    import jinja2.sandbox
+    import yaml
+    if used is not None:
+        used.append(path)
     try:
         if path.stat().st_size > MAX_PROFILE_BYTES:
             raise ProfileError(f"规则配置文件超过 {MAX_PROFILE_BYTES // 1024} KB，不像规则配置", where=str(path))
         text = path.read_text(encoding="utf-8")
-        rendered = _SANDBOX.from_string(text).render(year=year)
+        rendered = _sandbox().from_string(text).render(year=year)
         if len(rendered) > MAX_PROFILE_BYTES:
             raise ProfileError(f"规则配置展开后超过 {MAX_PROFILE_BYTES // 1024} KB", where=str(path))
         data = yaml.safe_load(rendered)
@@ -299,7 +367,7 @@ def _render(path: Path, year: int) -> dict:
             raise ProfileError(f"extends：{exc.message}", where=str(path)) from None
         if parent == _stem(path):
             raise ProfileError(f"规则配置不能继承自身（extends: {parent}）", where=str(path))
-        data = _deep_merge(_render(find_profile(parent), year), data)
+        data = _deep_merge(_render(find_profile(parent), year, used), data)
     return data
 
 
@@ -434,7 +502,7 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
 
 @lru_cache(maxsize=64)
 def _load_cached(path: Path, mtime: float, year: int) -> Profile:
-    return build_profile(_render(path, year), year, path)
+    return build_profile(_cached_render(path, year), year, path)
 
 
 def load_profile(name="national", year: int | None = None) -> Profile:

@@ -55,6 +55,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 
 from .vocabulary import EQ, GE, GT, LE, LT, vocabulary
 
@@ -334,8 +335,15 @@ def _parse(text, choose) -> Target:
     text = "" if text is None else str(text)
     if not clean(text):
         return _qualitative("")
-    quantities = _targets(text)
-    return choose(quantities) if quantities else _qualitative(text)
+    quantities = _targets_of(text)
+    return choose(list(quantities)) if quantities else _qualitative(text)
+
+
+@lru_cache(maxsize=8192)
+def _targets_of(text: str) -> tuple[Target, ...]:
+    """`_targets`, remembered: the same targets and actuals recur across a batch of forms (and one
+    form's texts are read by the scoring, the rules and the helper columns). Targets are immutable."""
+    return tuple(_targets(text))
 
 
 def parse_target(text) -> Target:
