@@ -824,8 +824,8 @@ class _FormReader:
                     continue
                 row, col = parse_cell(ind.cells["actual"].rpartition("!")[2])
                 value, formula = sheet.own(row, col)
-                if formula:
-                    ind.actual = budget_rate(form.amounts, self.profile)
+                if formula:  # the template computes it, and uses it as the row's 完成值（数值）too
+                    ind.actual = ind.actual_value = budget_rate(form.amounts, self.profile)
                     ind.cells["actual_formula"] = ind.cells["actual"]
 
     def _category_key(self, ind: Indicator) -> str | None:
