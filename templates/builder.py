@@ -72,7 +72,8 @@ def helper_columns(mode: str) -> list[tuple[str, str, str | None]]:
 
 
 HELPER_COUNT_INPUTS = len(HELPER_INPUTS)
-NATIONAL_WIDTHS = {"A": 8.5, "B": 10, "C": 12, "D": 21, "E": 14, "F": 15, "G": 6.5, "H": 8, "I": 19}
+# 得分 (H) is wide enough for "待定（1项未计分）" on two lines (the 总分 row is two lines high)
+NATIONAL_WIDTHS = {"A": 8.5, "B": 10, "C": 12, "D": 21, "E": 14, "F": 15, "G": 6.5, "H": 10, "I": 17}
 SUZHOU_WIDTHS = {"A": 13, "B": 10, "C": 22, "D": 14, "E": 10, "F": 14, "G": 10, "H": 24}
 UNSET_WIDTH = 13  # what the row-height estimate takes for a column whose width is set later (helper columns)
 
@@ -629,6 +630,7 @@ def _totals(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, 
         score_refs.insert(0, "JX_EXEC_SCORE")
         weight_refs.insert(0, "JX_FUNDS_WEIGHT")
     reported = form.reported if typed_scores else {}
+    sh.min_heights[row] = TOTAL_ROW_HEIGHT  # room for "待定（n项未计分）" on two lines
     total_weight = Formula(f"=SUM({','.join(weight_refs)})", view.total_weight)
     if suzhou:
         sh.put(f"A{row}", "合计", "head", span=f"D{row}")
@@ -710,6 +712,7 @@ def _mark(sh: Sheet, rng: str, formula: str, color: str):
 
 
 RED, ORANGE, YELLOW = "#F4B6B6", "#FCD9A8", "#FFF2A8"
+TOTAL_ROW_HEIGHT = 30
 
 
 def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
