@@ -443,10 +443,17 @@ def _text_refs(prefix: str, source: str, col: dict[str, str], r: int) -> tf.Text
     return tf.TextRefs(source, chain("cleaned"), chain("marked"), *(f"{col[prefix + s]}{r}" for s in tf.STEPS))
 
 
-def _row_formulas(ind: Indicator, profile: Profile, refs: fx.RowRefs, t: tf.TextRefs, a: tf.TextRefs,
-                  col: dict[str, str], r: int) -> dict[str, str]:
-    """The native formula of every computed helper cell of one grid row, by key."""
-    rule = profile.category(ind.level1).rule
+ROW = "\x00"  # stands for the row number in a row's formula templates
+
+
+def _row_formulas(rule, profile: Profile, g: dict, col: dict[str, str]) -> dict[str, str]:
+    """The native formula of every computed helper cell of a grid row, by key, with ROW where the row
+    number goes (one template per scoring rule; a row's formulas differ only in their row)."""
+    r = ROW
+    refs = fx.RowRefs(name=f"{g['name']}{r}", target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
+                      **{k: f"{col[k]}{r}" for k in fx.RowRefs.__dataclass_fields__ if k not in ("name", "target", "actual")})
+    t = _text_refs("t_", refs.target, col, r)
+    a = _text_refs("a_", refs.actual, col, r)
     out: dict[str, str] = {}
     for prefix, text, as_target in (("t_", t, True), ("a_", a, False)):
         for key, formula in zip([k for k in col if k.startswith(prefix + "cleaned")], tf.cleaned(text)):
@@ -514,6 +521,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
     # Suzhou equal-split weights: the category's name cells
     block_of = {i: (s, e) for s, e in spans for i in range(s, e + 1)}
     split = profile.data.get("equal_split") or {}
+    templates: dict[str, dict[str, str]] = {}
     for i, ind in enumerate(rows):
         r = first + i
         cat = profile.category(ind.level1)
@@ -545,12 +553,10 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
             sh.put(f"{col['avalue']}{r}", ind.actual_value, "helper_input", "General")
         sh.put(f"{col['level']}{r}", ind.level or None, "helper_input")
         if mode == "native":
-            refs = fx.RowRefs(name=f"{g['name']}{r}", target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
-                              **{k: f"{col[k]}{r}" for k in fx.RowRefs.__dataclass_fields__
-                                 if k not in ("name", "target", "actual")})
-            target = _text_refs("t_", refs.target, col, r)
-            actual = _text_refs("a_", refs.actual, col, r)
-            for key, formula in _row_formulas(ind, profile, refs, target, actual, col, r).items():
+            if cat.rule.name not in templates:
+                templates[cat.rule.name] = _row_formulas(cat.rule, profile, g, col)
+            for key, template in templates[cat.rule.name].items():
+                formula = template.replace(ROW, str(r))
                 value = values[key]
                 if key in ARRAY_KEYS:
                     sh.array(f"{col[key]}{r}", f"{col[key]}{r}", Formula(formula, [value]), "helper",

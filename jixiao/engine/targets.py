@@ -76,6 +76,7 @@ _DIRECTION = {GE: "正向", GT: "正向", RANGE: "正向", LE: "反向", LT: "�
 V = vocabulary()
 
 _TOKEN = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_BREAKS = re.compile("|".join(map(re.escape, V.clause_breaks)))
 _LATIN = re.compile(r"[A-Za-z]")
 _NOT_UNIT = set(V.not_units) | set("0123456789") | set(V.markers) | set(V.range_dashes)
 _UNIT_WORDS = ("平方公里", "平方千米", "平方米", "立方米", "千瓦时", "千瓦", "千米", "千克", "公里", "公斤", "公顷",
@@ -317,7 +318,7 @@ def _engine_text(text: str) -> str:
 def _targets(text: str) -> list[Target]:
     s = _engine_text(text)
     found = _quantities(s, _tokens(s))
-    breaks = [m.start() for m in re.finditer("|".join(map(re.escape, V.clause_breaks)), s)]
+    breaks = [m.start() for m in _BREAKS.finditer(s)]
     out = []
     for i, q in enumerate(found):
         comparator = q.comparator
@@ -586,6 +587,18 @@ def _sheet_quantity(cleaned: str, s: str, as_target: bool) -> SheetReading:
 
 def sheet_reading(value, as_target: bool = True) -> SheetReading:
     """How the template's native formulas read a target (as_target) or an actual cell."""
+    if (isinstance(value, (str, int, float)) and not isinstance(value, bool)) or value is None:
+        return _sheet_reading(value, as_target)  # (True would share the key of 1)
+    return _sheet_reading_uncached(value, as_target)
+
+
+@lru_cache(maxsize=8192)
+def _sheet_reading(value, as_target: bool) -> SheetReading:
+    """sheet_reading, remembered (a row's texts are read by the pre-fill, the view and the scoring)."""
+    return _sheet_reading_uncached(value, as_target)
+
+
+def _sheet_reading_uncached(value, as_target: bool) -> SheetReading:
     if _is_number(value):
         t = _from_number(value)
         return SheetReading("number", cell=t.value, bare=True) if t.kind == QUANTITATIVE else SheetReading("unread")

@@ -32,18 +32,23 @@ class Vocabulary:
     date_after: tuple[str, ...]
     year_after: tuple[str, ...]
     titles: tuple[tuple[str, str], ...]
+    forms: tuple[tuple[str, int, int], ...] = ()   # scale_pct_forms()
 
     @property
     def markers(self) -> str:
         return "".join(self.comparator_of_marker)
 
-    def scale_pct_forms(self) -> list[tuple[str, int, int]]:
+    def scale_pct_forms(self) -> tuple[tuple[str, int, int], ...]:
         """Every way a number can be followed by a scale word and/or a percent sign, longest first:
         (text, scale power, percent power)."""
-        forms = [(s, e, 0) for s, e in self.scales.items()]
-        forms += [(p, 0, e) for p, e in self.percent.items()]
-        forms += [(s + p, se, pe) for s, se in self.scales.items() for p, pe in self.percent.items()]
-        return sorted(forms, key=lambda f: (-len(f[0]), f[0]))
+        return self.forms
+
+
+def _scale_pct_forms(scales: dict, percent: dict) -> tuple[tuple[str, int, int], ...]:
+    forms = [(s, e, 0) for s, e in scales.items()]
+    forms += [(p, 0, e) for p, e in percent.items()]
+    forms += [(s + p, se, pe) for s, se in scales.items() for p, pe in percent.items()]
+    return tuple(sorted(forms, key=lambda f: (-len(f[0]), f[0])))
 
 
 def _strings(value, where: str) -> tuple[str, ...]:
@@ -85,12 +90,14 @@ def vocabulary() -> Vocabulary:
             (after if kind == "after" else weak if kind == "weak" else set()).add(marker)
             words += [(w, marker) for w in _strings(listed, f"comparators.{comparator}.{kind}")]
     words.sort(key=lambda wm: -len(wm[0]))  # stable: equal lengths keep the file's order
+    scales = {str(k): int(v) for k, v in data["scales"].items()}
+    percent = {str(k): int(v) for k, v in data["percent"].items()}
     return Vocabulary(
         replace=replace, words=tuple(words), marker_of=markers, comparator_of_marker=comparator_of_marker,
         after_markers=frozenset(after), weak_markers=frozenset(weak),
-        scales={str(k): int(v) for k, v in data["scales"].items()},
+        scales=scales, forms=_scale_pct_forms(scales, percent),
         units_not_scales=_strings(data["units_not_scales"], "units_not_scales"),
-        percent={str(k): int(v) for k, v in data["percent"].items()},
+        percent=percent,
         range_dashes=_strings(data["range_dashes"], "range_dashes"),
         clause_breaks=_strings(data["clause_breaks"], "clause_breaks"),
         not_units=frozenset(_strings(data["not_units"], "not_units")),
