@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .data import data_path
+from .data import cache_dir, data_path, parse_yaml
 from .errors import ProfileError
 from .targets import clean
 
@@ -278,18 +278,6 @@ def _sandbox():
 CACHE_VERSION = 1
 
 
-def cache_dir() -> Path | None:
-    """$JIXIAO_CACHE_DIR, else the user's cache folder; JIXIAO_CACHE_DIR=off (or "") disables it."""
-    env = os.environ.get("JIXIAO_CACHE_DIR")
-    if env is not None:
-        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "jixiao" / "cache" if base else None
-    base = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home() != Path("/") else "")
-    return Path(base) / "jixiao" if base else None
-
-
 def _stamp(path: Path) -> list:
     st = path.stat()
     return [str(path), st.st_mtime_ns, st.st_size]
@@ -346,7 +334,7 @@ def _render(path: Path, year: int, used: list[Path] | None = None) -> dict:
         rendered = _sandbox().from_string(text).render(year=year)
         if len(rendered) > MAX_PROFILE_BYTES:
             raise ProfileError(f"规则配置展开后超过 {MAX_PROFILE_BYTES // 1024} KB", where=str(path))
-        data = yaml.safe_load(rendered)
+        data = parse_yaml(rendered)
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"无法读取规则配置文件：{exc}", where=str(path)) from None
     except jinja2.sandbox.SecurityError as exc:

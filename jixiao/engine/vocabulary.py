@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from .errors import ProfileError
-from .data import data_path
+from .data import data_path, load_yaml
 
 GE, GT, EQ, LE, LT = ">=", ">", "=", "<=", "<"
 COMPARATORS = (GE, GT, EQ, LE, LT)
@@ -63,9 +61,11 @@ PATH = data_path("jixiao.templates", "vocabulary.yaml")
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     try:
-        data = yaml.safe_load(PATH.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(PATH)
+    except Exception as exc:  # noqa: BLE001 - OSError, a YAML error, a size: said plainly
         raise ProfileError(f"无法读取读数词表：{exc}", where=str(PATH)) from None
+    if not isinstance(data, dict):
+        raise ProfileError("读数词表应是“键: 值”的映射", where=str(PATH))
     expected = {"replace", "comparators", "markers", "scales", "units_not_scales", "percent", "range_dashes",
                 "clause_breaks", "not_units", "date_after", "year_after", "titles"}
     unknown = set(data) - expected
