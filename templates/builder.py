@@ -352,8 +352,9 @@ def _goals_block(sh: Sheet, profile: Profile, form: Form | None, row: int) -> in
 # ---------------------------------------------------------------------------------------------------
 # Blocks of the Suzhou form
 
-def _suzhou_top(sh: Sheet, profile: Profile, form: Form, view: SheetView) -> int:
+def _suzhou_top(sh: Sheet, profile: Profile, form: Form, view: SheetView, typed_scores: bool = False) -> int:
     sh.put("A1", profile.title, "title", span="G1")
+    reported = form.reported if form and typed_scores else {}   # typed_scores: the published numbers
     sh.min_heights[1] = 34
     amounts = form.amounts if form else {}
     head = {h["key"]: h["label"] for h in profile.data["header"]}
@@ -373,7 +374,8 @@ def _suzhou_top(sh: Sheet, profile: Profile, form: Form, view: SheetView) -> int
     sh.put("C5", amounts.get("adjustment"), "input", "General", name="JX_SZ_ADJUSTMENT", span="D5")
     sh.put("E5", amounts.get("appropriated"), "input", "General", name="JX_SZ_APPROPRIATED")
     # SUM, not N(): a blank counts 0 (N() of a blank cell is #NUM! in Gnumeric)
-    sh.put("F5", Formula('=IF(COUNT(B5,C5,E5)=0,"",SUM(B5,C5)-SUM(E5))', view.amounts["balance"]), "computed",
+    sh.put("F5", reported.get("balance", Formula('=IF(COUNT(B5,C5,E5)=0,"",SUM(B5,C5)-SUM(E5))',
+                                                 view.amounts["balance"])), "computed",
            "General", name="JX_SZ_BALANCE", span="G5")
     # 市级财政资金使用情况
     sh.put("A6", "市级财政资金使用情况（万元）", "label", span="A8")
@@ -385,7 +387,8 @@ def _suzhou_top(sh: Sheet, profile: Profile, form: Form, view: SheetView) -> int
     sh.put("F7", "财政收回数", "head", span="G7")
     sh.put("B8", Formula('=IF(E5="","",E5)', view.amounts["appropriated"]), "computed", "General")
     sh.put("C8", amounts.get("paid"), "input", "General", name="JX_SZ_PAID")
-    sh.put("D8", Formula('=IF(COUNT(E5,C8)=0,"",SUM(E5)-SUM(C8))', view.amounts["carry"]), "computed", "General",
+    sh.put("D8", reported.get("carry", Formula('=IF(COUNT(E5,C8)=0,"",SUM(E5)-SUM(C8))', view.amounts["carry"])),
+           "computed", "General",
            name="JX_SZ_CARRY")
     sh.put("E8", amounts.get("carryover"), "input", "General", name="JX_SZ_CARRYOVER")
     sh.put("F8", amounts.get("recovered"), "input", "General", name="JX_SZ_RECOVERED", span="G8")
@@ -908,7 +911,7 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
         sh.set_width(col, width)
     funds_ranges: list[str] = []
     if fam == "suzhou":
-        row = _suzhou_top(sh, profile, form, view)
+        row = _suzhou_top(sh, profile, form, view, typed_scores)
         subs = [sh.names[n].split("!")[1].replace("$", "") for n in ("JX_SUB_BUDGET", "JX_SUB_ACTUAL")]
         funds_ranges = ["B5", "!C5", "E5", "C8", "E8", "F8", *subs]
         head, first, last = _grid(sh, profile, filled, view, row, mode, typed_scores)

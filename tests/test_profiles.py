@@ -64,6 +64,14 @@ def test_broken_profile_says_what_is_wrong(tmp_path, monkeypatch):
 @pytest.mark.parametrize("edit, message", [
     (("layout: national", "layout: guangxi"), "未知的表样“guangxi”"),
     (("  - {key: unit, label: 实施单位}\n", ""), "需要 header 中有：unit"),
+    # an unknown key anywhere is named, with the keys expected where it is (issue 10)
+    (("  cap_at_weight: true", "  cap_at_wieght: true"),
+     "不认识的设置项“funds.cap_at_wieght”（是不是“cap_at_weight”？）；“funds”下可用：scored、weight"),
+    (("    reverse: deviation", "    reverse: deviation\n    revrse: ratio"),
+     "不认识的设置项“rules.proportional.revrse”（是不是“reverse”？）"),
+    (("grades:\n", "grade:\n  basis: total\ngrades:\n"), "不认识的设置项“grade”（是不是“grades”？）；顶层可用：extends"),
+    (("    - {label: 优, min: 90}", "    - {label: 优, min: 90, max: 100}"),
+     "不认识的设置项“grades.bands\\[1\\].max”；“grades.bands\\[1\\]”下可用：label、min"),
 ])
 def test_a_profile_the_form_cannot_be_drawn_from_is_refused(tmp_path, monkeypatch, edit, message):
     text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8").replace("name: national", "name: broken")

@@ -22,6 +22,7 @@ from typing import Any
 
 from .data import cache_dir, data_path, parse_yaml
 from .errors import ProfileError
+from .schema import EVERY, keys, unknown_keys
 from .targets import clean
 
 BUILTIN_DIR = data_path("jixiao.templates", "profiles")
@@ -39,6 +40,44 @@ LAYOUTS = {
                            "total_investment_fiscal", "period"), "texts": ("goal_expected", "goal_actual")},
     "suzhou": {"header": ("project_name", "project_year", "department"), "texts": ()},
 }
+
+
+# Every key a profile file may hold (jixiao/engine/schema.py): a key not listed is refused by name,
+# with the keys expected there. `validation` and `waivers` are checked by jixiao.engine.validation.config.
+_RULE = keys("kind", "reverse", "plain_number", "range_target", "full_from", "full_to", "below_per_point",
+             "above_per_point", "shortfall_basis")
+PROFILE_SCHEMA = keys(
+    "extends", "name", "report", "title", "region", "basis", "fiscal_year", "layout", "file_name", "max_total",
+    "weights_mode", "shared_weight_method", "shared_weights", "missing_actual", "notes", "validation", "waivers",
+    header=[keys("key", "label", "number")],
+    texts=[keys("key", "label")],
+    rounding=keys("score_decimals", "rate_decimals", "weight_decimals"),
+    funds=keys("scored", "weight", "cap_at_weight", "low_rate_explanation_below", "amount_decimals",
+               "rate_indicator", rows=[keys("key", "label")]),
+    categories=[keys("key", "label", "weight", "rule", "subcategories",
+                     fixed_indicators=[keys("name", "target", "weight")])],
+    equal_split=keys("decimals", "remainder"),
+    rules={EVERY: _RULE},
+    overachievement=keys("threshold", "require_explanation"),
+    qualitative=keys("unselected_level", "unselected_applies",
+                     levels=[keys("label", "short", "min", "max", "score", "words")]),
+    grades=keys("basis", bands=[keys("label", "min")]),
+)
+
+
+def check_keys(data: dict, source: Path) -> None:
+    """A profile file's keys, before it is merged with the one it extends: the first unknown key is
+    an error naming it, where it is, and the keys expected there."""
+    found = unknown_keys(data, PROFILE_SCHEMA)
+    if not found:
+        return
+    u = found[0]
+    near = u.near()
+    hint = f"（是不是“{near}”？）" if near else ""
+    place = f"“{u.parent}”下" if u.parent else "顶层"
+    more = f"；另有 {len(found) - 1} 处不认识的设置项" if len(found) > 1 else ""
+    raise ProfileError(f"规则配置中有不认识的设置项“{u.dotted}”{hint}；{place}可用：{'、'.join(u.expected)}{more}",
+                       where=str(source))
 
 
 def default_year() -> int:
@@ -275,7 +314,7 @@ def _sandbox():
 # holds the rendered data and the files it came from (the profile and those it extends) with their
 # size and modification time; it is used only while every one of them is unchanged, and only for the
 # same search path. Any problem with the cache just renders again.
-CACHE_VERSION = 1
+CACHE_VERSION = 2             # 2: the keys are checked (PROFILE_SCHEMA)
 
 
 def _stamp(path: Path) -> list:
@@ -347,6 +386,7 @@ def _render(path: Path, year: int, used: list[Path] | None = None) -> dict:
         raise ProfileError(f"规则配置不是有效的YAML{line}：{getattr(exc, 'problem', exc)}", where=str(path)) from None
     if not isinstance(data, dict):
         raise ProfileError("规则配置应是“键: 值”的映射", where=str(path))
+    check_keys(data, path)
     parent = data.pop("extends", None)
     if parent:
         try:
