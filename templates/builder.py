@@ -310,7 +310,10 @@ def _funds_block(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: 
             sh.put(f"{col}{r}", value, "input", "General")
         if i == 0:
             weight = form.funds_weight if form and is_number(form.funds_weight) else profile.funds_weight
-            sh.put(f"G{r}", weight, "input", "General", name="JX_FUNDS_WEIGHT")
+            if profile.funds_scored:
+                sh.put(f"G{r}", weight, "input", "General", name="JX_FUNDS_WEIGHT")
+            else:   # the execution rate is shown, not scored (funds.scored: false): no 分值, no 得分
+                sh.put(f"G{r}", "不计分", "label")
             if mode == "udf":
                 # blank, like the native formula, when there is no budget (validation says why)
                 rate = f'=IF(COUNT(E{r},F{r})<2,"",IF(E{r}>0,JX_EXECRATE(F{r},E{r}),""))'
@@ -322,7 +325,10 @@ def _funds_block(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: 
             rate = reported.get("exec_rate", Formula(rate, values["exec_rate"]))  # typed_scores: published numbers
             score = reported.get("exec_score", Formula(score, values["exec_score"]))
             sh.put(f"H{r}", rate, "computed", "0.00%", name="JX_EXEC_RATE")
-            sh.put(f"I{r}", score, "computed", "0.00", name="JX_EXEC_SCORE")
+            if profile.funds_scored:
+                sh.put(f"I{r}", score, "computed", "0.00", name="JX_EXEC_SCORE")
+            else:
+                sh.put(f"I{r}", "—", "label")
         else:
             for col in "GHI":
                 sh.put(f"{col}{r}", "—", "label")
@@ -635,7 +641,8 @@ def _totals(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, 
     suzhou = family(profile) == "suzhou"
     score_refs = [f"{s}{first}:{s}{last}"]
     weight_refs = [f"{w}{first}:{w}{last}"]
-    if not suzhou:
+    funds_scored = not suzhou and profile.funds_scored
+    if funds_scored:
         score_refs.insert(0, "JX_EXEC_SCORE")
         weight_refs.insert(0, "JX_FUNDS_WEIGHT")
     reported = form.reported if typed_scores else {}
@@ -652,7 +659,7 @@ def _totals(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, 
         total = reported["total"]
     elif mode == "udf":
         total = Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}'
-                        f'{"," + score_refs[0] if not suzhou else ""}))', view.udf["total"])
+                        f'{"," + score_refs[0] if funds_scored else ""}))', view.udf["total"])
     else:
         total = Formula(fx.total(score_refs, score_refs[-1], profile), view.total)
     sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL_SCORE")
@@ -870,7 +877,7 @@ def _udf_values(profile: Profile, form: Form, view: SheetView) -> None:
             else f.JX_EXECRATE(executed, budget)
         out["exec_rate"] = rate
         out["exec_score"] = "" if rate == "" else f.JX_EXECSCORE(executed, budget, weight, profile.name)
-        more = [out["exec_score"]]
+        more = [out["exec_score"]] if profile.funds_scored else []
     else:
         more = []
     counted = [v for v in [*more, *scored] if is_number(v)]

@@ -521,7 +521,7 @@ def required_names(profile: Profile) -> list[str]:
     national = profile.layout != "suzhou"
     names += [n for f, n in GRID.items() if f not in GRID_OPTIONAL and (national or f != "level2")]
     if national:
-        names += [*FUNDS.values(), "JX_FUNDS_WEIGHT"]
+        names += [*FUNDS.values(), *(["JX_FUNDS_WEIGHT"] if profile.funds_scored else [])]
     else:
         names += [n for k, n in SZ_AMOUNTS.items() if k not in SZ_OUTPUTS] + list(SUBS.values())
     return names
@@ -697,6 +697,8 @@ class _FormReader:
                 if formulas.get((0, k)) and getattr(total, k) is None:
                     subs = [getattr(r, k) for r in form.funds[1:] if is_number(getattr(r, k))]
                     setattr(total, k, xround(sum(float(v) for v in subs), 6) if subs else None)
+        if not self.profile.funds_scored:   # the form shows the rate only: no 分值 to read
+            return
         value, formula, addr = self.single("JX_FUNDS_WEIGHT")
         form.cells["funds_weight"] = addr
         form.funds_weight = _input_value(value, formula)

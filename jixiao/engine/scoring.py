@@ -452,11 +452,12 @@ def score_form(form: Form, profile: Profile, reading: str = ENGINE) -> FormResul
     """Every score of the form under the profile's rules; `reading` SHEET gives what the template's
     native formulas show (texts they cannot read wait: 待定)."""
     res = FormResult(started=form_started(form))
-    if profile.funds_scored and form.funds_total is not None:
+    if form.funds_total is not None:   # the rate is shown on every funds table; scored as the profile says
         row = form.funds_total
-        weight = form.funds_weight if is_number(form.funds_weight) else None
         res.exec_rate = exec_rate(row.executed, row.budget, profile)
-        res.exec_score = exec_score(row.executed, row.budget, profile, weight)
+        if profile.funds_scored:
+            weight = form.funds_weight if is_number(form.funds_weight) else None
+            res.exec_score = exec_score(row.executed, row.budget, profile, weight)
     for ind in form.indicators:
         res.rows.append(score_row(ind, profile, profile.category(ind.level1), res.started, reading))
     for n, group in enumerate(form.weight_groups()):

@@ -8,7 +8,8 @@ from .structure import AMOUNT_LABELS
 
 
 def _funds(ctx: Context) -> bool:
-    return ctx.profile.funds_scored and bool(ctx.form.funds)
+    """The form has a funds table (its rate is shown whether or not the profile scores it)."""
+    return bool(ctx.form.funds)
 
 
 @rule("F01", ERROR, summary="资金合计行不等于各分项之和",
@@ -120,7 +121,7 @@ def exec_rate_typed(ctx: Context):
       rationale="执行率得分 = 执行率 × 分值，保留两位小数，最高不超过分值（全国规则分值 10 分）。",
       fix="删除手填的得分，恢复模板公式；或按 执行率 × 分值 更正（不超过分值）。", layouts=NATIONAL)
 def exec_score_typed(ctx: Context):
-    if not _funds(ctx) or "exec_score" not in ctx.form.reported:
+    if not (_funds(ctx) and ctx.profile.funds_scored) or "exec_score" not in ctx.form.reported:
         return
     typed = ctx.form.reported["exec_score"]
     if not is_number(typed):

@@ -19,7 +19,7 @@ def _number_cells(ctx: Context):
     for row in form.funds:
         for key, label in AMOUNT_LABELS.items():
             yield getattr(row, key), row.cells.get(key, ""), f"“{row.label or row.key}”的{label}"
-    if form.funds:
+    if form.funds and ctx.profile.funds_scored:
         yield form.funds_weight, ctx.cell("funds_weight"), "预算执行率分值"
     for key, value in form.amounts.items():
         yield value, ctx.cell(f"amounts.{key}"), SZ_LABELS.get(key, key)
