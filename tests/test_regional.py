@@ -91,3 +91,41 @@ def test_unscored_execution_block_refuses_a_published_execution_score(tmp_path):
     name = example_profile("ningxia")
     with pytest.raises(DataError, match="没有这些栏：exec_score（执行率得分）"):
         form_from_data(project(name, UNSCORED, reported={"exec_score": 10}))
+
+
+# Defects 2 and 4: the published numbers are written and every departure is reported -------------------
+
+def _zhuzhou(**changes) -> dict:
+    import yaml
+    data = yaml.safe_load((ROOT / "templates" / "examples" / "zhuzhou_2020.yaml").read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        data[key] = value
+    return data
+
+
+def _validated(data: dict, tmp_path: Path) -> dict[str, list[str]]:
+    prof, form = form_from_data(data)
+    path = build_workbook(prof, form, typed_scores=True).save(tmp_path / "typed.xlsx")
+    back, bprof = read_form_and_profile(path)
+    return codes(validate_form(back, bprof))
+
+
+def test_published_execution_numbers_that_depart_from_the_rule_are_reported(tmp_path):
+    data = _zhuzhou(reported={"total": 98, "grade": "优", "exec_rate": 0.94, "exec_score": 9},
+                    funds=[{"key": "total", "initial": 500, "budget": 470, "executed": 441.8}])
+    found = _validated(data, tmp_path)
+    assert "F06" not in found                    # 441.8 / 470 is 94.00%: the typed rate agrees
+    assert any("表中执行率得分为 9.00" in m and "应为 9.40" in m for m in found["F07"]), found
+    data["reported"]["exec_rate"] = 0.9
+    assert any("表中执行率为 90.00%" in m and "应为 94.00%" in m for m in _validated(data, tmp_path)["F06"])
+
+
+def test_a_lower_published_score_is_reported_even_when_explained_and_a_higher_one_always_errs(tmp_path):
+    data = _zhuzhou()
+    rows = data["indicators"]
+    rows[4]["reported_score"], rows[4]["explanation"] = 12, "发放有延迟，调减3分"      # rule 15: 调减, explained
+    rows[7]["reported_score"], rows[7]["explanation"] = 12, "效益显著"               # rule 10: higher, explained
+    found = _validated(data, tmp_path)
+    below = [m for m in found["I03"] if "补贴资金按时发放率" in m]
+    assert below and "填写的得分为 12，低于规则计算的 15.00（调减 3.00 分），调减理由：“发放有延迟，调减3分”" in below[0]
+    assert any("带动企业智能化改造投入" in m and "按规则应为 10.00" in m for m in found["I02"]), found

@@ -69,17 +69,23 @@ def score_above_rule(ctx: Context):
                       ctx.at(head, "score"))
 
 
-@rule("I03", WARNING, summary="填写的得分低于规则计算结果且未说明",
+@rule("I03", WARNING, summary="填写的得分低于规则计算结果（调减）",
       rationale="得分低于规则结果可能是按偏离度手工调减（如完成值远超指标值、指标值设定明显偏低），"
-                "这是允许的，但须在偏差原因栏写明调减理由。",
+                "这是允许的，但须在偏差原因栏写明调减理由；写了理由的也列出（附两个分数和理由），"
+                "复核人才能看到表中每一处与规则不同的得分。高于规则结果的得分一律是错误（见 I02）。",
       fix="在偏差原因分析及改进措施栏说明调减分值的理由，或恢复模板公式。")
 def score_below_rule(ctx: Context):
     for group, head, score, w, typed in _scored_groups(ctx):
-        if not is_number(typed) or score is None or ctx.qualitative(group) or ctx.group_explained(group):
+        if not is_number(typed) or score is None or ctx.qualitative(group):
             continue
         if float(typed) < score and differs(typed, score, ctx.decimals):
-            yield Hit(f"{ctx.row_name(group[0])}填写的得分为 {_g(typed)}，低于规则计算的 {fmt(score)}，且未说明调减理由。",
-                      ctx.at(head, "explanation"))
+            said = next((str(ctx.form.indicators[i].explanation).strip() for i in group
+                         if str(ctx.form.indicators[i].explanation or "").strip()), "")
+            why = f"调减理由：“{said if len(said) <= 60 else said[:59] + '…'}”" if said else "且未说明调减理由"
+            yield Hit(f"{ctx.row_name(group[0])}填写的得分为 {_g(typed)}，低于规则计算的 {fmt(score)}"
+                      f"（调减 {fmt(score - float(typed))} 分），{why}。",
+                      ctx.at(head, "score" if said else "explanation"),
+                      "复核调减理由是否成立；不成立的，按规则计算的得分更正。" if said else "")
 
 
 @rule("I04", ERROR, summary="得分低于分值但未填写偏差原因",
