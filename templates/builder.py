@@ -518,7 +518,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
     spans = _runs([r.level1 for r in rows])
     for start, end in spans:
         cat = profile.category(rows[start].level1)
-        label = cat.label if suzhou else f"{cat.label}\n（{cat.weight:g}分）"
+        label = _l1_label(profile, rows[start].level1, form)
         sh.put(f"{g['l1']}{first + start}", label, "label", span=f"{g['l1']}{first + end}" if end > start else None)
     if not suzhou:
         for start, end in _runs([(r.level1, r.level2) for r in rows]):
@@ -861,7 +861,7 @@ def _udf_values(profile: Profile, form: Form, view: SheetView) -> None:
     computed = scoring_inputs(form, profile)
     col = lambda get: [get(i, ind) for i, ind in enumerate(computed.indicators)]  # noqa: E731
     weights = col(lambda i, ind: (view.weights.get(i, ind.weight) if i in groups else None))
-    labels = col(lambda i, ind: (_l1_label(profile, ind.level1) if i in spans else None))
+    labels = col(lambda i, ind: (_l1_label(profile, ind.level1, form) if i in spans else None))
     scores = f.JX_SCORES(col(lambda i, ind: ind.target), col(lambda i, ind: ind.actual), weights, profile.name,
                          labels, col(lambda i, ind: ind.direction or None), col(lambda i, ind: ind.level or None),
                          col(lambda i, ind: ind.target_value), col(lambda i, ind: ind.actual_value),
@@ -891,9 +891,11 @@ def scoring_inputs(form: Form, profile: Profile) -> Form:
     return with_computed_inputs(form, profile)
 
 
-def _l1_label(profile: Profile, level1: str) -> str:
+def _l1_label(profile: Profile, level1: str, form: Form | None = None) -> str:
+    """The 一级 label the form prints: with its weight, the form's own (fill data) or the profile's."""
     cat = profile.category(level1)
-    return cat.label if family(profile) == "suzhou" else f"{cat.label}\n（{cat.weight:g}分）"
+    weight = (form.category_weights if form else {}).get(cat.key, cat.weight)
+    return cat.label if family(profile) == "suzhou" else f"{cat.label}\n（{weight:g}分）"
 
 
 def build_workbook(profile: Profile, form: Form | None = None, mode: str = "native",

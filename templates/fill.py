@@ -38,7 +38,7 @@ import yaml
 
 from jixiao.engine.errors import JixiaoError, ProfileError
 from jixiao.engine.excel import xround
-from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
+from jixiao.engine.model import Form, FundsRow, Indicator, SubItem, label_weight
 from jixiao.engine.profiles import Profile, check_name, default_year, load_profile, profile_argument
 from jixiao.engine.schema import keys, unknown_keys
 
@@ -54,7 +54,7 @@ REPORTED_LABELS = {"total": "总分", "grade": "等级", "exec_rate": "执行率
                    "balance": "指标结余数", "carry": "资金结余、结转数"}   # the last two: Suzhou
 # Every key a project's data may hold (jixiao/engine/schema.py); header and texts keys depend on the
 # profile and are checked against it in _form.
-DATA_SCHEMA = keys("profile", "year", "header", "funds_weight", "texts", "file_name",
+DATA_SCHEMA = keys("profile", "year", "header", "funds_weight", "texts", "file_name", "level1_weights",
                    funds=[keys(*FUNDS_KEYS)], amounts=keys(*AMOUNT_LABELS), subitems=[keys(*SUBITEM_KEYS)],
                    indicators=[keys(*INDICATOR_KEYS)], reported=keys(*REPORTED_LABELS))
 PROJECT_KEYS = set(DATA_SCHEMA)
@@ -314,6 +314,13 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
         _record(s, f"子项（subitems）第{n}项", where, SUBITEM_EXAMPLE)
         form.subitems.append(SubItem(str(s.get("name") or ""), _amount(s.get("budget"), "子项预算数", where),
                                      _amount(s.get("actual"), "子项实际数", where)))
+    for label, weight in _mapping(data.get("level1_weights"), "一级指标分值（level1_weights）", where,
+                                  "{产出指标: 40, 效益指标: 30, 满意度指标: 20}").items():
+        try:
+            cat = prof.category(label)
+        except ProfileError as exc:
+            raise DataError(f"一级指标分值（level1_weights）：{exc.message}", where=where) from None
+        _own_weight(prof, form, cat, _amount(weight, f"一级指标“{label}”的分值", where), f"level1_weights 中的“{label}”", where)
     for n, item in enumerate(_items(data.get("indicators"), "指标（indicators）", where, f"[{INDICATOR_EXAMPLE}]"), 1):
         here = places[n - 1] if places else (f"{where} 第{n}个指标" if where else f"第{n}个指标")
         _record(item, "指标", here, INDICATOR_EXAMPLE)
@@ -322,7 +329,12 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
             raise DataError("缺少一级指标（level1）", where=here)
         try:
             # an unknown category is an error now, not a surprise later; a shortened one ("产出") is
-            # written as the profile's label, so that the form prints one 一级 block, not several
+            # written as the profile's label, so that the form prints one 一级 block, not several;
+            # a weight in the label ("产出指标（40分）") is the form's own 一级 weight
+            own = label_weight(level1)
+            if own is not None:
+                _own_weight(prof, form, prof.category(level1), own, f"一级指标“{level1}”", here)
+                level1 = prof.category(level1).label
             level1 = prof.category(level1).label if _loose_label(str(level1), prof) else level1
         except ProfileError as exc:
             near = _nearest_category(str(level1), prof)
@@ -338,7 +350,37 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
             actual_value=_amount(item.get("actual_value"), "完成值（数值）", here),
             reported_score=_amount(item.get("reported_score"), "自评得分", here)))
     _add_fixed_indicators(prof, form)
+    _check_equal_split(prof, form, where, places)
     return prof, form
+
+
+def _check_equal_split(prof: Profile, form: Form, where: str, places: list[str] | None) -> None:
+    """A form whose weights are the category's weight split over its indicators (Suzhou: 各项指标分值 =
+    该类总分值 / 指标个数) gives every indicator its own weight: a shared one is refused, not drawn
+    with a sum that the sheet and the rules would count differently."""
+    if prof.data.get("weights_mode") != "equal_split":
+        return
+    for n, ind in enumerate(form.indicators):
+        if ind.shares_weight and not prof.category(ind.level1).fixed_indicators:
+            here = places[n] if places and n < len(places) else (f"{where} 第{n + 1}个指标" if where else f"第{n + 1}个指标")
+            raise DataError(f"规则“{prof.name}”的各项指标分值＝该类总分值÷指标个数，每个指标有自己的权重，"
+                            f"不能与上一行共用分值（shares_weight）：请去掉“{ind.name or ind.level1}”的共用分值", where=here)
+
+
+def _own_weight(prof: Profile, form: Form, cat, weight, what: str, where: str) -> None:
+    """A form's own 一级 weight (产出指标（40分）): printed in its label, and what the weights under it
+    must add up to. Given twice, it must be the same; an equal-split form's 一级 weights are the rule's
+    (its formulas split them)."""
+    if weight is None or weight <= 0:
+        raise DataError(f"{what}的分值应为大于 0 的数字", where=where)
+    if prof.data.get("weights_mode") == "equal_split":
+        if weight != cat.weight:
+            raise DataError(f"规则“{prof.name}”的{cat.label}分值为 {cat.weight:g}，各指标分值由它均分，不能在表中改为 {weight:g}",
+                            where=where)
+        return
+    had = form.category_weights.setdefault(cat.key, float(weight))
+    if had != float(weight):
+        raise DataError(f"{cat.label}的分值写了两个不同的数：{had:g} 和 {weight:g}（{what}）", where=where)
 
 
 def _loose_label(text: str, prof: Profile) -> bool:

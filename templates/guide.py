@@ -67,6 +67,9 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
         lines.append(("p", "预算执行率不计分：表中列出执行率（全年执行数÷全年预算数，保留两位小数的百分比），"
                            "但不计入总分；总分只由各项指标得分相加。"))
     lines += [("p", t) for t in _rule_text(profile)]
+    if profile.data.get("weights_mode") != "equal_split":
+        lines.append(("p", "一级指标分值以表中一级指标栏所注为准（如“产出指标（40分）”：本表的一级分值与规则不同的，"
+                           "校验时提示须说明理由）；其下各指标分值之和应等于该分值。"))
     levels = "、".join(f"{lv.label}（{_pct(lv.min)}～{_pct(lv.max)}，本表按{_pct(lv.score)}）" if lv.min != lv.max
                       else f"{lv.label}（{_pct(lv.score)}）" for lv in profile.levels)
     lines.append(("p", f"定性指标按档次计分：{levels}。"))

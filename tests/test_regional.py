@@ -129,3 +129,59 @@ def test_a_lower_published_score_is_reported_even_when_explained_and_a_higher_on
     below = [m for m in found["I03"] if "补贴资金按时发放率" in m]
     assert below and "填写的得分为 12，低于规则计算的 15.00（调减 3.00 分），调减理由：“发放有延迟，调减3分”" in below[0]
     assert any("带动企业智能化改造投入" in m and "按规则应为 10.00" in m for m in found["I02"]), found
+
+
+# Defect 5: Suzhou equal split with a shared weight ----------------------------------------------------
+
+def test_a_shared_weight_on_an_equal_split_form_is_refused_clearly(tmp_path):
+    import yaml
+    data = yaml.safe_load((ROOT / "templates" / "examples" / "suzhou_2021.yaml").read_text(encoding="utf-8"))
+    outputs = [i for i in data["indicators"] if i.get("level1", "").startswith("产出")]
+    outputs[1]["shares_weight"] = True
+    with pytest.raises(DataError, match="各项指标分值＝该类总分值÷指标个数.*不能与上一行共用分值"):
+        form_from_data(data, where="苏州.yaml")
+    # a workbook whose weight cells were merged by hand: W05 names it (sheet 合计 would not be 80)
+    from dataclasses import replace
+    prof, form = form_from_data(yaml.safe_load((ROOT / "templates" / "examples" / "suzhou_2021.yaml")
+                                               .read_text(encoding="utf-8")))
+    at = next(n for n, i in enumerate(form.indicators) if i.level1.startswith("产出"))
+    rows = list(form.indicators)
+    rows[at + 1] = replace(rows[at + 1], shares_weight=True, weight=None)
+    found = codes(validate_form(replace(form, indicators=rows), prof))
+    assert any("共用一个权重" in m for m in found["W05"]), found
+
+
+# Defect 3: a form's own 一级 weights --------------------------------------------------------------------
+
+OWN_WEIGHTS = [
+    {"level1": "产出指标（40分）", "level2": "数量指标", "name": "培训人次", "target": "≥100人次", "actual": "100人次", "weight": 25},
+    {"level1": "产出指标", "level2": "质量指标", "name": "合格率", "target": "≥95%", "actual": "96%", "weight": 15},
+    {"level1": "效益指标（30分）", "level2": "社会效益指标", "name": "覆盖率", "target": "≥90%", "actual": "95%", "weight": 30},
+    {"level1": "满意度指标（20分）", "level2": "服务对象满意度指标", "name": "满意度", "target": "≥90%", "actual": "88%",
+     "weight": 20, "explanation": "个别服务对象反映等待时间长"},
+]
+
+
+def test_a_forms_own_level1_weights_are_drawn_and_judged(tmp_path, calc, gnumeric):
+    prof, form, files = recalculated(project("national", OWN_WEIGHTS), tmp_path, calc, gnumeric)
+    assert form.category_weights == {"output": 40, "benefit": 30, "satisfaction": 20}
+    assert {i.level1 for i in form.indicators} == {"产出指标", "效益指标", "满意度指标"}
+    from openpyxl import load_workbook
+    ws = load_workbook(files[0][1])[prof.title]
+    labels = {str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "分）" in c.value}
+    assert {"产出指标\n（40分）", "效益指标\n（30分）", "满意度指标\n（20分）"} <= labels
+    expected = scoring.score_form(form, prof)
+    for engine, path in files:
+        back, bprof = read_form_and_profile(path)
+        assert back.shown.get("total") == expected.total, engine
+        found = codes(validate_form(back, bprof))
+        assert "W02" not in found and "W01" not in found and "T08" not in found, (engine, found)
+        assert any("产出指标的分值为 40，规则规定为 50" in m for m in found["W03"]), found   # a warning: 特殊情况
+    # the data's level1_weights say the same; two different weights are refused
+    data = project("national", [dict(r, level1=r["level1"].split("（")[0]) for r in OWN_WEIGHTS],
+                   level1_weights={"产出指标": 40, "效益指标": 30, "satisfaction": 20})
+    assert form_from_data(data)[1].category_weights == form.category_weights
+    data["level1_weights"]["产出指标"] = 45
+    data["indicators"][0]["level1"] = "产出指标（40分）"
+    with pytest.raises(DataError, match="产出指标的分值写了两个不同的数：45 和 40"):
+        form_from_data(data)
