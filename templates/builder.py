@@ -17,7 +17,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from jixiao import __version__ as JIXIAO_VERSION
 from . import formulas as fx
 from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name, params, pname
-from jixiao.engine.scoring import helper_values, rate_indicator
+from jixiao.engine.scoring import exec_base, helper_values, rate_indicator
 from jixiao.engine.excel import is_number
 from jixiao.engine.model import Form, FundsRow, Indicator
 from jixiao.engine.profiles import Profile
@@ -314,12 +314,13 @@ def _funds_block(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: 
                 sh.put(f"G{r}", weight, "input", "General", name="JX_FUNDS_WEIGHT")
             else:   # the execution rate is shown, not scored (funds.scored: false): no 分值, no 得分
                 sh.put(f"G{r}", "不计分", "label")
+            base = "D" if profile.denominator == "initial" else "E"   # funds.denominator: 年初预算数 or 全年预算数
             if mode == "udf":
                 # blank, like the native formula, when there is no budget (validation says why)
-                rate = f'=IF(COUNT(E{r},F{r})<2,"",IF(E{r}>0,JX_EXECRATE(F{r},E{r}),""))'
-                score = f'=IF(H{r}="","",JX_EXECSCORE(F{r},E{r},G{r},JX_PROFILE))'
+                rate = f'=IF(COUNT({base}{r},F{r})<2,"",IF({base}{r}>0,JX_EXECRATE(F{r},{base}{r}),""))'
+                score = f'=IF(H{r}="","",JX_EXECSCORE(F{r},{base}{r},G{r},JX_PROFILE))'
             else:
-                rate, score = fx.exec_rate(f"F{r}", f"E{r}"), fx.exec_score(f"H{r}", f"G{r}", profile)
+                rate, score = fx.exec_rate(f"F{r}", f"{base}{r}"), fx.exec_score(f"H{r}", f"G{r}", profile)
             reported = form.reported if typed_scores else {}
             values = view.udf if mode == "udf" else {"exec_rate": view.exec_rate, "exec_score": view.exec_score}
             rate = reported.get("exec_rate", Formula(rate, values["exec_rate"]))  # typed_scores: published numbers
@@ -871,7 +872,7 @@ def _udf_values(profile: Profile, form: Form, view: SheetView) -> None:
     out = {}
     if profile.layout != "suzhou":
         total = form.funds_total or None
-        budget, executed = (total.budget, total.executed) if total else (None, None)
+        budget, executed = (exec_base(total, profile), total.executed) if total else (None, None)
         weight = form.funds_weight if is_number(form.funds_weight) else profile.funds_weight
         rate = "" if not (is_number(budget) and is_number(executed)) or float(budget) <= 0 \
             else f.JX_EXECRATE(executed, budget)

@@ -61,10 +61,10 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
     lines.append(("h2", "二、怎么计分"))
     if profile.funds_scored:
         cap = "，最高不超过分值" if profile.funds_cap else ""
-        lines.append(("p", f"预算执行率（{profile.funds_weight:g}分）：执行率＝全年执行数÷全年预算数，保留两位小数的百分比；"
+        lines.append(("p", f"预算执行率（{profile.funds_weight:g}分）：执行率＝全年执行数÷{profile.funds_denominator}，保留两位小数的百分比；"
                            f"得分＝执行率×分值{cap}。"))
     elif (profile.data.get("funds") or {}).get("rows"):
-        lines.append(("p", "预算执行率不计分：表中列出执行率（全年执行数÷全年预算数，保留两位小数的百分比），"
+        lines.append(("p", f"预算执行率不计分：表中列出执行率（全年执行数÷{profile.funds_denominator}，保留两位小数的百分比），"
                            "但不计入总分；总分只由各项指标得分相加。"))
     lines += [("p", t) for t in _rule_text(profile)]
     if profile.data.get("weights_mode") != "equal_split":

@@ -185,3 +185,40 @@ def test_a_forms_own_level1_weights_are_drawn_and_judged(tmp_path, calc, gnumeri
     data["indicators"][0]["level1"] = "产出指标（40分）"
     with pytest.raises(DataError, match="产出指标的分值写了两个不同的数：45 和 40"):
         form_from_data(data)
+
+
+# Regional rules: execution-rate denominator, execution weight -------------------------------------------
+
+def rows_weighted(*weights) -> list[dict]:
+    """OWN_WEIGHTS' four rows with plain 一级 labels and these weights."""
+    return [dict(r, level1=r["level1"].split("（")[0], weight=w) for r, w in zip(OWN_WEIGHTS, weights)]
+
+
+def test_execution_rate_over_the_initial_budget(tmp_path, calc, gnumeric):
+    name = example_profile("beijing2016")
+    data = project(name, rows_weighted(35, 15, 30, 10), funds=[{"key": "total", "initial": 80, "budget": 100, "executed": 76}])
+    prof, form, files = recalculated(data, tmp_path, calc, gnumeric)
+    result = scoring.score_form(form, prof)
+    assert result.exec_rate == 0.95 and result.exec_score == 9.5      # 76 ÷ 80, not 76 ÷ 100
+    for engine, path in files:
+        back, bprof = read_form_and_profile(path)
+        assert back.shown.get("exec_rate") == 0.95 and back.shown.get("exec_score") == 9.5, engine
+        assert back.shown.get("total") == result.total, engine
+        assert "T08" not in codes(validate_form(back, bprof)), engine
+    assert any("执行率＝全年执行数÷年初预算数" in text for _, text in guide_lines(prof, "native"))
+    # a published rate over the full-year budget is reported, with the likely mistake named
+    found = codes(validate_form(form.__class__(**{**form.__dict__, "reported": {"exec_rate": 0.76}}), prof))
+    assert any("按 全年执行数 76 ÷ 年初预算数 80 应为 95.00%（看起来是按全年预算数计算的）" in m for m in found["F06"]), found
+
+
+def test_a_twenty_point_execution_block(tmp_path, calc, gnumeric):
+    name = example_profile("yunnan2022")
+    prof, form, files = recalculated(project(name, rows_weighted(25, 15, 30, 10)), tmp_path, calc, gnumeric)
+    result = scoring.score_form(form, prof)
+    assert result.exec_score == 19.0                                  # 95% × 20
+    for engine, path in files:
+        back, bprof = read_form_and_profile(path)
+        assert back.shown.get("exec_score") == 19.0 and back.shown.get("total") == result.total, engine
+        found = codes(validate_form(back, bprof))
+        assert not {"T08", "W01", "W02", "W03"} & set(found), (engine, found)
+    assert any("预算执行率（20分）" in text for _, text in guide_lines(prof, "native"))

@@ -28,6 +28,9 @@ from .targets import clean
 BUILTIN_DIR = data_path("jixiao.templates", "profiles")
 SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml", ".yml")
 DIRECTIONS = ("正向", "反向", "等于", "定性")
+# funds.denominator: the column 执行率 divides by (全年预算数 is the adjusted budget; a layout that calls it
+# 调整后预算数 reads the same column) -> FundsRow attribute
+DENOMINATORS = {"全年预算数": "budget", "调整后预算数": "budget", "年初预算数": "initial"}
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # a profile name: never a path
 MAX_PROFILE_BYTES = 512 * 1024        # a profile file, and its rendered text
 _registered: dict[str, Path] = {}     # name -> file the user gave on the command line
@@ -52,7 +55,7 @@ PROFILE_SCHEMA = keys(
     header=[keys("key", "label", "number")],
     texts=[keys("key", "label")],
     rounding=keys("score_decimals", "rate_decimals", "weight_decimals"),
-    funds=keys("scored", "weight", "cap_at_weight", "low_rate_explanation_below", "amount_decimals",
+    funds=keys("scored", "weight", "cap_at_weight", "denominator", "low_rate_explanation_below", "amount_decimals",
                "rate_indicator", rows=[keys("key", "label")]),
     categories=[keys("key", "label", "weight", "rule", "subcategories",
                      fixed_indicators=[keys("name", "target", "weight")])],
@@ -151,12 +154,18 @@ class Profile:
     funds_scored: bool
     funds_weight: float
     funds_cap: bool
+    funds_denominator: str          # 全年预算数 | 调整后预算数 | 年初预算数 (DENOMINATORS)
     shared_weight_method: str
     overachievement: float
     overachievement_needs_explanation: bool
     source: Path
 
     # Convenience views -------------------------------------------------------------------------
+    @property
+    def denominator(self) -> str:
+        """The FundsRow attribute 执行率 divides by: "budget" or "initial"."""
+        return DENOMINATORS[self.funds_denominator]
+
     @property
     def title(self) -> str:
         return self.data.get("title", "")
@@ -513,6 +522,9 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
     method = data.get("shared_weight_method", "min")
     if method not in ("min", "mean"):
         raise ProfileError("shared_weight_method应为min或mean", where=str(source))
+    denominator = funds.get("denominator", "全年预算数")
+    if denominator not in DENOMINATORS:
+        raise ProfileError(f"funds.denominator 应为{'、'.join(DENOMINATORS)}之一，现为“{denominator}”", where=str(source))
     basis = data["grades"].get("basis", "total")
     if basis not in ("total", "percent"):
         raise ProfileError("grades.basis应为total或percent", where=str(source))
@@ -522,7 +534,7 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
         max_total=_number(data.get("max_total", 100), "max_total", source),
         score_decimals=int(rounding.get("score_decimals", 2)), rate_decimals=int(rounding.get("rate_decimals", 4)),
         funds_scored=bool(funds.get("scored", True)), funds_weight=float(funds.get("weight", 0) or 0),
-        funds_cap=bool(funds.get("cap_at_weight", True)), shared_weight_method=method,
+        funds_cap=bool(funds.get("cap_at_weight", True)), funds_denominator=denominator, shared_weight_method=method,
         overachievement=float(over.get("threshold", 0) or 0),
         overachievement_needs_explanation=bool(over.get("require_explanation", False)),
         source=source)

@@ -32,8 +32,14 @@ _BY_COMPARATOR = {GE: POSITIVE, GT: POSITIVE, RANGE: POSITIVE, EQ: EQUAL, LE: RE
 
 # Funds ------------------------------------------------------------------------------------------
 
+def exec_base(row, profile: Profile):
+    """The amount 执行率 divides by on a funds row: 全年预算数 (default) or what funds.denominator names."""
+    return getattr(row, profile.denominator)
+
+
 def exec_rate(executed, budget, profile: Profile) -> float | None:
-    """执行率 = 全年执行数 ÷ 全年预算数, rounded to the profile's rate decimals; None when undefined."""
+    """执行率 = 全年执行数 ÷ 全年预算数 (or the profile's denominator, passed as `budget`), rounded to the
+    profile's rate decimals; None when undefined."""
     if not (is_number(executed) and is_number(budget)) or float(budget) <= 0:
         return None
     return xround(float(executed) / float(budget), profile.rate_decimals)
@@ -454,10 +460,10 @@ def score_form(form: Form, profile: Profile, reading: str = ENGINE) -> FormResul
     res = FormResult(started=form_started(form))
     if form.funds_total is not None:   # the rate is shown on every funds table; scored as the profile says
         row = form.funds_total
-        res.exec_rate = exec_rate(row.executed, row.budget, profile)
+        res.exec_rate = exec_rate(row.executed, exec_base(row, profile), profile)
         if profile.funds_scored:
             weight = form.funds_weight if is_number(form.funds_weight) else None
-            res.exec_score = exec_score(row.executed, row.budget, profile, weight)
+            res.exec_score = exec_score(row.executed, exec_base(row, profile), profile, weight)
     for ind in form.indicators:
         res.rows.append(score_row(ind, profile, profile.category(ind.level1), res.started, reading))
     for n, group in enumerate(form.weight_groups()):

@@ -57,11 +57,12 @@ def budget_zero(ctx: Context):
     if not _funds(ctx):
         return
     total = ctx.form.funds[0]
-    b = total.budget
+    key, label = ctx.profile.denominator, ctx.profile.funds_denominator   # what 执行率 divides by
+    b = getattr(total, key)
     if is_number(b) and float(b) <= 0:
-        yield Hit(f"合计行的全年预算数为 {amount(b)}，执行率无法计算。", total.cells.get("budget", ""))
+        yield Hit(f"合计行的{label}为 {amount(b)}，执行率无法计算。", total.cells.get(key, ""))
     elif is_blank(b) and (ctx.started or not is_blank(total.executed)):
-        yield Hit("合计行的全年预算数未填，执行率无法计算。", total.cells.get("budget", ""))
+        yield Hit(f"合计行的{label}未填，执行率无法计算。", total.cells.get(key, ""))
 
 
 @rule("F04", WARNING, summary="全年预算数与年初预算数不同（预算有调整）",
@@ -96,7 +97,8 @@ def low_exec_rate(ctx: Context):
 
 
 @rule("F06", ERROR, summary="填写的执行率与规则计算结果不符",
-      rationale="执行率 = 全年执行数 ÷ 全年预算数（不是 ÷ 年初预算数），保留两位小数的百分比。"
+      rationale="执行率 = 全年执行数 ÷ 全年预算数（不是 ÷ 年初预算数；规则配置 funds.denominator 可改为年初预算数），"
+                "保留两位小数的百分比。"
                 "手填的执行率与按金额计算的不一致时，以计算结果为准。",
       fix="删除手填的执行率，恢复模板公式；或按 全年执行数 ÷ 全年预算数 更正。", layouts=NATIONAL)
 def exec_rate_typed(ctx: Context):
@@ -110,11 +112,12 @@ def exec_rate_typed(ctx: Context):
     if differs(value, rate, 4):
         total = ctx.form.funds[0]
         hint = ""
-        if num(total.initial) and num(total.executed) is not None and not differs(
-                value, num(total.executed) / num(total.initial), 4):
-            hint = "（看起来是按年初预算数计算的）"
-        yield Hit(f"表中执行率为 {pct(value)}，按 全年执行数 {amount(total.executed)} ÷ 全年预算数 "
-                  f"{amount(total.budget)} 应为 {pct(rate)}{hint}。", ctx.cell("exec_rate"))
+        other = "budget" if ctx.profile.denominator == "initial" else "initial"   # the column it should not use
+        if num(getattr(total, other)) and num(total.executed) is not None and not differs(
+                value, num(total.executed) / num(getattr(total, other)), 4):
+            hint = f"（看起来是按{'全年预算数' if other == 'budget' else '年初预算数'}计算的）"
+        yield Hit(f"表中执行率为 {pct(value)}，按 全年执行数 {amount(total.executed)} ÷ {ctx.profile.funds_denominator} "
+                  f"{amount(getattr(total, ctx.profile.denominator))} 应为 {pct(rate)}{hint}。", ctx.cell("exec_rate"))
 
 
 @rule("F07", ERROR, summary="填写的执行率得分与规则计算结果不符或超过分值",
