@@ -17,8 +17,9 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from jixiao import __version__ as JIXIAO_VERSION
 from . import formulas as fx
 from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name, params, pname
+from jixiao.engine import scoring
 from jixiao.engine.scoring import exec_base, helper_values, rate_indicator
-from jixiao.engine.excel import is_number
+from jixiao.engine.excel import is_number, xround
 from jixiao.engine.model import Form, FundsRow, Indicator
 from jixiao.engine.profiles import Profile
 
@@ -597,8 +598,9 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
                 score = Formula(f"={col['udf']}{r}", view.udf_scores[i])
             else:
                 frac = col["fraction"]
-                score = Formula(fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile),
-                                view.scores[i])
+                comp = col["completion"]
+                score = Formula(fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile,
+                                               f"{comp}{r}:{comp}{end}"), view.scores[i])
             sh.put(f"{g['score']}{r}", score, "computed", "0.00", span=span_s)
     if mode == "udf":
         c, l1 = col["udf"], g["l1"]
@@ -659,8 +661,11 @@ def _totals(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, 
     if "total" in reported:
         total = reported["total"]
     elif mode == "udf":
-        total = Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}'
-                        f'{"," + score_refs[0] if funds_scored else ""}))', view.udf["total"])
+        call = f'JX_TOTAL({score_refs[-1]}{"," + score_refs[0] if funds_scored else ""})'
+        if profile.total_caps:    # the 执行率 band's cap, as the native formula applies it
+            dec = pname("score_decimals")
+            call = f'IF(ISNUMBER({call}),ROUND(MIN({call},{fx.total_cap("JX_EXEC_RATE", profile)}),{dec}),{call})'
+        total = Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",{call})', view.udf["total"])
     else:
         total = Formula(fx.total(score_refs, score_refs[-1], profile), view.total)
     sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL_SCORE")
@@ -883,6 +888,9 @@ def _udf_values(profile: Profile, form: Form, view: SheetView) -> None:
         more = []
     counted = [v for v in [*more, *scored] if is_number(v)]
     out["total"] = "" if not counted else f.JX_TOTAL(scored, more or None)
+    cap = scoring.total_cap(out.get("exec_rate"), profile)
+    if cap is not None and is_number(out["total"]):
+        out["total"] = xround(min(out["total"], cap), profile.score_decimals)
     out["grade"] = "" if out["total"] == "" else f.JX_GRADE(out["total"], profile.name)
     view.udf = out
 

@@ -78,6 +78,12 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
                                                        else "按各项得分系数的平均值计分。")))
     if profile.overachievement and profile.overachievement_needs_explanation:
         lines.append(("p", f"完成值达到指标值的{_pct(profile.overachievement)}及以上的，须说明原因（是否年初指标值设定偏低）。"))
+    if profile.overshoot_points:
+        lines.append(("p", f"完成值达到指标值的{_pct(profile.overshoot_threshold)}及以上的指标（指标偏离），"
+                           f"该项得分减{profile.overshoot_points:g}分（不低于0分）。"))
+    if profile.total_caps:
+        caps = "；".join(f"执行率低于{_pct(below)}的，总分不超过{most:g}分" for below, most in reversed(profile.total_caps))
+        lines.append(("p", f"总分按执行率封顶：{caps}（按所在区间中最低的上限）；超出部分不计。"))
     bands = "；".join(f"{g.label}：{g.min:g}分（含）以上" for g in profile.grades)
     basis = f"（按得分率，即总分÷{profile.max_total:g}×100）" if profile.grade_basis == "percent" else ""
     lines.append(("p", f"总分{profile.max_total:g}分，得分、总分保留两位小数（四舍五入）。等级{basis}：{bands}。"))

@@ -222,3 +222,66 @@ def test_a_twenty_point_execution_block(tmp_path, calc, gnumeric):
         found = codes(validate_form(back, bprof))
         assert not {"T08", "W01", "W02", "W03"} & set(found), (engine, found)
     assert any("预算执行率（20分）" in text for _, text in guide_lines(prof, "native"))
+
+
+# Regional rules: total capped by the execution rate, overshoot deduction ------------------------------
+
+CAPPED = [
+    {"level1": "产出指标", "level2": "数量指标", "name": "培训人次", "target": "≥100人次", "actual": "140人次", "weight": 25,
+     "explanation": "需求超出预期"},                                             # 140 %: −2
+    {"level1": "产出指标", "level2": "质量指标", "name": "合格率", "target": "≥80%", "actual": "96%", "weight": 15},
+    {"level1": "产出指标", "level2": "时效指标", "name": "完成时限", "target": "≤12个月", "actual": "6个月", "weight": 10},
+    {"level1": "效益指标", "level2": "社会效益指标", "name": "受益人数", "target": "≥1000人", "actual": "1300人", "weight": 30,
+     "explanation": "覆盖面扩大"},                                               # exactly 130 %: −2
+    {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "满意度", "target": "≥90%", "actual": "95%", "weight": 10},
+]
+
+
+@pytest.mark.parametrize("executed, rate, cap, total, grade", [
+    (95, 0.95, None, 95.5, "优"),       # 23 + 15 + 10 + 28 + 10 = 86, + 9.5 for execution: no cap
+    (75, 0.75, 89, 89.0, "良"),         # 93.5 capped at 89
+    (65, 0.65, 79, 79.0, "中"),         # 92.5 capped at 79
+    (45, 0.45, 59, 59.0, "差"),         # 90.5 capped at 59 (below 50 %: the lowest cap)
+])
+def test_total_capped_by_execution_rate_and_overshoot_deducted(tmp_path, calc, gnumeric, executed, rate, cap, total,
+                                                               grade):
+    name = example_profile("capped")
+    data = project(name, CAPPED, funds=[{"key": "total", "initial": 100, "budget": 100, "executed": executed}])
+    prof, form, files = recalculated(data, tmp_path, calc, gnumeric)
+    result = scoring.score_form(form, prof)
+    assert [result.rows[i].score for i in (0, 3)] == [23.0, 28.0]     # 25 − 2, 30 − 2
+    assert result.exec_rate == rate and result.cap == cap
+    assert result.uncapped == 86.0 + rate * 10
+    assert result.total == total and result.grade == grade
+    for engine, path in files:
+        back, bprof = read_form_and_profile(path)
+        assert back.shown.get("total") == result.total and back.shown.get("grade") == result.grade, engine
+        assert "T08" not in codes(validate_form(back, bprof)), engine
+    lines = [text for _, text in guide_lines(prof, "native")]
+    assert any("执行率低于80%的，总分不超过89分" in t for t in lines)
+    assert any("完成值达到指标值的130%及以上的指标（指标偏离），该项得分减2分" in t for t in lines)
+
+
+def test_a_published_total_above_the_cap_is_an_error_that_says_why(tmp_path):
+    name = example_profile("capped")
+    data = project(name, CAPPED, funds=[{"key": "total", "initial": 100, "budget": 100, "executed": 65}],
+                   reported={"total": 92.5, "grade": "优"})
+    data["indicators"][0]["reported_score"] = 25                     # the deduction not taken
+    prof, form = form_from_data(data)
+    path = build_workbook(prof, form, typed_scores=True).save(tmp_path / "typed.xlsx")
+    found = codes(validate_form(*read_form_and_profile(path)))
+    assert any("按规则计算应为 79.00（各项得分合计 92.50，执行率 65.00% 时总分最高 79 分）" in m for m in found["T01"]), found
+    assert any("培训人次" in m and "1 项完成值达到指标值的130.00%及以上，每项减 2 分" in m for m in found["I02"]), found
+
+
+@pytest.mark.parametrize("name, executed", [("capped", 65), ("capped", 95), ("ningxia", 95), ("beijing2016", 70),
+                                            ("yunnan2022", 90)])
+def test_udf_mode_workbooks_follow_the_same_regional_rules(name, executed):
+    """udf mode: the JX_ functions (evaluated as Excel would call them) give the engine's scores, total
+    and grade, cap and deduction included."""
+    from tests.test_build_outputs import _check_udf_workbook
+    rows = CAPPED if name == "capped" else rows_weighted(*{"ningxia": (25, 15, 40, 20),
+                                                            "yunnan2022": (25, 15, 30, 10)}.get(name, (35, 15, 30, 10)))
+    prof, form = form_from_data(project(example_profile(name), rows,
+                                        funds=[{"key": "total", "initial": 80, "budget": 100, "executed": executed}]))
+    _check_udf_workbook(prof, form)

@@ -150,6 +150,12 @@ def params(profile: Profile) -> list[tuple[str, object, str]]:
                     (pname(name, "above"), rule.above_per_point, f"{name}：超过上限每1%扣权重比例")]
     for i, cat in enumerate(profile.categories, 1):
         out.append((pname("cat", cat.key), cat.weight, f"一级指标“{cat.label}”分值"))
+    for i, (below, most) in enumerate(profile.total_caps, 1):
+        out += [(pname("cap", str(i), "below"), below, "执行率低于此值时总分封顶"),
+                (pname("cap", str(i), "max"), most, "此时总分最高分")]
+    if profile.overshoot_points:
+        out += [(pname("overshoot"), profile.overshoot_threshold, "完成率达到此值的指标减分（指标偏离）"),
+                (pname("overshoot", "points"), profile.overshoot_points, "每个偏离指标减的分数")]
     for i, band in enumerate(profile.grades, 1):
         out += [(pname("grade", str(i), "min"), band.min, f"等级“{band.label}”下限（含）"),
                 (pname("grade", str(i), "name"), band.label, "等级名称")]

@@ -62,6 +62,8 @@ PROFILE_SCHEMA = keys(
     equal_split=keys("decimals", "remainder"),
     rules={EVERY: _RULE},
     overachievement=keys("threshold", "require_explanation"),
+    total_cap=[keys("below", "max")],
+    overshoot_deduction=keys("threshold", "points"),
     qualitative=keys("unselected_level", "unselected_applies",
                      levels=[keys("label", "short", "min", "max", "score", "words")]),
     grades=keys("basis", bands=[keys("label", "min")]),
@@ -159,6 +161,9 @@ class Profile:
     overachievement: float
     overachievement_needs_explanation: bool
     source: Path
+    total_caps: tuple[tuple[float, float], ...] = ()   # (below, max): 执行率 < below -> 总分 at most max
+    overshoot_threshold: float = 0.0                     # completion at or above it: the indicator loses
+    overshoot_points: float = 0.0                        # this many points (its score not below 0)
 
     # Convenience views -------------------------------------------------------------------------
     @property
@@ -522,6 +527,23 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
     method = data.get("shared_weight_method", "min")
     if method not in ("min", "mean"):
         raise ProfileError("shared_weight_method应为min或mean", where=str(source))
+    caps = []
+    for n, band in enumerate(data.get("total_cap") or [], 1):
+        where = f"total_cap 第{n}项"
+        if not isinstance(band, dict) or "below" not in band or "max" not in band:
+            raise ProfileError(f"{where}应为 {{below: 执行率, max: 总分上限}}，如 {{below: 0.8, max: 89}}", where=str(source))
+        below, most = _number(band["below"], f"{where}.below", source), _number(band["max"], f"{where}.max", source)
+        if not 0 < below <= 1 or most < 0:
+            raise ProfileError(f"{where}：below 应为 0 到 1 之间的执行率（如 0.8），max 应为不小于 0 的总分", where=str(source))
+        caps.append((below, most))
+    if caps and not funds.get("rows"):
+        raise ProfileError("total_cap 按资金表的执行率封顶总分：这个表样没有资金表（funds.rows）", where=str(source))
+    shoot = data.get("overshoot_deduction") or {}
+    shoot_at = _number(shoot.get("threshold", 0), "overshoot_deduction.threshold", source) if shoot else 0.0
+    shoot_points = _number(shoot.get("points", 0), "overshoot_deduction.points", source) if shoot else 0.0
+    if shoot and (shoot_at <= 1 or shoot_points <= 0):
+        raise ProfileError("overshoot_deduction 的 threshold 应大于 1（如 1.3：超过指标值30%），points 应大于 0（如 2）",
+                           where=str(source))
     denominator = funds.get("denominator", "全年预算数")
     if denominator not in DENOMINATORS:
         raise ProfileError(f"funds.denominator 应为{'、'.join(DENOMINATORS)}之一，现为“{denominator}”", where=str(source))
@@ -537,7 +559,7 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
         funds_cap=bool(funds.get("cap_at_weight", True)), funds_denominator=denominator, shared_weight_method=method,
         overachievement=float(over.get("threshold", 0) or 0),
         overachievement_needs_explanation=bool(over.get("require_explanation", False)),
-        source=source)
+        source=source, total_caps=tuple(sorted(caps)), overshoot_threshold=shoot_at, overshoot_points=shoot_points)
 
 
 @lru_cache(maxsize=64)

@@ -22,6 +22,8 @@ def _why(ctx: Context, group: list[int]) -> str:
                 parts.append(f"定性档次“{r.level}”")
         elif r.unreadable_actual:
             parts.append("完成值不是数字，记 0 分")
+        elif r.completion is not None and r.target_value is not None and r.actual_value is None:
+            parts.append("完成值与指标值写法相同，按完成计")
         elif r.completion is not None and r.target_value is not None:
             percent = parse_target(ctx.form.indicators[i].target).unit == "%"
             show = pct if percent else _g
@@ -29,6 +31,10 @@ def _why(ctx: Context, group: list[int]) -> str:
                          f"完成 {pct(r.completion)}")
         elif r.fraction == 0 and is_blank(ctx.form.indicators[i].actual):
             parts.append("未填完成值，记 0 分")
+    over = scoring.overshoots([ctx.rows[i].completion for i in group], ctx.profile)
+    if over:
+        parts.append(f"{over} 项完成值达到指标值的{pct(ctx.profile.overshoot_threshold)}及以上，"
+                     f"每项减 {ctx.profile.overshoot_points:g} 分")
     text = "；".join(parts)
     if len(group) > 1:
         how = "最低" if ctx.profile.shared_weight_method == "min" else "平均"

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from ... import narrative
+from ... import narrative, scoring
 from ...excel import is_blank, is_number, xround
 from ...targets import QUALITATIVE, parse_target, to_number
-from ..core import ERROR, WARNING, Context, Hit, differs, fmt, rule
+from ..core import ERROR, WARNING, Context, Hit, differs, fmt, pct, rule
 
 
 def _typed_total(ctx: Context):
@@ -25,7 +25,10 @@ def total_vs_rule(ctx: Context):
     if typed is None or total is None:
         return
     if differs(typed, total, ctx.decimals):
-        yield Hit(f"表中总分为 {typed:g}，按规则计算应为 {fmt(total)}。", ctx.cell("total"))
+        res = ctx.result
+        capped = (f"（各项得分合计 {fmt(res.uncapped)}，执行率 {pct(res.exec_rate)} 时总分最高 {res.cap:g} 分）"
+                  if res.cap is not None and res.uncapped is not None and res.uncapped > res.cap else "")
+        yield Hit(f"表中总分为 {typed:g}，按规则计算应为 {fmt(total)}{capped}。", ctx.cell("total"))
 
 
 @rule("T02", ERROR, summary="总分不等于表中各项得分之和",
@@ -42,7 +45,12 @@ def total_vs_sum(ctx: Context):
     exec_typed = ctx.form.reported.get("exec_score")
     shown.append(float(exec_typed) if is_number(exec_typed) else ctx.result.exec_score)
     total = xround(sum(s for s in shown if s is not None), ctx.decimals)
-    if differs(typed, total, ctx.decimals):
+    cap = scoring.total_cap(ctx.result.exec_rate, ctx.profile)
+    if cap is not None and total > cap:
+        if differs(typed, cap, ctx.decimals):
+            yield Hit(f"表中总分为 {typed:g}，表中各项得分之和为 {total:g}，执行率 {pct(ctx.result.exec_rate)} 时"
+                      f"总分最高 {cap:g} 分。", ctx.cell("total"))
+    elif differs(typed, total, ctx.decimals):
         yield Hit(f"表中总分为 {typed:g}，但表中各项得分之和为 {total:g}。", ctx.cell("total"))
 
 
