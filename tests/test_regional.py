@@ -285,3 +285,58 @@ def test_udf_mode_workbooks_follow_the_same_regional_rules(name, executed):
     prof, form = form_from_data(project(example_profile(name), rows,
                                         funds=[{"key": "total", "initial": 80, "budget": 100, "executed": executed}]))
     _check_udf_workbook(prof, form)
+
+
+# Regional rules: 成本指标 as a 一级 with its own weight ------------------------------------------------
+
+def test_cost_as_a_level1_category_with_its_own_weight(tmp_path, calc, gnumeric):
+    name = example_profile("central2021")
+    rows = [
+        {"level1": "产出指标", "level2": "数量指标", "name": "培训人次", "target": "≥100人次", "actual": "100人次", "weight": 25},
+        {"level1": "产出指标", "level2": "时效指标", "name": "完成时限", "target": "≤12个月", "actual": "10个月", "weight": 15},
+        {"level1": "成本指标", "level2": "经济成本指标", "name": "人均培训成本", "target": "≤500元", "actual": "550元",
+         "weight": 10, "explanation": "教材涨价"},                                   # reverse: 2 − 550/500 = 0.9
+        {"level1": "效益指标", "level2": "社会效益指标", "name": "覆盖率", "target": "≥90%", "actual": "95%", "weight": 30},
+        {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "满意度", "target": "≥90%", "actual": "95%",
+         "weight": 10},
+    ]
+    prof, form, files = recalculated(project(name, rows), tmp_path, calc, gnumeric)
+    result = scoring.score_form(form, prof)
+    assert result.category_scores["cost"] == 9.0 and result.total == 98.5       # 25+15+9+30+10 + 9.5
+    from openpyxl import load_workbook
+    ws = load_workbook(files[0][1])[prof.title]
+    assert "成本指标\n（10分）" in {c.value for row in ws.iter_rows() for c in row}
+    for engine, path in files:
+        back, bprof = read_form_and_profile(path)
+        assert back.shown.get("total") == 98.5, engine
+        found = codes(validate_form(back, bprof))
+        assert not {"T08", "W01", "W02", "W03", "P02", "P03"} & set(found), (engine, found)
+    # a form that still puts a cost row under 产出: the 一级 weights no longer add up (W02)
+    rows[2]["level1"] = "产出指标"
+    _, wrong = form_from_data(project(name, rows))
+    found = codes(validate_form(wrong, prof))
+    assert "W02" in found, found
+
+
+# Regional rules: the region's qualitative level words ------------------------------------------------
+
+def test_the_regions_level_words_score_in_sheet_and_engine(tmp_path, calc, gnumeric):
+    name = example_profile("anhui")
+    rows = [
+        {"level1": "产出指标", "level2": "数量指标", "name": "培训人次", "target": "≥100人次", "actual": "100人次", "weight": 30},
+        {"level1": "产出指标", "level2": "质量指标", "name": "培训质量", "target": "达到省级标准", "actual": "部分达成预期指标",
+         "weight": 20, "explanation": "部分课程未达标"},                            # the region's words: 70 %
+        {"level1": "效益指标", "level2": "社会效益指标", "name": "技能提升", "target": "明显提升", "actual": "达成年度指标",
+         "weight": 30},                                                            # the national words still read
+        {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "满意度", "target": "≥90%", "actual": "95%",
+         "weight": 10},
+    ]
+    prof, form, files = recalculated(project(name, rows), tmp_path, calc, gnumeric)
+    result = scoring.score_form(form, prof)
+    assert [result.rows[i].level for i in (1, 2)] == ["部分达成预期指标", "达成预期指标"]
+    assert result.rows[1].score == 14.0 and result.total == 93.5
+    for engine, path in files:
+        back, bprof = read_form_and_profile(path)
+        assert back.shown.get("total") == 93.5, engine
+        assert "T08" not in codes(validate_form(back, bprof)), engine
+    assert any("“部分达成”" in text and "为“部分达成预期指标”" in text for _, text in guide_lines(prof, "native"))
