@@ -37,6 +37,24 @@ def _level_words(profile: Profile) -> str:
     return "；".join(parts)
 
 
+def _text_rules(profile: Profile) -> list[str]:
+    """What the profile requires of the texts: a reason below an execution rate, length limits."""
+    out = []
+    funds = profile.data.get("funds") or {}
+    floor = funds.get("low_rate_explanation_below")
+    if funds.get("rows") and floor is not None and float(floor) < 1:
+        labels = {t["key"]: t.get("label", t["key"]) for t in profile.data.get("texts") or []}
+        where = f"在“{labels[funds['low_rate_reason']]}”栏" if funds.get("low_rate_reason") else "在自评报告中"
+        out.append(f"预算执行率未达到{_pct(float(floor))}的，须{where}说明原因。")
+    limits = [f"“{item.get('label', item['key'])}”{item['max_chars']}字以内" for part in ("header", "texts")
+              for item in profile.data.get(part) or [] if item.get("max_chars")]
+    if profile.data.get("explanation_max_chars"):
+        limits.append(f"各指标的偏差原因分析{profile.data['explanation_max_chars']}字以内")
+    if limits:
+        out.append("字数限制（按字符计，含标点）：" + "；".join(limits) + "。")
+    return out
+
+
 def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
     """(kind, text) lines: h1 title, h2 section heading, p paragraph."""
     lines: list[tuple[str, str]] = [("h1", f"{profile.title}（{profile.year}年度）填表说明"),
@@ -84,6 +102,7 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
     if profile.total_caps:
         caps = "；".join(f"执行率低于{_pct(below)}的，总分不超过{most:g}分" for below, most in reversed(profile.total_caps))
         lines.append(("p", f"总分按执行率封顶：{caps}（按所在区间中最低的上限）；超出部分不计。"))
+    lines += [("p", t) for t in _text_rules(profile)]
     bands = "；".join(f"{g.label}：{g.min:g}分（含）以上" for g in profile.grades)
     basis = f"（按得分率，即总分÷{profile.max_total:g}×100）" if profile.grade_basis == "percent" else ""
     lines.append(("p", f"总分{profile.max_total:g}分，得分、总分保留两位小数（四舍五入）。等级{basis}：{bands}。"))

@@ -340,3 +340,30 @@ def test_the_regions_level_words_score_in_sheet_and_engine(tmp_path, calc, gnume
         assert back.shown.get("total") == 93.5, engine
         assert "T08" not in codes(validate_form(back, bprof)), engine
     assert any("“部分达成”" in text and "为“部分达成预期指标”" in text for _, text in guide_lines(prof, "native"))
+
+
+# Regional rules: a reason below a configurable execution rate, text length limits ----------------------
+
+def test_low_rate_reason_and_text_limits_from_the_profile(tmp_path):
+    name = example_profile("sichuan_text")
+    long_actual = "已完成" + "培训任务并达到预期效果，" * 20          # 243 字
+    data = project(name, rows_weighted(35, 15, 30, 10), funds=[{"key": "total", "initial": 100, "budget": 100,
+                                                                "executed": 85}],
+                   texts={"goal_expected": "完成培训", "goal_actual": long_actual})
+    data["indicators"][3]["explanation"] = "因" * 101
+    prof, form = form_from_data(data)
+    path = build_workbook(prof, form).save(tmp_path / "sc.xlsx")
+    back, bprof = read_form_and_profile(path)
+    findings = validate_form(back, bprof)
+    found = codes(findings)
+    assert any("执行率为 85.00%，低于 90.00%" in m for m in found["F05"]), found
+    t09 = [f for f in findings if f.code == "T09"]
+    assert {f.message for f in t09} == {f"“实际完成情况”有 {len(long_actual)} 字，超过规定的 200 字。",
+                                        "第16行（满意度）的偏差原因分析有 101 字，超过规定的 100 字。"}
+    assert all(f.cell for f in t09)
+    lines = [text for _, text in guide_lines(prof, "native")]
+    assert "预算执行率未达到90%的，须在自评报告中说明原因。" in lines
+    assert any("“预期目标”200字以内" in t and "各指标的偏差原因分析100字以内" in t for t in lines)
+    # at 90 % no reason is asked for; a reason cell named by the profile silences F05 once filled
+    data["funds"][0]["executed"] = 90
+    assert "F05" not in codes(validate_form(*form_from_data(data)[::-1]))

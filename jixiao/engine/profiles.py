@@ -52,10 +52,12 @@ _RULE = keys("kind", "reverse", "plain_number", "range_target", "full_from", "fu
 PROFILE_SCHEMA = keys(
     "extends", "name", "report", "title", "region", "basis", "fiscal_year", "layout", "file_name", "max_total",
     "weights_mode", "shared_weight_method", "shared_weights", "missing_actual", "notes", "validation", "waivers",
-    header=[keys("key", "label", "number")],
-    texts=[keys("key", "label")],
+    "explanation_max_chars",
+    header=[keys("key", "label", "number", "max_chars")],
+    texts=[keys("key", "label", "max_chars")],
     rounding=keys("score_decimals", "rate_decimals", "weight_decimals"),
-    funds=keys("scored", "weight", "cap_at_weight", "denominator", "low_rate_explanation_below", "amount_decimals",
+    funds=keys("scored", "weight", "cap_at_weight", "denominator", "low_rate_explanation_below", "low_rate_reason",
+               "amount_decimals",
                "rate_indicator", rows=[keys("key", "label")]),
     categories=[keys("key", "label", "weight", "rule", "subcategories",
                      fixed_indicators=[keys("name", "target", "weight")])],
@@ -482,6 +484,23 @@ def _check_name(data: dict, source: Path) -> None:
                            f"请把文件改名为“{name}{SUFFIXES[0]}”，或把 name 改为“{stem}”", where=str(source))
 
 
+def _check_text_limits(data: dict, source: Path) -> None:
+    """max_chars of header fields and text blocks, explanation_max_chars, and funds.low_rate_reason (the
+    text block that holds the reason for a low 执行率) must make sense."""
+    limits = [(f"{part}[{item.get('key')}].max_chars", item["max_chars"]) for part in ("header", "texts")
+              for item in data.get(part) or [] if isinstance(item, dict) and "max_chars" in item]
+    if "explanation_max_chars" in data:
+        limits.append(("explanation_max_chars", data["explanation_max_chars"]))
+    for what, value in limits:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ProfileError(f"设置项“{what}”应为正整数（字数），现为“{value}”", where=str(source))
+    reason = (data.get("funds") or {}).get("low_rate_reason")
+    keys_ = [t.get("key") for t in data.get("texts") or [] if isinstance(t, dict)]
+    if reason is not None and reason not in keys_:
+        raise ProfileError(f"funds.low_rate_reason 应为 texts 中的一个栏目（{'、'.join(map(str, keys_))}），现为“{reason}”",
+                           where=str(source))
+
+
 def build_profile(data: dict, year: int, source: Path) -> Profile:
     _check_name(data, source)
     _check_layout(data, source)
@@ -544,6 +563,7 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
     if shoot and (shoot_at <= 1 or shoot_points <= 0):
         raise ProfileError("overshoot_deduction 的 threshold 应大于 1（如 1.3：超过指标值30%），points 应大于 0（如 2）",
                            where=str(source))
+    _check_text_limits(data, source)
     denominator = funds.get("denominator", "全年预算数")
     if denominator not in DENOMINATORS:
         raise ProfileError(f"funds.denominator 应为{'、'.join(DENOMINATORS)}之一，现为“{denominator}”", where=str(source))

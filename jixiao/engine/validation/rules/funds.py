@@ -82,15 +82,25 @@ def budget_adjusted(ctx: Context):
 
 
 @rule("F05", WARNING, summary="执行率低于规定值，须说明原因",
-      rationale="预算执行率未达到规则规定的比例（全国规则为 100%，四川为 90%）时须说明原因。"
-                "本表资金栏没有说明单元格，因此作为警告列出，请在自评报告中说明。",
+      rationale="预算执行率未达到规则规定的比例（规则配置 funds.low_rate_explanation_below：全国规则为 100%，"
+                "四川为 90%）时须说明原因。表上有说明栏的（funds.low_rate_reason 指定的栏目，如四川表的“原因”），"
+                "该栏未填才列出；没有说明栏的表，作为警告列出，请在自评报告中说明。",
       fix="在自评报告（或年度总体目标的实际完成情况）中说明执行率偏低的原因和改进措施。", layouts=NATIONAL)
 def low_exec_rate(ctx: Context):
     if not _funds(ctx):
         return
-    floor = (ctx.profile.data.get("funds") or {}).get("low_rate_explanation_below")
+    funds = ctx.profile.data.get("funds") or {}
+    floor = funds.get("low_rate_explanation_below")
     rate = ctx.result.exec_rate
     if floor is None or rate is None or rate >= float(floor):
+        return
+    reason = funds.get("low_rate_reason")      # the form's own cell for it (四川：预算执行情况的“原因”栏)
+    if reason:
+        if str(ctx.form.texts.get(reason) or "").strip():
+            return
+        label = next((t.get("label", reason) for t in ctx.profile.data.get("texts") or [] if t.get("key") == reason), reason)
+        yield Hit(f"执行率为 {pct(rate)}，低于 {pct(floor)}，但“{label}”未填写：须说明执行率偏低的原因。",
+                  ctx.cell(f"texts.{reason}"), f"在“{label}”栏说明执行率偏低的原因。")
         return
     yield Hit(f"执行率为 {pct(rate)}，低于 {pct(floor)}：须说明执行率偏低的原因。",
               ctx.cell("exec_rate") or ctx.form.funds[0].cells.get("executed", ""))
