@@ -9,7 +9,9 @@ Profiles are data, never code, and never chosen by an untrusted file. A workbook
 is looked up among the files the user registered on the command line (`register_profile_file`), the
 directories of $JIXIAO_PROFILE_PATH (os.pathsep separated), then the built-in profiles. A name that
 looks like a path is refused. Templates render in Jinja2's SandboxedEnvironment with the fiscal year
-as their only variable, from files of bounded size.
+as their only variable, from files of bounded size, and may use nothing but the year, + and -,
+comparisons and {% if %} (no loop, call or attribute access: nothing that could spin or escape).
+YAML is read within the limits of jixiao.engine.safedata (no alias bomb).
 """
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ import jinja2
 import jinja2.sandbox
 import yaml
 
-from .errors import ProfileError
+from .errors import JixiaoError, ProfileError
+from .files import read_limited
+from .safedata import load_yaml
 
 def _data_dir(package: str, folder: str) -> Path:
     """A data folder of a jixiao package, found without importing (running) that package: the engine
@@ -239,16 +243,37 @@ def available_profiles() -> list[str]:
 _SANDBOX = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                                autoescape=False)
 
+# What a profile template may use: the year, numbers and text, + and -, comparisons and {% if %}. No
+# loop, call, filter, attribute or item access: nothing that could run code past the sandbox, or spin
+# ("{% for %}" nested, "9**9**9") before the size of the result can be checked.
+_TEMPLATE_NODES = tuple(getattr(jinja2.nodes, n) for n in (
+    "Template", "Output", "TemplateData", "Name", "Const", "Add", "Sub", "Neg", "Pos", "If", "CondExpr",
+    "Compare", "Operand", "And", "Or", "Not", "Concat"))
+
+
+def _check_template(text: str, path: Path) -> None:
+    stack = [_SANDBOX.parse(text)]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, _TEMPLATE_NODES) or (isinstance(node, jinja2.nodes.Name) and node.name != "year"):
+            what = node.name if isinstance(node, jinja2.nodes.Name) else type(node).__name__
+            raise ProfileError(f"规则配置模板试图执行不允许的操作（第{node.lineno}行：{what}）：规则配置只能是数据，"
+                               "模板里只能用 {{ year }}、加减和 {% if %}", where=str(path))
+        stack.extend(node.iter_child_nodes())
+
 
 def _render(path: Path, year: int) -> dict:
     try:
-        if path.stat().st_size > MAX_PROFILE_BYTES:
-            raise ProfileError(f"规则配置文件超过 {MAX_PROFILE_BYTES // 1024} KB，不像规则配置", where=str(path))
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, MAX_PROFILE_BYTES, "规则配置文件").decode("utf-8")   # a regular file only
+        _check_template(text, path)
         rendered = _SANDBOX.from_string(text).render(year=year)
         if len(rendered) > MAX_PROFILE_BYTES:
             raise ProfileError(f"规则配置展开后超过 {MAX_PROFILE_BYTES // 1024} KB", where=str(path))
-        data = yaml.safe_load(rendered)
+        data = load_yaml(rendered, str(path))      # no alias bomb, no deep nesting
+    except ProfileError:
+        raise
+    except JixiaoError as exc:
+        raise ProfileError(exc.message, where=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"无法读取规则配置文件：{exc}", where=str(path)) from None
     except jinja2.sandbox.SecurityError as exc:
