@@ -36,9 +36,10 @@ from jixiao import __version__
 from jixiao.engine.scoring import helper_values
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_blank, is_number, xround
-from jixiao.engine.files import atomic_output
+from jixiao.engine.files import atomic_output, fit_name, workbook_bytes
 from jixiao.engine.model import Form, FundsRow, SubItem
 from jixiao.engine.profiles import Profile, load_profile
+from jixiao.engine.safetext import printable, shown_name
 from jixiao.engine.validation import ERROR, WARNING, Finding, validate_form
 from jixiao.engine.validation.core import Context, differs, fmt, pct
 
@@ -341,8 +342,13 @@ def recalc(book: Book) -> RecalcReport:
         form, profile = book.read()
         state = {str(row[0]): row for row in book.read_state() if row and row[0]}
         writes, changed, kept, records = plan_helpers(form, profile, state)
+        merged: list[str] = []
         if writes:
             book.write_helpers(writes)
+            merged = getattr(book, "merged_helpers", [])
+            if merged:
+                changed = [c for c in changed if c.addr not in merged]
+                records = {addr: rec for addr, rec in records.items() if addr not in merged}
         if records != state:
             book.write_state(list(records.values()))
         book.recalculate()
@@ -356,6 +362,9 @@ def recalc(book: Book) -> RecalcReport:
                      + _more([f"{c.addr.rpartition('!')[2]} {HELPER_LABELS[c.field]}为 {_g(c.old)}，文字读作 {_g(c.new)}"
                               for c in kept])
                      + "。如需按文字刷新，请清空这些单元格后再点“重新计算”。")
+    if merged:
+        parts.append(f"有 {len(merged)} 个计分依据单元格在合并单元格中，无法按行写入，未作改动："
+                     + _more([a.rpartition('!')[2] for a in merged]) + "。请取消这些单元格的合并后再点“重新计算”。")
     if diffs:
         parts.append(f"手工填写的得分与规则计算结果不一致 {len(diffs)} 处：{_more([d.text() for d in diffs])}。"
                      "请删除手填的数字以恢复公式，或在偏差原因分析中说明依据。")
@@ -400,13 +409,13 @@ def next_year_path(src: Path, year: int, new_year: int) -> Path:
     new year in front when the name has none; "（2）", "（3）" ... added while such a file exists."""
     pattern = re.compile(rf"(?<!\d){year}(?!\d)")
     stem = pattern.sub(str(new_year), src.stem) if pattern.search(src.stem) else f"{new_year}年度{src.stem}"
-    return free_path(src.with_name(stem + src.suffix))
+    return free_path(src.with_name(fit_name(stem, src.suffix, reserve=len("（9999）".encode()))))
 
 
 def free_path(path: Path) -> Path:
     """``path``, or "name（2）.ext", "name（3）.ext" ... the first that does not exist."""
     candidate, n = path, 2
-    while candidate.exists():
+    while candidate.exists() or candidate.is_symlink():
         candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
         n += 1
     return candidate
@@ -419,17 +428,18 @@ def _write_new(wb, target: Path) -> Path:
     while True:
         try:
             with atomic_output(target, overwrite=False) as tmp:
+                data = workbook_bytes(wb, target)   # complete in memory before any byte reaches the disk
                 if target.suffix.lower() == ".xlsm":
                     from .build import make_macro_enabled
 
-                    with atomic_output(tmp.with_suffix(".xlsx")) as plain:
-                        wb.save(plain)
+                    plain = tmp.with_suffix(".xlsx")
                     try:
-                        make_macro_enabled(tmp.with_suffix(".xlsx"), tmp)
+                        plain.write_bytes(data)
+                        make_macro_enabled(plain, tmp)
                     finally:
-                        tmp.with_suffix(".xlsx").unlink(missing_ok=True)
+                        plain.unlink(missing_ok=True)
                 else:
-                    wb.save(tmp)
+                    tmp.write_bytes(data)
             return target
         except FileExistsError:  # the name was taken since it was chosen: the next free one
             target = free_path(wanted)
@@ -649,21 +659,25 @@ def main(argv: list[str] | None = None, *, button: str | None = None, prog: str 
         args.button = button
     try:
         book = open_book(args.workbook)
+        if args.out and args.button in ("validate", "recalc"):
+            book.check_save_as(args.out)      # refused before any work is done or printed
         button = {"validate": "jx_validate", "recalc": "jx_recalc", "next-year": "jx_next_year",
                   "settings": "jx_settings", "help": "jx_help"}[args.button]
         result = BUTTONS[button](book)
+        if args.out and args.button in ("validate", "recalc"):
+            saved = book.save_as(args.out)
         for text in book.told:
-            print(text)
+            print(printable(text))
         if isinstance(result, ValidationReport):
             for f in result.findings:
-                print(f"{f.severity}\t{f.sheet}!{f.cell}\t{f.code}\t{f.message}")
+                print(printable(f"{f.severity}\t{f.sheet}!{f.cell}\t{f.code}\t{f.message}"))
         if args.out and args.button in ("validate", "recalc"):
-            print(book.save_as(args.out))
+            print(printable(str(saved)))
     except (JixiaoError, ExistingFile) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        where = isinstance(exc, JixiaoError) and not exc.where
+        print(f"错误：{shown_name(args.workbook) + '：' if where else ''}{printable(str(exc))}", file=sys.stderr)
         return 2
     return 1 if isinstance(result, ValidationReport) and result.errors else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,9 +15,14 @@ spreadsheet inside a folder being checked (the next run would take it for a form
 report there is fine), and an existing file is replaced only with --force.
 
 Exit codes (validate, score and check): 0 clean; 1 some 错误 found (validate, check); 2 an input could
-not be read (validate and score still go on with the other files) or a usage error. Errors meant for
-users are printed in Chinese, never as a traceback; an unexpected failure prints one line, and its
-traceback only with --debug.
+not be read (validate and score still go on with the other files; a folder that cannot be read is
+reported as such, never skipped silently), an output could not be written, or a usage error. Errors
+meant for users are printed in Chinese, never as a traceback; an unexpected failure prints one line,
+and its traceback only with --debug.
+
+Text from files stays text (jixiao.engine.safetext): what reaches the terminal has its control
+characters escaped, CSV cells cannot start a formula, JSON is valid whatever a name holds, and the
+summary workbook stores every name as text.
 """
 from __future__ import annotations
 
@@ -34,7 +39,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .engine.errors import JixiaoError
-from .engine.files import atomic_output
+from .engine.files import NAME_MAX_BYTES, atomic_output, check_replaceable, name_bytes, read_error_message, workbook_bytes
+from .engine.safetext import append_row, csv_row, json_text, printable, shown_name
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 READ_CODE = "P00"          # a file that cannot be read as a jixiao form (not a registered rule)
@@ -47,14 +53,16 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".o
 
 # Files -------------------------------------------------------------------------------------------
 
-def collect(paths: list[str]) -> tuple[list[str], list[str]]:
+def collect(paths: list[str], unreadable: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """Files to check, in order, and the files skipped as not spreadsheets. Files as given are
     always checked, whatever their name (a foreign file gets its own message); folders are walked
     recursively and sorted, skipping hidden entries, Excel's "~$" lock files and (listed) files
-    without a spreadsheet suffix. A path that does not exist is kept (it is reported as unreadable)."""
+    without a spreadsheet suffix. A path that does not exist is kept (it is reported as unreadable);
+    so is a folder that cannot be read, with its reason in `unreadable` (path -> message)."""
     out: list[str] = []
     seen: set[str] = set()
     skipped: list[str] = []
+    unreadable = {} if unreadable is None else unreadable
 
     def add(p: str):
         key = os.path.normcase(os.path.abspath(p))
@@ -62,9 +70,14 @@ def collect(paths: list[str]) -> tuple[list[str], list[str]]:
             seen.add(key)
             out.append(p)
 
+    def failed(exc: OSError):
+        where = exc.filename if isinstance(exc.filename, str) else str(exc.filename)
+        unreadable[where] = f"无法读取此文件夹（{read_error_message(exc).replace('此文件', '')}），其中的表格没有检查"
+        add(where)
+
     for p in paths:
         if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p, onerror=failed):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.startswith((".", "~$")):
@@ -114,17 +127,21 @@ def check_outputs(outputs: list[tuple[str, Path | None]], paths: list[str], file
         twin = next((other for other, earlier in given[:n] if _same_file(path, earlier)), None)
         if twin:
             raise JixiaoError(f"{label}与{twin}是同一个文件“{path}”；请分别指定")
+        if name_bytes(path.name) > NAME_MAX_BYTES:
+            raise JixiaoError(f"{label}的文件名过长（超过 {NAME_MAX_BYTES} 字节）；请另取一个短些的文件名", where=str(path))
         if path.is_dir():
-            raise JixiaoError(f"{label}“{path}”是一个文件夹；请写出文件名")
+            raise JixiaoError(f"{label}“{shown_name(path)}”是一个文件夹；请写出文件名")
         if any(_same_file(path, f) for f in files):
             raise JixiaoError(f"{label}“{path}”是要{what}的文件；输入的文件从不改写，请另取一个文件名")
         folder = next((p for p in paths if os.path.isdir(p) and _collected_from(p, path)), None)
         if folder is not None:
             raise JixiaoError(f"{label}“{path}”在要{what}的文件夹“{folder}”中，是表格文件，下次{what}这个文件夹时"
                               "会被当作一份自评表；请存到这个文件夹之外")
-        if path.exists() and not force:
-            raise JixiaoError(f"{label}“{path}”已经存在；为免覆盖，本次没有{what}，也没有写入任何文件。"
+        if os.path.lexists(path) and not force:
+            raise JixiaoError(f"{label}“{shown_name(path)}”已经存在；为免覆盖，本次没有{what}，也没有写入任何文件。"
                               "确要替换请加 --force，或另取一个文件名")
+        if force:
+            check_replaceable(path)     # --force replaces a regular file, never a link, device or FIFO
 
 
 # One file (runs in worker processes) ---------------------------------------------------------------
@@ -151,9 +168,9 @@ def _summary_fields(form, profile, result) -> dict:
 
 def _failure(path: str, exc: BaseException) -> dict:
     if isinstance(exc, JixiaoError):
-        message, internal = str(exc) if exc.where else f"{path}：{exc.message}", ""
+        message, internal = str(exc) if exc.where else f"{shown_name(path)}：{exc.message}", ""
     else:
-        message = f"{path}：内部错误（{type(exc).__name__}: {exc}），请把以下信息发给开发者"
+        message = f"{shown_name(path)}：内部错误（{type(exc).__name__}: {exc}），请把以下信息发给开发者"
         internal = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return {"file": path, "readable": False, "error": message, "traceback": internal, "findings": [],
             "errors": 0, "warnings": 0}
@@ -300,9 +317,9 @@ def _num(x, places: int = 2) -> str:
 
 
 def _title(res: dict) -> str:
-    bits = [b for b in (res.get("unit"), res.get("project")) if b]
+    bits = [shown_name(b) for b in (res.get("unit"), res.get("project")) if b]
     about = f"{res.get('region') or res.get('profile')} {res.get('year')}"
-    return f"{res['file']}（{about}{'，' + '，'.join(bits) if bits else ''}）"
+    return f"{shown_name(res['file'])}（{about}{'，' + '，'.join(bits) if bits else ''}）"
 
 
 def print_table(results: list[dict], out, show_clean: bool = True) -> None:
@@ -344,11 +361,12 @@ def skipped_line(skipped: int) -> str:
     return f"跳过 {skipped} 个非表格文件。"
 
 
-def _found(paths: list[str], what: str) -> tuple[list[str], list[str]]:
-    files, skipped = collect(paths)
+def _found(paths: list[str], what: str, unreadable: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    files, skipped = collect(paths, unreadable)
     if not files:
         hint = f"：跳过 {len(skipped)} 个非表格文件（文件夹中只查找 .xlsx、.xlsm 等；其他文件请直接写出文件名）"
-        raise JixiaoError(f"没有找到要{what}的表格文件" + (hint if skipped else ""))
+        where = "、".join(f"“{shown_name(p)}”" for p in paths[:3]) + (" 等" if len(paths) > 3 else "")
+        raise JixiaoError(f"在{where}中没有找到要{what}的表格文件" + (hint if skipped else ""))
     return files, skipped
 
 
@@ -358,11 +376,12 @@ CSV_HEAD = ["文件", "代码", "级别", "工作表", "单元格", "说明", "�
 def write_csv(results: list[dict], out) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_HEAD)
-    for res in results:
+    for res in results:    # every cell as text a spreadsheet will not take for a formula
+        name = shown_name(res["file"])
         if not res["readable"]:
-            w.writerow([res["file"], READ_CODE, "错误", "", "", res["error"], "请提交 jixiao 模板填写的 .xlsx 文件"])
+            w.writerow(csv_row([name, READ_CODE, "错误", "", "", res["error"], "请提交 jixiao 模板填写的 .xlsx 文件"]))
         for f in res["findings"]:
-            w.writerow([res["file"], f["code"], f["severity"], f["sheet"], f["cell"], f["message"], f["fix"]])
+            w.writerow(csv_row([name, f["code"], f["severity"], f["sheet"], f["cell"], f["message"], f["fix"]]))
 
 
 def exit_code(results: list[dict]) -> int:
@@ -380,7 +399,7 @@ def atomic_write(path: Path, write, overwrite: bool = False) -> Path:
         with atomic_output(path, overwrite=overwrite) as tmp:
             write(tmp)
     except FileExistsError:  # made by someone else since check_outputs
-        raise JixiaoError(f"“{path}”已经存在，没有覆盖；确要替换请加 --force") from None
+        raise JixiaoError(f"“{shown_name(path)}”已经存在，没有覆盖；确要替换请加 --force") from None
     return Path(path)
 
 
@@ -394,7 +413,7 @@ def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> P
     ws = wb.active
     ws.title = "汇总"
     head = ["文件", "单位", "项目", "规则", "年度", "执行率", "总分", "等级", "错误数", "警告数", "状态"]
-    ws.append(head)
+    append_row(ws, head)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for c in ws[1]:
         c.font, c.fill, c.alignment = bold, fill, Alignment(horizontal="center")
@@ -403,13 +422,15 @@ def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> P
     for res in results:
         if res["readable"]:
             status = "有错误" if res["errors"] else ("有警告" if res["warnings"] else "通过")
-            ws.append([res["file"], res["unit"], res["project"], res.get("title") or res["profile"], res["year"],
-                       res["exec_rate"], res["total"], res["grade"], res["errors"], res["warnings"], status])
+            append_row(ws, [shown_name(res["file"]), res["unit"], res["project"], res.get("title") or res["profile"],
+                            res["year"], res["exec_rate"], res["total"], res["grade"], res["errors"], res["warnings"],
+                            status])
             ws.cell(ws.max_row, 6).number_format = "0.00%"
             ws.cell(ws.max_row, 7).number_format = "0.00"
             label = res["grade"] or "未评分"
         else:
-            ws.append([res["file"], None, None, None, None, None, None, None, None, None, "无法读取：" + res["error"]])
+            append_row(ws, [shown_name(res["file"]), None, None, None, None, None, None, None, None, None,
+                            "无法读取：" + res["error"]])
             label = "无法读取"
         grades[label] = grades.get(label, 0) + 1
         if label not in order:
@@ -421,11 +442,11 @@ def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> P
     rank = {"优": 0, "良": 1, "中": 2, "差": 3, "未评分": 8, "无法读取": 9}
     labels = sorted(order, key=lambda g: (rank.get(g, 5), g))
     dist = wb.create_sheet("等级分布")
-    dist.append(["等级", "项目数"])
+    append_row(dist, ["等级", "项目数"])
     for c in dist[1]:
         c.font, c.fill = bold, fill
     for g in labels:
-        dist.append([g, grades[g]])
+        append_row(dist, [g, grades[g]])
     chart = BarChart()
     chart.type = "col"
     chart.title = "等级分布"
@@ -437,7 +458,7 @@ def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> P
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
     dist.add_chart(chart, "D2")
-    return atomic_write(Path(path), wb.save, overwrite)
+    return atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(workbook_bytes(wb, path)), overwrite)
 
 
 # Score output ----------------------------------------------------------------------------------------
@@ -479,20 +500,37 @@ def print_scores(results: list[dict], out) -> None:
 
 # Commands --------------------------------------------------------------------------------------
 
+def _text_output(path) -> None:
+    """-o holds text (a table, JSON or CSV): a spreadsheet's name would make Excel refuse it and the
+    next validate take it for a form. (The extension of an output matches its content.)"""
+    if path and path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        raise JixiaoError(f"输出文件（-o）“{shown_name(path)}”是文本（表格、JSON 或 CSV），不能以 {path.suffix} 结尾；"
+                          "请用 .txt、.json 或 .csv，汇总工作簿请用 --summary 汇总.xlsx")
+
+
+def _run(fn, files: list[str], unreadable: dict[str, str], args, label: str) -> list[dict]:
+    """`fn` over the files; folders that could not be read are reported in their place."""
+    todo = [f for f in files if f not in unreadable]
+    done = iter(run_all(fn, todo, args.jobs, not args.no_progress, label))
+    return [_failure(f, JixiaoError(unreadable[f], where=f)) if f in unreadable else next(done) for f in files]
+
+
 def cmd_validate(args) -> int:
     if args.summary and args.summary.suffix.lower() != ".xlsx":
-        raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{args.summary}”），"
+        raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{shown_name(args.summary)}”），"
                           "如 --summary 汇总.xlsx")
-    files, skipped = _found(args.paths, "校验")
+    unreadable: dict[str, str] = {}
+    files, skipped = _found(args.paths, "校验", unreadable)
     check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths, files,
                   "校验", args.force)
-    results = run_all(check_file, files, args.jobs, not args.no_progress)
+    _text_output(args.output)
+    results = _run(check_file, files, unreadable, args, "校验")
     out = sys.stdout
     if args.json:
-        text = json.dumps({"files": [_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
-                                     for r in results],
-                           "summary": {"files": len(results), "skipped": skipped, "exit_code": exit_code(results),
-                                       "text": summary_line(results, len(skipped))}}, ensure_ascii=False, indent=2)
+        text = json_text({"files": [_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
+                                    for r in results],
+                          "summary": {"files": len(results), "skipped": skipped, "exit_code": exit_code(results),
+                                      "text": summary_line(results, len(skipped))}}, indent=2)
         _emit(text + "\n", args.output, out, args.force)
     elif args.csv:
         buf = io.StringIO()
@@ -504,34 +542,36 @@ def cmd_validate(args) -> int:
         buf = io.StringIO()
         print_table(results, buf, show_clean=not args.quiet)
         buf.write("\n" + summary_line(results, len(skipped)) + "\n")
-        _emit(buf.getvalue().lstrip("\n"), args.output, out, args.force)
+        _emit(printable(buf.getvalue().lstrip("\n")), args.output, out, args.force)
     if args.debug:
         for r in results:
             if r.get("traceback"):
-                sys.stderr.write(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n")
+                sys.stderr.write(printable(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n"))
     if args.summary:
         write_summary(results, args.summary, args.force)
-        sys.stderr.write(f"汇总表已写入 {args.summary}\n")
+        sys.stderr.write(printable(f"汇总表已写入 {shown_name(args.summary)}\n"))
     return exit_code(results)
 
 
 def cmd_score(args) -> int:
-    files, skipped = _found(args.paths, "计分")
+    unreadable: dict[str, str] = {}
+    files, skipped = _found(args.paths, "计分", unreadable)
     check_outputs([("输出文件（-o）", args.output)], args.paths, files, "计分", args.force)
-    results = run_all(score_file, files, args.jobs, not args.no_progress, "计分")
+    _text_output(args.output)
+    results = _run(score_file, files, unreadable, args, "计分")
     if args.json:
-        _emit(json.dumps([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
-                          for r in results], ensure_ascii=False, indent=2) + "\n", args.output, sys.stdout, args.force)
+        _emit(json_text([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
+                         for r in results], indent=2) + "\n", args.output, sys.stdout, args.force)
     else:
         buf = io.StringIO()
         print_scores(results, buf)
-        _emit(buf.getvalue().lstrip("\n"), args.output, sys.stdout, args.force)
+        _emit(printable(buf.getvalue().lstrip("\n")), args.output, sys.stdout, args.force)
     if skipped:
         sys.stderr.write(skipped_line(len(skipped)) + "\n")
     if args.debug:
         for r in results:
             if r.get("traceback"):
-                sys.stderr.write(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n")
+                sys.stderr.write(printable(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n"))
     return EXIT_UNREADABLE if any(not r["readable"] for r in results) else EXIT_OK
 
 
@@ -620,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         p.print_help()
         return EXIT_OK
     except JixiaoError as exc:
-        sys.stderr.write(f"错误：{exc}\n")
+        sys.stderr.write(f"错误：{printable(str(exc))}\n")
         return EXIT_UNREADABLE
     except KeyboardInterrupt:
         sys.stderr.write("\n已中断。\n")
@@ -632,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - never a traceback for users
-        sys.stderr.write(f"内部错误：{type(exc).__name__}: {exc}。请把以下信息发给开发者"
+        sys.stderr.write(f"内部错误：{type(exc).__name__}: {printable(str(exc))}。请把以下信息发给开发者"
                          f"{'：' if debug else '（加 --debug 重新运行可显示详细信息）。'}\n")
         if debug:
             traceback.print_exc()

@@ -20,10 +20,11 @@ from openpyxl.worksheet.protection import SheetProtection
 
 from jixiao import __version__ as JIXIAO_VERSION
 from . import formulas as fx
+from jixiao.engine.safetext import put
 from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name, params, pname
 from jixiao.engine.scoring import helper_values, rate_indicator
 from jixiao.engine.excel import is_number
-from jixiao.engine.files import atomic_output
+from jixiao.engine import files
 from jixiao.engine.model import Form, FundsRow, Indicator
 from jixiao.engine.profiles import Profile
 
@@ -95,9 +96,10 @@ class Sheet:
                 self.styles[key] = copy(cell._style)
         top = ws[ref]
         if value is not None:
-            top.value = value
-            if style in st.INPUT_STYLES and isinstance(value, str) and value.startswith("="):
-                top.data_type = "s"  # what the user typed ("=5859平方米"), not a formula
+            if style in st.INPUT_STYLES:
+                put(top, value)  # what the user typed ("=5859平方米") stays text, never a formula
+            else:
+                top.value = value
         if name:
             self.names[name] = ref
         if isinstance(value, str) and not value.startswith("=") and align.wrap_text:
@@ -696,9 +698,7 @@ def write_state_sheet(wb: Workbook, rows: list[list]) -> None:
         ws.cell(2, col, text)
     for r, values in enumerate(rows, 3):
         for col, value in enumerate(values, 1):
-            cell = ws.cell(r, col, value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"
+            put(ws.cell(r, col), value)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -757,7 +757,5 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
 
 
 def save_workbook(wb: Workbook, path: Path) -> Path:
-    """Save atomically: never a half-written file (jixiao.engine.files.atomic_output)."""
-    with atomic_output(path) as tmp:
-        wb.save(tmp)
-    return Path(path)
+    """Save atomically: never a half-written file (jixiao.engine.files.save_workbook)."""
+    return files.save_workbook(wb, path)
