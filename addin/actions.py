@@ -2,6 +2,7 @@
 
     validate(book)   一键校验     every validation rule of the workbook's profile -> 校验结果 + marks
     recalc(book)     重新计算     helper columns re-read from the texts, recalculated, typed scores compared
+    report(book)     生成自评报告 the 绩效自评报告 (.docx, jixiao.report) beside the workbook (never overwriting)
     next_year(book)  新建下一年度 a new workbook for year + 1 beside this one (never overwriting)
     settings(book)   设置         profile, Python, project location, configuration, versions
     show_help(book)  帮助         a short help text
@@ -36,7 +37,7 @@ from jixiao import __version__
 from jixiao.engine.scoring import helper_values
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_blank, is_number, xround
-from jixiao.engine.files import atomic_output, fit_name, workbook_bytes
+from jixiao.engine.files import atomic_output, fit_name, safe_name, workbook_bytes
 from jixiao.engine.model import Form, FundsRow, SubItem
 from jixiao.engine.profiles import Profile, load_profile
 from jixiao.engine.safetext import printable, shown_name
@@ -478,6 +479,73 @@ def next_year(book: Book, open_new: bool = True) -> Path:
     return target
 
 
+def _made_by_jixiao(path: Path) -> bool:
+    """Whether a file is a jixiao workbook (read by its names); anything else is read by headings."""
+    from jixiao.engine.forms import read_forms
+    try:
+        return read_forms(path)[0].reading.method == "names"
+    except JixiaoError:
+        return True          # let the button's own reading report the problem
+
+
+def next_year_file(path: Path) -> list[tuple[Path, list[str]]]:
+    """新建下一年度 from a 自评表 jixiao did not make (.xlsx/.xls/.et/.ods, read by headings): for each
+    form, a jixiao template of the recognised profile for year + 1 beside the file, rolled forward as
+    from a jixiao workbook. Returns (new file, values the template has no place for)."""
+    from jixiao.engine.forms import read_forms
+    from jixiao.templates.importing import write_template
+
+    forms = read_forms(path)
+    out = []
+    for rf in forms:
+        new_year = rf.form.year + 1
+        profile = load_profile(rf.profile.name, new_year)  # by name, never by a path
+        src = path.with_suffix(".xlsx")
+        if len(forms) > 1:        # the sheet's name comes from the file: made safe like any name
+            src = src.with_name(safe_name(f"{src.stem}（{rf.reading.sheet}）", ".xlsx"))
+        while True:
+            target = next_year_path(src, rf.form.year, new_year)
+            try:
+                lost = write_template(rf, target, overwrite=False, keep_scores=False,
+                                      form=roll_forward(rf.form, new_year), profile=profile)
+                break
+            except FileExistsError:      # taken meanwhile: the next free name
+                continue
+        out.append((target, lost))
+    return out
+
+
+# =============================================================================================
+# 生成自评报告
+# =============================================================================================
+
+def report(book: Book, open_new: bool = True) -> Path:
+    """生成自评报告: the report drafted from this workbook as it is now (unsaved edits included), a
+    .docx beside it named "<workbook>-自评报告.docx" ("（2）"… when taken). Never overwrites."""
+    from jixiao.report import REPORT_SUFFIX, report_document
+
+    form, profile = book.read()
+    src = book.path
+    if src is None:
+        raise ActionError("本工作簿还没有保存到本机文件夹（或保存在网盘/SharePoint 上），无法在旁边保存自评报告。"
+                          "请先“另存为”到本机文件夹，再点“生成自评报告”。")
+    document = report_document(form, profile)
+    wanted = src.with_name(src.stem + REPORT_SUFFIX)
+    target = free_path(wanted)
+    while True:
+        try:
+            with atomic_output(target, overwrite=False) as tmp:
+                document.save(str(tmp))
+            break
+        except FileExistsError:  # the name was taken since it was chosen: the next free one
+            target = free_path(wanted)
+    book.tell(f"已生成绩效自评报告：\n{target}\n\n报告中的金额、执行率、各指标完成情况、得分、总分和等级都取自本表；"
+              "黄色底纹的【请补充：……】处是表中没有的内容，请补写；【请核对：……】处是文字与表中数字不一致的地方。")
+    if open_new and book.kind == "xlwings" and sys.platform == "win32":
+        os.startfile(str(target))  # noqa: S606 - opens the new report in Word / WPS
+    return target
+
+
 # =============================================================================================
 # 设置 / 帮助
 # =============================================================================================
@@ -576,6 +644,8 @@ HELP_TEXT = """绩效自评加载项 jixiao 使用说明
 
 重新计算：表格右侧“指标方向、指标值（数值）、完成值（数值）”三列是计分依据。修改了年度指标值或实际完成值的文字后点它，按文字重新读出这三列并重算；您在这三列手工填写的值会保留并列出。同时列出手工填写、与规则不一致的得分。
 
+生成自评报告：按本表起草绩效自评报告（Word 文档），存到本文件旁（不覆盖已有文件）。金额、执行率、各指标完成情况和偏差原因、总分和等级取自本表，自评表附在文末；表中没有的内容以【请补充：……】标出，请补写后再报送。
+
 新建下一年度：在本文件旁另存下一年度的自评表（不覆盖已有文件）：保留项目信息、绩效目标、指标、指标值和分值，清空实际完成值、偏差原因、定性档次、手填得分和当年金额。
 
 设置：查看规则配置、Python 和 jixiao 的位置、jixiao.conf 配置和版本。
@@ -597,6 +667,7 @@ def show_help(book: Book) -> str:
 BUTTONS: dict[str, Callable[[Book], Any]] = {
     "jx_validate": validate,
     "jx_recalc": recalc,
+    "jx_report": report,
     "jx_next_year": next_year,
     "jx_settings": settings,
     "jx_help": show_help,
@@ -651,17 +722,23 @@ def main(argv: list[str] | None = None, *, button: str | None = None, prog: str 
                                      description="在工作簿文件上运行“绩效自评”选项卡的按钮（无需 Excel）",
                                      epilog="退出码：0 完成；1 校验发现错误；2 文件无法读取或未能保存")
     if button is None:
-        parser.add_argument("button", choices=["validate", "recalc", "next-year", "settings", "help"])
+        parser.add_argument("button", choices=["validate", "recalc", "report", "next-year", "settings", "help"])
     parser.add_argument("workbook", type=Path)
     parser.add_argument("--out", type=Path, help="validate/recalc：把结果另存为这个新文件（不覆盖已有文件）")
     args = parser.parse_args(argv)
     if button is not None:
         args.button = button
     try:
+        if args.button == "next-year" and not _made_by_jixiao(args.workbook):
+            for target, lost in next_year_file(args.workbook):
+                print(printable(f"已生成下一年度的自评表：{shown_name(target)}"))
+                for line in lost:
+                    print(printable(f"  未写入：{line}"))
+            return 0
         book = open_book(args.workbook)
         if args.out and args.button in ("validate", "recalc"):
             book.check_save_as(args.out)      # refused before any work is done or printed
-        button = {"validate": "jx_validate", "recalc": "jx_recalc", "next-year": "jx_next_year",
+        button = {"validate": "jx_validate", "recalc": "jx_recalc", "report": "jx_report", "next-year": "jx_next_year",
                   "settings": "jx_settings", "help": "jx_help"}[args.button]
         result = BUTTONS[button](book)
         if args.out and args.button in ("validate", "recalc"):

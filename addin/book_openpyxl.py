@@ -31,7 +31,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from jixiao.templates.styles import lines_needed, row_height
 from jixiao.engine.errors import WorkbookError
 from jixiao.engine.files import NAME_MAX_BYTES, atomic_output, check_replaceable, name_bytes, workbook_bytes
-from jixiao.engine.reader import EXCEL_MAX
+from jixiao.engine.reader import cell_number
 from jixiao.engine.safeopen import LIMITS, Limits, Package
 from jixiao.engine.safetext import put, shown_name
 
@@ -65,8 +65,8 @@ def _is_mark(rule) -> bool:
 def _plain(value):
     """A cell value as the file reader gives it: dates as serial numbers, what no spreadsheet holds
     (NaN, infinity, beyond ±9.99E+307) as #NUM!."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) <= EXCEL_MAX:
-        return cell_error("#NUM!")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return cell_number(value)
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return to_excel(value)
     if isinstance(value, _dt.timedelta):

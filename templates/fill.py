@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from jixiao.engine.errors import JixiaoError, ProfileError
-from jixiao.engine.files import atomic_output, check_replaceable, fit_name, read_limited, workbook_bytes
+from jixiao.engine.files import atomic_output, check_replaceable, read_limited, safe_name, workbook_bytes
 from jixiao.engine.safedata import DATA_LIMITS, check_shape, load_json, load_yaml
 from jixiao.engine.safetext import printable, shown_name
 from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
@@ -92,10 +92,6 @@ MAX_INDICATORS = 1_000     # rows of one form
 # surrogates (a JSON "\ud800"). A vertical tab or form feed is Word's line break: it becomes one.
 _BAD_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _WORD_BREAKS = str.maketrans({"\v": "\n", "\f": "\n"})
-# Not in a file name: path separators and what Windows forbids, control and bidi characters.
-_UNSAFE_NAME = re.compile('[\\\\/:*?"<>|\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]+')
-_RESERVED_NAME = re.compile(r"^(CON|PRN|AUX|NUL|COM\d|LPT\d)(\.|$)", re.I)
-_NAME_RESERVE = len("（9999）".encode())   # room kept in a name for the "（2）" of a duplicate
 
 
 class DataError(JixiaoError):
@@ -555,12 +551,7 @@ def output_name(prof: Profile, form: Form, data: dict) -> str:
     else:
         project = form.header.get("project_name") or form.header.get("subitem_name") or form.header.get("special_name")
         name = f"{prof.year}年度{project}绩效自评表" if project else prof.data.get("file_name", prof.name)
-    name = _UNSAFE_NAME.sub("_", str(name)).strip(" .")
-    if not name.strip("_ "):
-        name = str(prof.data.get("file_name") or prof.name)
-    if _RESERVED_NAME.match(name):       # CON, NUL, LPT1 ... name devices on Windows
-        name = "_" + name
-    return fit_name(name, ".xlsx", reserve=_NAME_RESERVE)
+    return safe_name(name, ".xlsx", str(prof.data.get("file_name") or prof.name))
 
 
 class Outcome(NamedTuple):
@@ -637,6 +628,15 @@ def _check_output(out: Path, targets: list[Path], overwrite: bool) -> None:
                               "请把它改名或移走，或用 --out 指定另一个文件夹", where=str(out))
         if overwrite:
             check_replaceable(target)          # --force replaces regular files only
+
+
+def refuse_existing(out: Path, targets: list[Path]) -> None:
+    """Outputs already there are never replaced without --force: OutputExists naming the first few."""
+    existing = [t for t in targets if os.path.lexists(t)]
+    if existing:
+        names = "、".join(shown_name(p.name) for p in existing[:MAX_SHOWN]) + (" 等" if len(existing) > MAX_SHOWN else "")
+        raise OutputExists(f"已有 {len(existing)} 个同名文件：{names}。为免覆盖其中已填写的内容，本次没有写入任何文件；"
+                           "确要替换请加 --force，或用 --out 指定另一个文件夹", where=str(out))
 
 
 def _workbook(task) -> bytes:

@@ -428,11 +428,11 @@ def test_not_a_jixiao_workbook(tmp_path):
     wb = openpyxl.Workbook()
     wb.active["A1"] = "随便一个表"
     wb.save(tmp_path / "other.xlsx")
-    with pytest.raises(JixiaoError, match="不是 jixiao 生成的绩效自评表"):
+    with pytest.raises(JixiaoError, match="不是项目支出绩效自评表"):
         validate(OpenpyxlBook(tmp_path / "other.xlsx"))
     book = OpenpyxlBook(tmp_path / "other.xlsx")
     actions.run_button("jx_validate", book)
-    assert "不是 jixiao 生成的绩效自评表" in book.told[-1]
+    assert "不是项目支出绩效自评表" in book.told[-1]
 
 
 def test_validate_keeps_the_ribbon_of_an_xlsm(tmp_path):

@@ -54,6 +54,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BUTTONS = {
     "jx_validate": "一键校验",
     "jx_recalc": "重新计算",
+    "jx_report": "生成自评报告",
     "jx_next_year": "新建下一年度",
     "jx_settings": "设置",
     "jx_help": "帮助",

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"jixiao": ROOT / "jixiao", "jixiao.udfs": ROOT / "udfs", "jixiao.templates": ROOT / "templates",
            "jixiao.addin": ROOT / "addin"}
 ENGINE = "jixiao.engine"
-FACES = ("jixiao.udfs", "jixiao.templates", "jixiao.addin", "jixiao.cli")
+FACES = ("jixiao.udfs", "jixiao.templates", "jixiao.addin", "jixiao.report", "jixiao.cli")
 
 
 def _modules() -> dict[str, Path]:
@@ -80,7 +80,8 @@ GRAPH = {name: imports_of(name) for name in MODULES}
 
 def test_the_package_has_the_parts_the_design_names():
     for part in ("jixiao.engine.scoring", "jixiao.engine.reader", "jixiao.engine.validation", "jixiao.udfs.functions",
-                 "jixiao.templates.builder", "jixiao.templates.formulas", "jixiao.addin.actions", "jixiao.cli"):
+                 "jixiao.templates.builder", "jixiao.templates.formulas", "jixiao.addin.actions", "jixiao.report",
+                 "jixiao.engine.document", "jixiao.cli"):
         assert part in MODULES, part
 
 

@@ -69,7 +69,7 @@ def test_errors_exit_1_with_a_readable_table(capsys, folder):
 def test_folder_mixed_good_broken_foreign_exits_2_and_goes_on(capsys, folder):
     code, out, err = run(capsys, "validate", folder)
     assert code == 2
-    assert "[无法读取]" in out and "旧版 .xls 格式" in out
+    assert "[无法读取]" in out and "旧版 .xls" in out and "文件已损坏" in out
     assert "苏州.xlsx" in out and "株洲.xlsx" in out and "[通过]" in out
     assert "~$" not in out and ".hidden" not in out and "说明.txt" not in out and ".docx" not in out
     assert "共 4 个文件：1 个通过，2 个有错误，1 个无法读取" in out and "跳过 3 个非表格文件。" in out

@@ -67,7 +67,7 @@ def test_round_trip_keeps_every_entered_value(books, name, mode):
 def test_typed_scores_are_reported_values(books):
     form = read_form(books[("zhuzhou_2020", "native", True)])
     assert [i.reported_score for i in form.indicators][:3] == [8, None, 10]
-    assert form.reported == {"total": 98, "grade": "优"}
+    assert form.reported == {"total": 98, "grade": "优", "exec_rate": 1, "exec_score": 10}  # as printed
 
 
 def test_merged_weight_cells_share_one_weight_and_cells_are_recorded(books):

@@ -2,7 +2,8 @@
 
 A case file names its rule and lists cases; each case starts from a clean base form
 (tests/validation_cases/_bases.yaml), changes it with `set` (dotted paths; `indicators.+` appends)
-and `delete`, and says which codes the whole validator must then report (`expect`, exactly). Each
+and `delete`, and says which codes the whole validator must then report (`expect`, exactly); `report`
+lists the paragraphs of a 自评报告 checked against the form (as `jixiao validate --report` does). Each
 case is checked twice: on the Form directly, and — unless `roundtrip: false` says why not — on a
 workbook the template builder wrote from it (typed scores as typed), read back by the reader.
 """
@@ -81,6 +82,12 @@ def load_cases():
 CASES = load_cases()
 
 
+def report_of(case: dict):
+    from jixiao.engine.document import Paragraph
+    texts = case.get("report")
+    return None if texts is None else [Paragraph(i + 1, t) for i, t in enumerate(texts)]
+
+
 def codes(findings) -> list[str]:
     return sorted(set(f.code for f in findings))
 
@@ -94,7 +101,7 @@ def test_bases_are_clean(base):
 @pytest.mark.parametrize("code, case", CASES)
 def test_case_on_form(code, case):
     form, profile = form_from(case_data(case))
-    found = validate_form(form, case_profile(case, profile))
+    found = validate_form(form, case_profile(case, profile), report=report_of(case), report_file="报告.docx")
     assert codes(found) == sorted(case["expect"]), [(f.code, f.message) for f in found]
 
 
@@ -105,12 +112,12 @@ def test_case_on_workbook(code, case, tmp_path):
     form, profile = form_from(case_data(case))
     path = save_workbook(build_workbook(profile, form, "native", typed_scores=True), tmp_path / "case.xlsx")
     read, read_profile = read_form_and_profile(path)
-    found = validate_form(read, read_profile)
+    found = validate_form(read, read_profile, report=report_of(case), report_file="报告.docx")
     expected = case.get("workbook_expect", case["expect"])
     assert codes(found) == sorted(expected), [(f.code, f.where, f.message) for f in found]
     for f in found:
         if f.code == code and code not in ("W02", "W07"):
-            assert f.sheet and f.cell, f"{f.code} has no location: {f.message}"
+            assert (f.sheet or f.file == "报告.docx") and f.cell, f"{f.code} has no location: {f.message}"
 
 
 def test_every_rule_has_a_case_file_with_a_clean_and_a_faulty_case():

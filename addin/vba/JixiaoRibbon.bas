@@ -2,7 +2,7 @@ Attribute VB_Name = "JixiaoRibbon"
 ' Ribbon callbacks of the jixiao add-in.
 '
 ' Every button of addin/ribbon/customUI14.xml has onAction="JX_OnAction". The button id
-' (jx_validate, jx_recalc, jx_next_year, jx_settings, jx_help) is handed to Python through
+' (jx_validate, jx_recalc, jx_report, jx_next_year, jx_settings, jx_help) is handed to Python through
 ' xlwings' RunPython, where jixiao.addin.actions.on_button(button_id) does the work on the active
 ' workbook (xlwings passes ActiveWorkbook as the caller of a custom add-in).
 '

@@ -18,6 +18,7 @@ import errno
 import gc
 import io
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -269,3 +270,22 @@ def fit_name(stem: str, suffix: str, reserve: int = 0, limit: int = NAME_MAX_BYT
     while cut and name_bytes(cut) > room:
         cut = cut[:-max(1, (name_bytes(cut) - room) // 4)]
     return cut.rstrip(" .") + ellipsis + suffix
+
+
+# Not in a file name: path separators and what Windows forbids, control and bidi characters.
+_UNSAFE_NAME = re.compile('[\\\\/:*?"<>|\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]+')
+_RESERVED_NAME = re.compile(r"^(CON|PRN|AUX|NUL|COM\d|LPT\d)(\.|$)", re.I)
+#: Room kept in a name made by safe_name for a "（2）" added to tell duplicates apart.
+NAME_RESERVE = len("（9999）".encode())
+
+
+def safe_name(text: str, suffix: str, fallback: str = "jixiao", reserve: int = NAME_RESERVE) -> str:
+    """A file name made from text out of a form or a data file (a project's or a sheet's name): no
+    path, no character a file system or a terminal would take for something else, not a Windows
+    device name, at most 255 bytes with `reserve` to spare. The full text stays in the workbook."""
+    name = _UNSAFE_NAME.sub("_", str(text)).strip(" .")
+    if not name.strip("_ "):
+        name = fallback
+    if _RESERVED_NAME.match(name):       # CON, NUL, LPT1 ... name devices on Windows
+        name = "_" + name
+    return fit_name(name, suffix, reserve=reserve)

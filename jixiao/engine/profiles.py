@@ -221,13 +221,24 @@ def find_profile(name: str) -> Path:
     text = check_name(name)
     if text in _registered:
         return _registered[text]
-    for directory in search_dirs():
-        for suffix in SUFFIXES:
+    found = find_named(text, SUFFIXES)
+    if found is not None:
+        return found
+    raise ProfileError(f"找不到规则配置“{text}”。可用的规则：{'、'.join(available_profiles())}；"
+                       "本地区的规则配置请放在 JIXIAO_PROFILE_PATH 指向的文件夹中，或在命令行用 --profile 给出文件。")
+
+
+def find_named(name: str, suffixes, first: tuple[Path, ...] = ()) -> Path | None:
+    """The first file `<name><suffix>` in the folders `first`, then $JIXIAO_PROFILE_PATH's, then the
+    built-in profiles' (None if none): how profiles and the data named in them (a report outline) are
+    found, always by a checked name."""
+    text = check_name(name)
+    for directory in [*first, *search_dirs()]:
+        for suffix in suffixes:
             candidate = directory / f"{text}{suffix}"
             if candidate.is_file():
                 return candidate.resolve()
-    raise ProfileError(f"找不到规则配置“{text}”。可用的规则：{'、'.join(available_profiles())}；"
-                       "本地区的规则配置请放在 JIXIAO_PROFILE_PATH 指向的文件夹中，或在命令行用 --profile 给出文件。")
+    return None
 
 
 def available_profiles() -> list[str]:

@@ -365,18 +365,20 @@ class _CellError(str):
 EXCEL_MAX = 9.99999999999999e307
 
 
+def cell_number(value):
+    """A number as a cell can hold it: NaN, infinity and beyond ±9.99E+307 are #NUM!, as in Excel."""
+    return value if abs(value) <= EXCEL_MAX else _CellError("#NUM!")   # NaN compares False
+
+
 def _number(text: str):
     """A <v> of a numeric cell. What no spreadsheet can hold (NaN, infinity, beyond ±9.99E+307, a
     number of thousands of digits) reads as the error value #NUM!, as Excel shows an overflow."""
     text = text.strip()
     try:
-        if text.lstrip("-").isdigit():
-            value = int(text)
-            return value if abs(value) <= EXCEL_MAX else _CellError("#NUM!")
-        value = float(text)
+        value = int(text) if text.lstrip("-").isdigit() else float(text)
     except ValueError:   # also an integer of more digits than Python converts
         return text
-    return value if abs(value) <= EXCEL_MAX else _CellError("#NUM!")   # NaN compares False
+    return cell_number(value)
 
 
 # The workbook ------------------------------------------------------------------------------------
@@ -530,9 +532,10 @@ def _has_input(field: str, value, formula: bool) -> bool:
 
 
 class _FormReader:
-    def __init__(self, wb: Workbook):
+    def __init__(self, wb: Workbook, profile: str | None = None):
         self.wb = wb
         self.path = wb.path
+        self.override = profile      # a profile name chosen on the command line (--profile)
 
     def fail(self, message: str) -> WorkbookError:
         return WorkbookError(message, where=str(self.path))
@@ -582,6 +585,8 @@ class _FormReader:
         except (TypeError, ValueError, OverflowError):
             raise self.fail(f"{year_where}（JX_YEAR）应为年度（{YEARS[0]}—{YEARS[1]}），如 2024，"
                             f"现为“{_clip(_text(year_value))}”") from None
+        if self.override:
+            profile_name = self.override
         try:
             profile = load_profile(str(profile_name).strip(), year)
         except JixiaoError as exc:

@@ -83,6 +83,7 @@ class Limits:
     max_elements: int = 1_000_000                # XML elements of a workbook (vet)
     max_depth: int = 100                         # XML nesting (vet)
     max_styles: int = 20_000                     # cell formats, fonts, fills, borders (vet)
+    max_legacy_bytes: int = 32 * 1024 * 1024     # an old binary .xls/.et: read whole, not compressed
 
 
 LIMITS = Limits()
@@ -106,6 +107,7 @@ LIMIT_HELP = {
     "max_elements": ("XML 元素数", "个", _HOSTILE),
     "max_depth": ("XML 嵌套层数", "层", _HOSTILE),
     "max_styles": ("单元格格式（样式）数", "个", "请清除多余的单元格格式后另存再试"),
+    "max_legacy_bytes": ("旧版 .xls/.et 文件大小", "MB", "请在 Excel/WPS 中另存为 .xlsx 后再试"),
 }
 
 
@@ -114,7 +116,7 @@ def limit_error(path, limit: str, found, where: str = "", limits: "Limits | None
     what, unit, advice = LIMIT_HELP[limit]
     cap = getattr(limits or LIMITS, limit)
     if unit == "MB":
-        cap_text, found_text = f"{cap / 1024 / 1024:g} MB", f"{found / 1024 / 1024:.0f} MB"
+        cap_text, found_text = _size(cap), _size(found)
     elif unit == ":1":
         cap_text, found_text = f"{cap:g}:1", f"{found:.0f}:1"
     else:
@@ -124,13 +126,19 @@ def limit_error(path, limit: str, found, where: str = "", limits: "Limits | None
                          where=str(path))
 
 
+def _size(n: float) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.0f} MB" if n >= 10 * 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n:.0f} 字节"
+
+
 def describe_limits(limits: Limits = LIMITS) -> str:
     parts = []
     for f in fields(Limits):
         if f.name in LIMIT_HELP:
             what, unit, _ = LIMIT_HELP[f.name]
             cap = getattr(limits, f.name)
-            parts.append(f"{what}不超过 " + (f"{cap / 1024 / 1024:g} MB" if unit == "MB" else
+            parts.append(f"{what}不超过 " + (_size(cap) if unit == "MB" else
                                             f"{cap:g}:1" if unit == ":1" else f"{cap:,}{unit}"))
     return "；".join(parts)
 
@@ -187,6 +195,31 @@ def _ole_has_encryption(fh, limit: int = 64 * 1024 * 1024) -> bool:
     return False
 
 
+def read_head(path, size: int = 64 * 1024) -> bytes:
+    """The first bytes of a regular file (to tell a text export from other files)."""
+    with _open(path) as fh:
+        try:
+            return fh.read(size)
+        except OSError as exc:
+            raise _fail(path, f"无法读取文件：{exc.strerror or exc}") from None
+
+
+def read_whole(path, limits: Limits = LIMITS) -> bytes:
+    """A whole file that is not a zip (an old .xls/.et, an HTML or XML export): a regular file of at
+    most `max_legacy_bytes`, read once."""
+    with _open(path) as fh:
+        try:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limits.max_legacy_bytes:
+                raise limit_error(path, "max_legacy_bytes", size, limits=limits)
+            data = fh.read(limits.max_legacy_bytes + 1)
+        except OSError as exc:
+            raise _fail(path, f"无法读取文件：{exc.strerror or exc}") from None
+    if len(data) > limits.max_legacy_bytes:
+        raise limit_error(path, "max_legacy_bytes", len(data), limits=limits)
+    return data
+
+
 def check_kind(path, kind: str | None = None) -> None:
     """Raise the right WorkbookError unless the file is a zip package."""
     kind = kind or sniff(path)
@@ -202,11 +235,14 @@ def check_kind(path, kind: str | None = None) -> None:
 
 
 class Package:
-    """A checked OOXML zip package, opened read-only. Use as a context manager."""
+    """A checked OOXML zip package, opened read-only. Use as a context manager. With ods=True an
+    OpenDocument spreadsheet is accepted as well (`kind` says which: "xlsx" or "ods")."""
 
-    def __init__(self, path, limits: Limits = LIMITS):
+    def __init__(self, path, limits: Limits = LIMITS, ods: bool = False):
         self.path = Path(path)
         self.limits = limits
+        self.ods = ods
+        self.kind = "xlsx"
         self.fh = _open(self.path)
         try:
             try:
@@ -261,6 +297,9 @@ class Package:
                 mime = self.zip.read("mimetype")[:100].decode("ascii", "replace")
             except Exception:  # noqa: BLE001 - damaged: the generic message below is right
                 mime = ""
+            if "opendocument.spreadsheet" in mime and self.ods and "content.xml" in names:
+                self.kind = "ods"
+                return
             if "opendocument.spreadsheet" in mime:
                 raise _fail(self.path, "这是 OpenDocument 表格（.ods），请在 WPS/LibreOffice 中另存为 .xlsx 后再校验")
         if any(n.startswith("word/") for n in names):

@@ -58,6 +58,19 @@ def budget_rate(amounts: dict, profile: Profile) -> float | None:
     return xround(float(appropriated) / budget, profile.rate_decimals)
 
 
+def suzhou_amounts(amounts: dict) -> dict[str, float | None]:
+    """What the Suzhou template computes from its amounts, as its formulas do (blanks as 0, None when
+    every input is blank): 调整后预算数 = 年初预算数 + 调整数; 指标结余数 = 调整后预算数 − 财政拨款数;
+    资金结余、结转数 = 财政拨款数 − 实际支付数."""
+    def combo(*pairs) -> float | None:
+        if not any(is_number(amounts.get(k)) for k, _ in pairs):
+            return None
+        return xround(sum(sign * float(amounts[k]) for k, sign in pairs if is_number(amounts.get(k))), 6)
+    return {"adjusted": combo(("initial", 1), ("adjustment", 1)) if is_number(amounts.get("initial")) else None,
+            "balance": combo(("initial", 1), ("adjustment", 1), ("appropriated", -1)),
+            "carry": combo(("appropriated", 1), ("paid", -1))}
+
+
 def rate_indicator(profile: Profile) -> str | None:
     """Name of the indicator whose actual is the computed budget rate (Suzhou), if any."""
     return (profile.data.get("funds") or {}).get("rate_indicator")

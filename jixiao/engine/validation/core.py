@@ -55,6 +55,7 @@ class Hit:
     message: str
     where: str = ""
     fix: str = ""
+    file: str = ""      # another file than the form's (a 自评报告 checked against it)
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,15 @@ def first_line(label: str) -> str:
 # Context ---------------------------------------------------------------------------------------
 
 class Context:
-    """A form, its profile, and the engine's result on it, with helpers for locations and labels."""
+    """A form, its profile, and the engine's result on it, with helpers for locations and labels.
+    `report`: the paragraphs of a 自评报告 (`jixiao.engine.document`) to check against the form, read
+    from `report_file`."""
 
-    def __init__(self, form: Form, profile: Profile):
+    def __init__(self, form: Form, profile: Profile, report: list | None = None, report_file: str = ""):
         self.form = form
         self.profile = profile
+        self.report = report
+        self.report_file = report_file
         self.categories: list[Category | None] = []
         for ind in form.indicators:
             try:
@@ -160,7 +165,7 @@ class Context:
                 self.categories.append(None)
         # rows whose 一级 is unknown cannot be scored (P02 reports them); score the rest
         self.scored = [i for i, c in enumerate(self.categories) if c is not None]
-        scorable = replace(form, indicators=[form.indicators[i] for i in self.scored])
+        scorable = self.scored_form = replace(form, indicators=[form.indicators[i] for i in self.scored])
         self.result = scoring.score_form(scorable, profile)
         self.rows: dict[int, scoring.RowResult] = {i: self.result.rows[k] for k, i in enumerate(self.scored)}
         self.groups: list[list[int]] = [[self.scored[k] for k in grp] for grp in scorable.weight_groups()]

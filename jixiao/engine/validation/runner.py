@@ -10,9 +10,11 @@ from ..model import Form
 from ..profiles import Profile
 
 
-def validate_form(form: Form, profile: Profile, codes: Iterable[str] | None = None) -> list[Finding]:
-    """Every finding of every rule that applies to the profile (or only `codes`), in code order."""
-    return run_rules(Context(form, profile), codes)
+def validate_form(form: Form, profile: Profile, codes: Iterable[str] | None = None, report: list | None = None,
+                  report_file: str = "") -> list[Finding]:
+    """Every finding of every rule that applies to the profile (or only `codes`), in code order;
+    with `report` (paragraphs of a 自评报告, `jixiao.engine.document`) also where it disagrees."""
+    return run_rules(Context(form, profile, report, report_file), codes)
 
 
 def run_rules(ctx: Context, codes: Iterable[str] | None = None) -> list[Finding]:
@@ -24,7 +26,8 @@ def run_rules(ctx: Context, codes: Iterable[str] | None = None) -> list[Finding]
             continue
         for hit in r.check(ctx):
             sheet, _, cell = hit.where.rpartition("!")
-            findings.append(Finding(r.code, r.severity, hit.message, hit.fix or r.fix, sheet, cell, ctx.form.source))
+            findings.append(Finding(r.code, r.severity, hit.message, hit.fix or r.fix, sheet, cell,
+                                    hit.file or ctx.form.source))
     return findings
 
 

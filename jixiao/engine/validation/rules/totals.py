@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from ... import narrative
 from ...excel import is_blank, is_number, xround
 from ...targets import QUALITATIVE, parse_target, to_number
 from ..core import ERROR, WARNING, Context, Hit, differs, fmt, rule
@@ -97,12 +98,20 @@ def header_empty(ctx: Context):
 _SENTENCE = re.compile(r"[。；;！!？?\n]+")
 
 
-@rule("T07", WARNING, summary="文字中的数字与表中的实际完成值不一致",
+@rule("T07", WARNING, summary="自评报告或文字栏中的数字与表中不一致",
       rationale="自评报告文字与自评表应一致；苏州样表文字写“服务11723人次，超额完成既定目标（8000人次）”，"
-                "而表中参观人数实际完成值为 8757 人次。检查方法：文字中提到某指标的指标值（同一单位）的句子里，"
-                "同单位的其他数字应等于表中的实际完成值。",
-      fix="核对文字与表中的实际完成值，以核实后的数字为准统一修改。")
+                "而表中参观人数实际完成值为 8757 人次。检查表中的文字栏：提到某指标的指标值（同一单位）的句子里，"
+                "同单位的其他数字应等于表中的实际完成值。用 jixiao validate --report 检查自评报告（.docx）时，"
+                "报告中凡是指明了指标（名称）、预算、执行数、执行率、得分、总分或等级的数字，都要与表中一致"
+                "（按报告写出的位数比较，如 75% 与 74.68% 视为一致；引号内照录表中文字的不算）。",
+      fix="核对文字与表中的数字，以核实后的数字为准统一修改（自评报告可用 jixiao report 从表中生成）。")
 def narrative_numbers(ctx: Context):
+    yield from _form_texts(ctx)
+    if ctx.report is not None:
+        yield from _report(ctx)
+
+
+def _form_texts(ctx: Context):
     texts = [(k, str(v)) for k, v in ctx.form.texts.items() if v]
     if not texts:
         return
@@ -128,6 +137,23 @@ def narrative_numbers(ctx: Context):
                               ctx.cell(f"texts.{key}"))
                     break
 
+
+QUOTE_AT_MOST = 120
+
+
+def quote(paragraph: str, sentence: str) -> str:
+    """The paragraph as the message quotes it: whole when short, else the sentence in question."""
+    text = paragraph if len(paragraph) <= QUOTE_AT_MOST else sentence
+    return text if len(text) <= QUOTE_AT_MOST else text[:QUOTE_AT_MOST - 1] + "…"
+
+
+def _report(ctx: Context):
+    facts = narrative.facts_of(ctx.scored_form, ctx.profile, ctx.result)
+    paragraphs = ctx.report
+    for d in narrative.disagreements([p.text for p in paragraphs], facts):
+        p = paragraphs[d.paragraph]
+        yield Hit(f"自评报告{p.where}写“{quote(p.text, d.sentence)}”：其中 {d.claim} 与表中{d.what}（{d.form}）不一致。",
+                  p.where, file=ctx.report_file)
 
 
 @rule("T08", ERROR, summary="表内公式显示的得分、总分或等级与按规则计算的不同",
