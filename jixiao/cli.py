@@ -45,7 +45,8 @@ from functools import partial
 from pathlib import Path
 
 from .engine.errors import JixiaoError
-from .engine.files import NAME_MAX_BYTES, atomic_output, check_replaceable, name_bytes, read_error_message, workbook_bytes
+from .engine.files import (NAME_MAX_BYTES, NAME_RESERVE, atomic_output, check_replaceable, fit_name, name_bytes,
+                           read_error_message, workbook_bytes)
 from .engine.safetext import append_row, csv_row, json_text, printable, shown_name
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
@@ -730,33 +731,33 @@ def cmd_report(argv: list[str]) -> int:
     _check_profile(args)
     files, skipped = _found(args.paths, "生成报告")
     if args.out.exists() and not args.out.is_dir():
-        raise JixiaoError(f"--out“{args.out}”是一个文件；请给出文件夹")
+        raise JixiaoError(f"--out“{shown_name(args.out)}”是一个文件；请给出文件夹")
     jobs, taken, existing = [], {}, []
     for f in files:
         base = next((Path(p) for p in args.paths if os.path.isdir(p) and _collected_from(p, Path(f))), None)
         rel = Path(f).relative_to(base).parent if base is not None else Path()
-        target = args.out / rel / (Path(f).stem + REPORT_SUFFIX)
+        target = args.out / rel / fit_name(Path(f).stem, REPORT_SUFFIX, reserve=NAME_RESERVE)
         key = os.path.normcase(os.path.abspath(target))
         if key in taken:
-            raise JixiaoError(f"“{f}”与“{taken[key]}”的报告同名（{target.name}），请分别生成")
+            raise JixiaoError(f"“{shown_name(f)}”与“{shown_name(taken[key])}”的报告同名（{shown_name(target.name)}），请分别生成")
         taken[key] = f
         if target.exists() and not args.force:
             existing.append(str(target))
         jobs.append((f, str(target), args.force, args.profile))
     if existing:
-        shown = "、".join(existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
+        shown = "、".join(map(shown_name, existing[:5])) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
         raise JixiaoError(f"报告 {shown} 已经存在；为免覆盖，本次没有生成任何报告。确要替换请加 --force")
     results = run_all(report_job, jobs, args.jobs, not args.no_progress, "生成报告")
     done = [r for r in results if r["ok"]]
     for r in results:
         if not r["ok"]:
-            sys.stderr.write(f"[未生成] {r['error']}\n")
+            sys.stderr.write(printable(f"[未生成] {r['error']}\n"))
             if args.debug and r["traceback"]:
-                sys.stderr.write(r["traceback"])
+                sys.stderr.write(printable(r["traceback"]))
     if len(done) == 1 and len(results) == 1:
-        print(done[0]["report"])
-    print(f"已生成 {len(done)} 份自评报告（{args.out}）" + (f"，{len(results) - len(done)} 份未能生成" if len(done) < len(results)
-                                                     else "") + "。" + (skipped_line(len(skipped)) if skipped else ""))
+        print(shown_name(done[0]["report"]))
+    print(f"已生成 {len(done)} 份自评报告（{shown_name(args.out)}）" + (f"，{len(results) - len(done)} 份未能生成"
+          if len(done) < len(results) else "") + "。" + (skipped_line(len(skipped)) if skipped else ""))
     return EXIT_OK if len(done) == len(results) else EXIT_UNREADABLE
 
 

@@ -61,15 +61,19 @@ COMMANDS = {
     "recalc": ["recalc", "{t}", "--out", "{out}/recalc{ext}"],
     "new-year": ["new-year", "{t}"],
     "fill": ["fill", "{t}", "--out", "{out}/filled"],
+    "import": ["import", "{t}", "--out", "{out}/imported"],
+    "report": ["report", "{t}", "--out", "{out}/reports"],
 }
 DEFAULTS = {
     "read": {"validate": {0, 1}, "validate-csv": {0, 1}, "validate-json": {0, 1}, "summary": {0, 1}, "score": {0},
-             "check": {0, 1}, "recalc": {0}, "new-year": {0}, "fill": {2}},
+             "check": {0, 1}, "recalc": {0}, "new-year": {0}, "fill": {2}, "import": {0, 1}, "report": {0}},
     "refused": {c: {2} for c in COMMANDS},
     "either": {c: {0, 1, 2} for c in COMMANDS} | {"score": {0, 2}, "recalc": {0, 2}, "new-year": {0, 2},
-                                                   "fill": {2}},
+                                                   "fill": {2}, "report": {0, 2}},
     "data": {c: {2} for c in COMMANDS},
 }
+# A form read by its headings: read like ours; check and recalc work on jixiao workbooks (.xlsx) only.
+DEFAULTS["foreign"] = DEFAULTS["read"] | {"check": {0, 1, 2}, "recalc": {0, 2}}
 
 
 # -------------------------------------------------------------------------------------------------
@@ -257,7 +261,7 @@ def _shown(name: str) -> str:
 
 
 #: Commands that take one workbook or one data file: given a folder, they refuse the folder itself.
-ONE_FILE = ("check", "recalc", "new-year", "fill")
+ONE_FILE = ("check", "recalc", "new-year", "fill", "import")
 
 
 def _named(spec: hostile.Case, command: str) -> str:
@@ -271,15 +275,40 @@ def _named(spec: hostile.Case, command: str) -> str:
     return os.path.basename(spec.target if spec.target != "." else "in")
 
 
-def _xlsx_outputs(res: dict, pristine: dict) -> list[Path]:
+def _outputs(res: dict, pristine: dict, suffixes: tuple[bytes, ...]) -> list[Path]:
     run_dir = Path(res["run_dir"])
     out = []
     for folder, entries in (("out", res["outs"]), ("in", res["in_after"])):
         for rel, info in entries.items():
-            if (folder == "out" or rel not in pristine) and info[0] == "file" and \
-                    rel.lower().endswith((b".xlsx", b".xlsm")):
+            if (folder == "out" or rel not in pristine) and info[0] == "file" and rel.lower().endswith(suffixes):
                 out.append(Path(os.fsdecode(os.path.join(os.fsencode(run_dir / folder), rel))))
     return out
+
+
+def _check_document(path: Path) -> list[str]:
+    """A report (.docx): every XML part well-formed (a control character from a form would break it),
+    and no field code or hyperlink made of input text."""
+    import pyexpat
+    problems = []
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        return [f"{path.name}: not a zip ({exc})"]
+    with z:
+        for info in z.infolist():
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            data = z.read(info)
+            try:
+                pyexpat.ParserCreate().Parse(data, True)
+            except pyexpat.ExpatError as exc:
+                problems.append(f"{path.name}:{info.filename}: not well-formed XML ({exc})")
+            text = data.decode("utf-8", "replace")
+            if hostile.TOKEN in "".join(re.findall(r"<w:instrText[^>]*>([^<]*)<", text)):
+                problems.append(f"{path.name}:{info.filename}: a field code from input text")
+            if info.filename.endswith(".rels") and hostile.TOKEN in text:
+                problems.append(f"{path.name}:{info.filename}: a link from input text")
+    return problems
 
 
 def _check_workbook(path: Path) -> list[str]:
@@ -379,7 +408,8 @@ def check_run(spec: hostile.Case, res: dict, pristine: dict) -> list[str]:
         elif info[0] != "file" and (now is None or now[0] != info[0]):
             problems.append(f"input {os.fsdecode(rel)} changed")
     new = [rel for rel in after if rel not in pristine]
-    allowed_new = cmd == "new-year" and code == 0 and len(new) == 1 and new[0].lower().endswith((b".xlsx", b".xlsm"))
+    allowed_new = cmd == "new-year" and code == 0 and 1 <= len(new) <= 2 and \
+        all(n.lower().endswith((b".xlsx", b".xlsm")) for n in new)      # a workbook with two forms: two
     if new and not allowed_new:
         problems.append(f"stray files beside the input: {[os.fsdecode(n) for n in new]}")
     temps = [os.fsdecode(r) for r in list(after) + list(res["outs"]) if b".~jixiao" in r or b"~$" in r]
@@ -424,7 +454,9 @@ def test_the_corpus_is_big_enough():
 
 def problems_of(spec: hostile.Case, res: dict, pristine: dict) -> list[str]:
     found = check_run(spec, res, pristine)
-    for path in _xlsx_outputs(res, pristine):
+    for path in _outputs(res, pristine, (b".docx",)):
+        found += _check_document(path)
+    for path in _outputs(res, pristine, (b".xlsx", b".xlsm")):
         try:
             found += _check_workbook(path) or _cell_lengths(path, "校验结果" if res["command"] in ("check", "recalc")
                                                             else None)

@@ -18,7 +18,6 @@ file get the same messages as an .xlsx.
 from __future__ import annotations
 
 import io
-import struct
 from pathlib import Path
 
 from .errors import WorkbookError
@@ -56,7 +55,6 @@ def _too_large(path, sheet: str, what: str) -> WorkbookError:
 def read_xls(path, limits: Limits = LIMITS) -> SheetBook:
     import xlrd
     from xlrd.biffh import XLRDError
-    from xlrd.compdoc import CompDocError
 
     path = Path(path)
     data = read_whole(path, limits)          # a regular file within the limit, read once
@@ -67,8 +65,7 @@ def read_xls(path, limits: Limits = LIMITS) -> SheetBook:
         if "encrypt" in str(exc).lower():
             raise _fail(path, ENCRYPTED) from None
         raise _fail(path, f"文件已损坏或不是 Excel 工作簿（旧版 .xls 无法解析：{exc}）") from None
-    except (CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, EOFError, OverflowError,
-            MemoryError, RecursionError, UnicodeError, struct.error) as exc:
+    except Exception as exc:  # noqa: BLE001 - xlrd parses hostile bytes: any failure there is a damaged file
         raise _fail(path, f"文件已损坏，无法读取（旧版 .xls：{type(exc).__name__}）；请在 Excel/WPS 中打开后另存为 .xlsx") from None
     sheets: list[Sheet] = []
     states: dict[str, str] = {}
@@ -76,8 +73,7 @@ def read_xls(path, limits: Limits = LIMITS) -> SheetBook:
         for i in range(book.nsheets):
             try:
                 sh = book.sheet_by_index(i)
-            except (XLRDError, CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError,
-                    EOFError, OverflowError, UnicodeError, struct.error) as exc:
+            except Exception as exc:  # noqa: BLE001 - as above
                 raise _fail(path, f"文件已损坏，无法读取第 {i + 1} 张工作表（{type(exc).__name__}）") from None
             sheets.append(_xls_sheet(path, sh, limits))
             states[sh.name] = "visible" if not sh.visibility else "hidden"

@@ -18,8 +18,9 @@ A case says what it expects in the terms of the issue:
     kind "read"     a readable form (maybe with findings): validate 0/1, score 0, check 0/1, recalc 0,
                     new-year 0; fill 2 (a workbook is no data file)
     kind "refused"  every command exits 2 with a message naming the file
-    kind "either"   a foreign file that a later version may read (.xls, .et, .ods): 0, 1 or 2, and on
-                    2 a clear message
+    kind "either"   a foreign file that may be read or refused (.xls, .et, .ods, exports): 0, 1 or 2,
+                    and on 2 a clear message
+    kind "foreign"  a readable form jixiao did not make (read by headings): read, and every output safe
     kind "data"     a data file for fill: fill as the case says, every workbook command 2
 ``expect`` overrides single commands; ``says`` lists words a command's output must contain.
 """
@@ -376,7 +377,7 @@ def _(d, c):
 
 
 @case("inject-file-names", "files named like formulas in a folder (= + - @ tab)", target=".",
-      expect={"check": {2}, "recalc": {2}, "new-year": {2}})
+      expect={"check": {2}, "recalc": {2}, "new-year": {2}, "import": {2}})
 def _(d, c):
     for name in ("=HYPERLINK(JXPWN)+1.xlsx", "+JXPWN.xlsx", "-JXPWN.xlsx", "@JXPWN.xlsx", "\tJXPWN.xlsx",
                  "=cmd|' C calc JXPWN'!A0.xlsx"):
@@ -447,7 +448,8 @@ def _(d, c):
 
 
 @case("overflow-numbers", "weights and amounts of 9e307: sums overflow to infinity (#NUM! in Excel)",
-      expect={c: {2} for c in ("validate", "validate-csv", "validate-json", "summary", "score", "check", "recalc")},
+      expect={c: {2} for c in ("validate", "validate-csv", "validate-json", "summary", "score", "check", "recalc",
+                               "report")},
       says={"validate": ["溢出"], "check": ["溢出"]})
 def _(d, c):
     def change(xml):
@@ -904,6 +906,103 @@ def _(d, c):
 @case("html-as-xls", "an HTML table saved as .xls (web systems' 'export to Excel')", kind="either")
 def _(d, c):
     write(d / "export.xls", "<html><body><table><tr><td>=cmd|' /C calc JXPWN'!A0</td></tr></table></body></html>")
+
+
+# ---------------------------------------------------------------------------------------------------
+# F'. Forms jixiao did not make, read by their headings (issue 11): the same promises
+# ---------------------------------------------------------------------------------------------------
+
+#: Text with control characters (as an .xls, an HTML export or an .ods can hold them) and a formula.
+DIRTY = f"=HYPERLINK(\"http://{TOKEN}.example/\")\x1b[2J\x00\x07\x0b\u202e项目"
+DIRTY_MARK = "@@dirty@@"
+
+
+def foreign_form(dirty: bool = True):
+    """The foreign corpus's national form (tests/support/foreign.py) as an openpyxl workbook, its
+    project name and indicator names made hostile."""
+    import copy
+    from openpyxl import Workbook
+    from tests.support import foreign
+    data = copy.deepcopy(foreign.WATER)
+    wb = Workbook()
+    wb.active.title = "自评表"
+    foreign.write_national(foreign.Writer(wb.active), data)
+    if dirty:
+        for row in wb.active.iter_rows():
+            for cell in row:
+                if cell.value == data["header"]["project_name"] or cell.value in [row[2] for row in data["rows"][:3]]:
+                    cell.value = DIRTY_MARK       # openpyxl holds no control character: to_html puts DIRTY
+    return wb
+
+
+def to_html(wb, texts: dict | None = None) -> str:
+    """A worksheet as the HTML table a web system exports under an .xls name; control characters as
+    character references (an HTML parser decodes them)."""
+    ws = wb.active
+    spans = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    covered = {(r, c) for m in ws.merged_cells.ranges for r in range(m.min_row, m.max_row + 1)
+               for c in range(m.min_col, m.max_col + 1) if (r, c) != (m.min_row, m.min_col)}
+
+    def esc(v) -> str:
+        return "".join(f"&#{ord(ch)};" if ord(ch) < 32 or ch in "<&\u202e" else ch for ch in str(v))
+    rows = []
+    for r in range(1, ws.max_row + 1):
+        cells = []
+        for c in range(1, ws.max_column + 1):
+            if (r, c) in covered:
+                continue
+            m, v = spans.get((r, c)), ws.cell(r, c).value
+            span = f' rowspan="{m.max_row - m.min_row + 1}" colspan="{m.max_col - m.min_col + 1}"' if m else ""
+            v = DIRTY if v == DIRTY_MARK else v
+            cells.append(f"<td{span}>{'' if v is None else esc(v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return '<html><head><meta charset="utf-8"></head><body><table>' + "".join(rows) + "</table></body></html>"
+
+
+@case("foreign-html-dirty", "a web system's HTML export (.xls) of a form whose names hold a formula and control "
+      "characters (ESC, NUL, BEL, VT, RLO)", kind="foreign")
+def _(d, c):
+    write(d / "导出.xls", to_html(foreign_form()))
+
+
+@case("foreign-xlsx-injection", "a form jixiao did not make (.xlsx, read by headings) whose names are formulas",
+      kind="foreign")
+def _(d, c):
+    wb = foreign_form()
+    for row in wb.active.iter_rows():
+        for cell in row:
+            if cell.value == DIRTY_MARK:
+                cell.value = INJECTIONS[1]
+                cell.data_type = "s"
+    buf = io.BytesIO()
+    wb.save(buf)
+    write(d / "外来表.xlsx", buf.getvalue())
+
+
+@case("foreign-html-spans", "an HTML export whose cells span 100,000 rows and columns, 20,000 times", kind="either")
+def _(d, c):
+    cell = '<td rowspan="100000" colspan="100000">x</td>'
+    write(d / "spans.xls", "<html><body><table>" + ("<tr>" + cell * 100 + "</tr>") * 200 + "</table></body></html>")
+
+
+@case("foreign-xml2003-laughs", "an \"XML 电子表格 2003\" export with a billion-laughs DTD", kind="refused",
+      says={"validate": ["DTD"]})
+def _(d, c):
+    write(d / "export.xls", doctype("laughs", "Workbook") + b'<?mso-application progid="Excel.Sheet"?>'
+          b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet><Table><Row><Cell><Data>&l9;'
+          b'</Data></Cell></Row></Table></Worksheet></Workbook>')
+
+
+@case("foreign-ods-spans", "an .ods whose cells span a million rows, 1,200 times", kind="either")
+def _(d, c):
+    cell = '<table:table-cell table:number-rows-spanned="1048576" table:number-columns-spanned="1024"><text:p>x</text:p></table:table-cell>'
+    content = ('<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+               '<office:body><office:spreadsheet><table:table table:name="S">'
+               + ("<table:table-row>" + cell * 20 + "</table:table-row>") * 60
+               + "</table:table></office:spreadsheet></office:body></office:document-content>")
+    write(d / "spans.ods", pack({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                                 "content.xml": content.encode()}))
 
 
 # ---------------------------------------------------------------------------------------------------
