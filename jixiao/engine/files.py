@@ -182,12 +182,25 @@ def atomic_output(path: os.PathLike | str, *, overwrite: bool = True) -> Iterato
             _place_new(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        if isinstance(exc, FileExistsError) or exc.errno not in _WRITE_ERRORS:
+        if isinstance(exc, FileExistsError) or not _about_output(exc, tmp, path):
             raise
         raise write_error(path, exc) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _about_output(exc: OSError, tmp: Path, path: Path) -> bool:
+    """Whether an error raised while an output was written is about writing it: a full disk (whatever
+    file it names), or a failure on the temp file, the target or their folder. Anything else (a
+    program that could not be started, an input that vanished) is not reported as a write failure."""
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO):
+        return True
+    if exc.errno not in _WRITE_ERRORS:
+        return False
+    named = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    ours = {str(tmp), str(path), str(tmp.parent)}
+    return not named or any(n in ours or os.path.dirname(n) == str(tmp.parent) for n in named)
 
 
 def _place_new(tmp: Path, path: Path) -> None:

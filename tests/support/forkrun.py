@@ -64,10 +64,23 @@ def _preload() -> None:
     running as an unprivileged user could not import itself here: this machine's Python lives under
     /root. A normal user's own Python has no such problem.)"""
     import codecs
-    for encoding in ("cp437", "utf-8-sig", "gb18030", "utf-16", "latin-1", "idna"):
-        codecs.lookup(encoding)
+    import encodings.aliases
+    for encoding in {*encodings.aliases.aliases.values(), "utf-8-sig", "unicode-escape", "idna"}:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:      # an alias of a codec this platform lacks (mbcs ...)
+            pass
     import concurrent.futures.process  # noqa: F401
+    import multiprocessing.popen_fork  # noqa: F401
+    import multiprocessing.synchronize  # noqa: F401
+    import html.parser  # noqa: F401
+    import pprint  # noqa: F401
+    import docx  # noqa: F401
+    import xlrd  # noqa: F401
     import jixiao.addin.build  # noqa: F401
+    import jixiao.engine.forms  # noqa: F401
+    import jixiao.report.word  # noqa: F401
+    import jixiao.templates.importing  # noqa: F401
     import pyopenvba  # noqa: F401
     import xml.sax.saxutils  # noqa: F401
     import jixiao.cli  # noqa: F401
