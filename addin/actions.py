@@ -4,6 +4,8 @@
     recalc(book)     重新计算     helper columns re-read from the texts, recalculated, typed scores compared
     report(book)     生成自评报告 the 绩效自评报告 (.docx, jixiao.report) beside the workbook (never overwriting)
     next_year(book)  新建下一年度 a new workbook for year + 1 beside this one (never overwriting)
+    batch_validate(book) 批量校验 asks for a folder of returned forms, validates them all and opens the
+                     summary workbook (written beside the folder; `review_folder` is the headless part)
     settings(book)   设置         profile, Python, project location, configuration, versions
     show_help(book)  帮助         a short help text
 
@@ -37,7 +39,7 @@ from jixiao import __version__
 from jixiao.engine.scoring import helper_values
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_blank, is_number, xround
-from jixiao.engine.files import atomic_output, fit_name, safe_name, workbook_bytes
+from jixiao.engine.files import NAME_MAX_BYTES, atomic_output, fit_name, name_bytes, safe_name
 from jixiao.engine.model import Form, FundsRow, SubItem
 from jixiao.engine.profiles import Profile, load_profile
 from jixiao.engine.safetext import printable, shown_name
@@ -422,31 +424,33 @@ def free_path(path: Path) -> Path:
     return candidate
 
 
-def _write_new(wb, target: Path) -> Path:
-    """Write the openpyxl workbook ``wb`` as ``target`` (.xlsx, or .xlsm with the add-in's macros and
-    ribbon) without ever overwriting: if the name is taken meanwhile, the next free one is used."""
+def _write_new(book, target: Path, exact: bool = False, overwrite: bool = False) -> Path:
+    """Write the new workbook ``book`` (jixiao.templates.xlsx.Book) as ``target`` (.xlsx, or .xlsm with the
+    add-in's macros and ribbon) without ever overwriting: if the name is taken meanwhile, the next free one
+    is used. With ``exact`` (a name the user gave) the name is kept: an existing file is refused
+    (ExistingFile), or replaced with ``overwrite``."""
     wanted = target
     while True:
         try:
-            with atomic_output(target, overwrite=False) as tmp:
-                data = workbook_bytes(wb, target)   # complete in memory before any byte reaches the disk
+            with atomic_output(target, overwrite=overwrite) as tmp:
                 if target.suffix.lower() == ".xlsm":
                     from .build import make_macro_enabled
 
-                    plain = tmp.with_suffix(".xlsx")
+                    book.save(tmp.with_suffix(".xlsx"))
                     try:
-                        plain.write_bytes(data)
-                        make_macro_enabled(plain, tmp)
+                        make_macro_enabled(tmp.with_suffix(".xlsx"), tmp)
                     finally:
-                        plain.unlink(missing_ok=True)
+                        tmp.with_suffix(".xlsx").unlink(missing_ok=True)
                 else:
-                    tmp.write_bytes(data)
+                    tmp.write_bytes(book.bytes())
             return target
         except FileExistsError:  # the name was taken since it was chosen: the next free one
+            if exact:
+                raise ExistingFile(f"{shown_name(target)} 已存在，不会覆盖；确要替换请加 --force") from None
             target = free_path(wanted)
 
 
-def next_year(book: Book, open_new: bool = True) -> Path:
+def next_year(book: Book, open_new: bool = True, target: Path | None = None, overwrite: bool = False) -> Path:
     """新建下一年度: a new workbook for year + 1 beside this one, rebuilt from the form by the template
     builder with the profile rendered for the new year (title, 年度 subtitle, notes, JX_YEAR). Same
     formula mode (JX_MODE) and file type (.xlsm keeps the macros and the ribbon). Never overwrites."""
@@ -463,10 +467,13 @@ def next_year(book: Book, open_new: bool = True) -> Path:
     new_year = form.year + 1
     new_profile = load_profile(profile.name, new_year)  # by name, never by a path
     new_form = roll_forward(form, new_year)
-    wb = build_workbook(new_profile, new_form, mode)
+    new_book = build_workbook(new_profile, new_form, mode)
     suffix = src.suffix.lower()
     target_src = src if suffix in (".xlsx", ".xlsm") else src.with_suffix(".xlsx")
-    target = _write_new(wb, next_year_path(target_src, form.year, new_year))
+    if target is not None:
+        target = _write_new(new_book, Path(target), exact=True, overwrite=overwrite)
+    else:
+        target = _write_new(new_book, next_year_path(target_src, form.year, new_year))
     cleared = "实际完成值、偏差原因、定性档次、手填得分、预算金额和执行数"
     if new_profile.layout == "suzhou":
         cleared = "实际完成值、情况说明、定性档次、手填得分、预算执行和资金使用金额、子项金额、项目实施情况等当年文字"
@@ -544,6 +551,56 @@ def report(book: Book, open_new: bool = True) -> Path:
     if open_new and book.kind == "xlwings" and sys.platform == "win32":
         os.startfile(str(target))  # noqa: S606 - opens the new report in Word / WPS
     return target
+
+
+# =============================================================================================
+# 批量校验
+# =============================================================================================
+
+def summary_path(folder: Path, today: _dt.date | None = None) -> Path:
+    """Beside the folder (never inside it: the next run would take the summary for a form):
+    "<folder>-校验汇总-20261129.xlsx", or "（2）" ... when taken."""
+    folder = Path(folder).resolve()
+    day = (today or _dt.date.today()).strftime("%Y%m%d")
+    parent = folder.parent if folder.parent != folder else Path.home()
+    return free_path(parent / f"{folder.name or '根目录'}-校验汇总-{day}.xlsx")
+
+
+def review_folder(folder, out: Path | None = None, *, config=None, bureau: str = "", jobs: int | None = None):
+    """批量校验 without Excel: every spreadsheet in ``folder`` (recursively) validated with the
+    bureau's jixiao.toml (~/.jixiao/jixiao.toml, never one inside the folder), the summary workbook
+    written to ``out`` (default: ``summary_path``). Returns (summary path, batch.Tally)."""
+    from jixiao.batch import Batch, collect
+    from jixiao.engine.validation import config as vconfig
+    from jixiao.summary import SummaryWriter
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ActionError(f"“{folder}”不是一个文件夹")
+    files, skipped = collect([str(folder)])
+    if not files:
+        raise ActionError(f"文件夹“{folder}”中没有表格文件（.xlsx 等）" + (f"；跳过了 {len(skipped)} 个其他文件" if skipped else ""))
+    if config is None:
+        config = vconfig.find(cwd=Path.home() / ".jixiao")
+    target = Path(out) if out is not None else summary_path(folder)
+    writer = SummaryWriter(target, bureau=bureau or config.bureau, scope=str(folder), base=str(folder.resolve()))
+    try:
+        tally = Batch(files, len(skipped), config, jobs=jobs).run([writer])
+    except FileExistsError:
+        raise ExistingFile(f"{target} 已存在，不会覆盖") from None
+    return target, tally
+
+
+def batch_validate(book: Book):
+    """批量校验: ask for a folder, validate every form in it, open the summary workbook."""
+    folder = book.ask_folder("选择收回的绩效自评表所在的文件夹")
+    if folder is None:
+        book.tell("没有选择文件夹，未校验。")
+        return None
+    path, tally = review_folder(folder)
+    book.tell(f"批量校验完成。\n{tally.line()}\n\n汇总表（可打印，含问题清单）：\n{path}")
+    book.open(path)
+    return path
 
 
 # =============================================================================================
@@ -646,6 +703,8 @@ HELP_TEXT = """绩效自评加载项 jixiao 使用说明
 
 生成自评报告：按本表起草绩效自评报告（Word 文档），存到本文件旁（不覆盖已有文件）。金额、执行率、各指标完成情况和偏差原因、总分和等级取自本表，自评表附在文末；表中没有的内容以【请补充：……】标出，请补写后再报送。
 
+批量校验（财政部门用）：选择收回的自评表所在的文件夹，逐个校验，在该文件夹旁生成汇总表并打开：汇总（按状态、等级、执行率计数，每表一行，可打印）、问题清单、已说明问题和图表。
+
 新建下一年度：在本文件旁另存下一年度的自评表（不覆盖已有文件）：保留项目信息、绩效目标、指标、指标值和分值，清空实际完成值、偏差原因、定性档次、手填得分和当年金额。
 
 设置：查看规则配置、Python 和 jixiao 的位置、jixiao.conf 配置和版本。
@@ -669,6 +728,7 @@ BUTTONS: dict[str, Callable[[Book], Any]] = {
     "jx_recalc": recalc,
     "jx_report": report,
     "jx_next_year": next_year,
+    "jx_batch_validate": batch_validate,
     "jx_settings": settings,
     "jx_help": show_help,
 }
@@ -715,46 +775,108 @@ def on_button(button_id: str) -> None:
 # Headless command line: python -m jixiao.addin.actions
 # =============================================================================================
 
+#: The buttons that run on a file from the command line: (button id, the `jixiao` command, what it does,
+#: an example, the sibling copy's name mark when --out is not given).
+COMMANDS = {
+    "validate": ("jx_validate", "check", "一键校验：按规则检查整张表，把“校验结果”工作表和问题单元格的标记写进工作簿副本"
+                 "（输入文件不变）；有错误时退出码为 1",
+                 "jixiao check 2026年度某项目.xlsx                 # 写出“2026年度某项目（已校验）.xlsx”\n"
+                 "  jixiao check 某项目.xlsx --out 校验后.xlsx --force   # 指定副本，已存在时替换", "（已校验）"),
+    "recalc": ("jx_recalc", "recalc", "重新计算：按年度指标值、实际完成值的文字刷新计分依据列（指标方向、指标值（数值）、"
+               "完成值（数值）），写进工作簿副本（输入文件不变），并列出与规则不一致的手填得分",
+               "jixiao recalc 2026年度某项目.xlsx                # 写出“2026年度某项目（已重算）.xlsx”\n"
+               "  jixiao recalc 某项目.xlsx --out 重算后.xlsx", "（已重算）"),
+    "next-year": ("jx_next_year", "new-year", "新建下一年度：保留项目信息、绩效目标、指标、指标值和分值，清空当年的完成值、"
+                  "得分和金额，生成下一年度的新表（输入文件不变）",
+                  "jixiao new-year 2026年度某项目.xlsx              # 在旁边写出“2027年度某项目.xlsx”\n"
+                  "  jixiao new-year 2026年度某项目.xlsx --out 下一年/2027年度某项目.xlsx", ""),
+    "report": ("jx_report", "report", "生成自评报告：按本表起草绩效自评报告（.docx），存到表旁（不覆盖已有文件）",
+               "python -m jixiao.addin.actions report 表.xlsx", ""),
+    "settings": ("jx_settings", "settings", "设置：规则配置、Python 位置和版本", "python -m jixiao.addin.actions settings 表.xlsx", ""),
+    "help": ("jx_help", "help", "帮助：加载项的简要说明", "python -m jixiao.addin.actions help 表.xlsx", ""),
+}
+
+
+def sibling(path: Path, mark: str) -> Path:
+    """"某项目.xlsx" -> "某项目（已校验）.xlsx" beside it (a long name shortened to fit 255 bytes)."""
+    return path.with_name(fit_name(path.stem, f"{mark}{path.suffix}"))
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
 def main(argv: list[str] | None = None, *, button: str | None = None, prog: str = "python -m jixiao.addin.actions") -> int:
-    """Exit 0 done; 1 validate found 错误 (the --out copy is still written); 2 unreadable or refused.
-    `button` fixes the button (the `jixiao check|recalc|new-year` commands), `prog` names the command."""
-    parser = argparse.ArgumentParser(prog=prog,
-                                     description="在工作簿文件上运行“绩效自评”选项卡的按钮（无需 Excel）",
-                                     epilog="退出码：0 完成；1 校验发现错误；2 文件无法读取或未能保存")
+    """Exit 0 done; 1 validate found 错误 (the copy is still written); 2 unreadable or refused.
+    `button` fixes the button (the `jixiao check|recalc|new-year` commands), `prog` names the command.
+    Outputs are checked before anything is read or printed: never the input, never an existing file
+    without --force."""
+    what = COMMANDS[button][2] if button else "在工作簿文件上运行“绩效自评”选项卡的按钮（无需 Excel）"
+    example = COMMANDS[button][3] if button else "python -m jixiao.addin.actions validate 表.xlsx --out 表-已校验.xlsx"
+    parser = argparse.ArgumentParser(prog=prog, description=what, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=f"例如：\n  {example}\n\n退出码：0 完成；1 校验发现错误；2 文件无法读取或未能保存")
     if button is None:
-        parser.add_argument("button", choices=["validate", "recalc", "report", "next-year", "settings", "help"])
-    parser.add_argument("workbook", type=Path)
-    parser.add_argument("--out", type=Path, help="validate/recalc：把结果另存为这个新文件（不覆盖已有文件）")
+        parser.add_argument("button", choices=list(COMMANDS))
+    parser.add_argument("workbook", type=Path, metavar="FILE", help="自评表工作簿（.xlsx / .xlsm）")
+    if button in (None, "validate", "recalc", "next-year"):
+        default = ("默认在输入文件旁另存为“原名" + COMMANDS[button][4] + "”" if button in ("validate", "recalc")
+                   else "默认在输入文件旁、按下一年度改名" if button == "next-year" else "validate/recalc/next-year")
+        parser.add_argument("--out", type=Path, metavar="OUT", help=f"结果另存为这个文件（{default}）；从不改写输入文件")
+        parser.add_argument("--force", action="store_true", help="输出文件已存在时替换它（默认不覆盖）")
     args = parser.parse_args(argv)
     if button is not None:
         args.button = button
+    out = getattr(args, "out", None)
+    force = getattr(args, "force", False)
     try:
+        if args.button in ("validate", "recalc") and out is None:
+            plain = args.workbook if args.workbook.suffix.lower() in (".xlsx", ".xlsm") else args.workbook.with_suffix(".xlsx")
+            out = sibling(plain, COMMANDS[args.button][4])
+        if out is not None:
+            if name_bytes(out.name) > NAME_MAX_BYTES:
+                raise ActionError(f"输出文件的文件名过长（超过 {NAME_MAX_BYTES} 字节）；请另取一个短些的文件名")
+            if _same_path(out, args.workbook):
+                raise ActionError(f"输出文件“{shown_name(out)}”就是输入文件；输入文件从不改写，请另取一个文件名")
+            if out.suffix.lower() not in (".xlsx", ".xlsm"):
+                raise ActionError(f"输出文件应以 .xlsx 或 .xlsm 结尾（现为“{shown_name(out)}”）")
+            if out.is_dir():
+                raise ActionError(f"输出文件“{shown_name(out)}”是一个文件夹；请写出文件名")
+            if os.path.lexists(out) and not force:
+                raise ActionError(f"输出文件“{shown_name(out)}”已经存在；为免覆盖，本次没有运行。确要替换请加 --force，"
+                                  "或用 --out 另取一个文件名")
         if args.button == "next-year" and not _made_by_jixiao(args.workbook):
+            if out is not None:
+                raise ActionError("这张表不是 jixiao 生成的（按表头读取），新表按原文件名放在它旁边；--out 只用于 jixiao 生成的表")
             for target, lost in next_year_file(args.workbook):
                 print(printable(f"已生成下一年度的自评表：{shown_name(target)}"))
                 for line in lost:
                     print(printable(f"  未写入：{line}"))
             return 0
         book = open_book(args.workbook)
-        if args.out and args.button in ("validate", "recalc"):
-            book.check_save_as(args.out)      # refused before any work is done or printed
-        button = {"validate": "jx_validate", "recalc": "jx_recalc", "report": "jx_report", "next-year": "jx_next_year",
-                  "settings": "jx_settings", "help": "jx_help"}[args.button]
-        result = BUTTONS[button](book)
-        if args.out and args.button in ("validate", "recalc"):
-            saved = book.save_as(args.out)
+        button_id = COMMANDS[args.button][0]
+        if args.button in ("validate", "recalc"):
+            book.check_save_as(out, force)   # refused before any work: name, extension and content, --force
+        if args.button == "next-year":
+            result = next_year(book, open_new=False, target=out, overwrite=force)
+        else:
+            result = BUTTONS[button_id](book)
         for text in book.told:
             print(printable(text))
         if isinstance(result, ValidationReport):
             for f in result.findings:
                 print(printable(f"{f.severity}\t{f.sheet}!{f.cell}\t{f.code}\t{f.message}"))
-        if args.out and args.button in ("validate", "recalc"):
-            print(printable(str(saved)))
+        if args.button in ("validate", "recalc"):
+            saved = book.save_as(out, overwrite=force)
+            print(printable(f"已写入 {shown_name(saved)}（输入文件未改动）"))
     except (JixiaoError, ExistingFile) as exc:
         where = isinstance(exc, JixiaoError) and not exc.where
         print(f"错误：{shown_name(args.workbook) + '：' if where else ''}{printable(str(exc))}", file=sys.stderr)
         return 2
     return 1 if isinstance(result, ValidationReport) and result.errors else 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

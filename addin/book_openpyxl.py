@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import os
 import warnings
 from contextlib import suppress
 from pathlib import Path
@@ -43,6 +44,7 @@ from .workbook import (
     MARK_TAG,
     RESULT_SHEET,
     STATE_HEADER,
+    STATE_NOTE,
     STATE_SHEET,
     Book,
     ExistingFile,
@@ -125,7 +127,14 @@ class OpenpyxlBook(Book):
     def view(self) -> GridView:
         names = {name.upper(): dn.attr_text for name, dn in self.wb.defined_names.items()
                  if dn.localSheetId is None and dn.attr_text}
-        return GridView(self._path, names, list(self.wb.sheetnames), self._load_sheet)
+        return GridView(self._path, names, list(self.wb.sheetnames), self._load_sheet, self._load_comments)
+
+    def _load_comments(self, name: str) -> dict[str, str]:
+        ws = self.wb[name]
+        if not hasattr(ws, "_cells"):
+            return {}
+        return {cell.coordinate: cell.comment.text for cell in ws._cells.values()
+                if cell.comment is not None and cell.comment.text}
 
     def _load_sheet(self, name: str):
         ws = self.wb[name]
@@ -267,9 +276,20 @@ class OpenpyxlBook(Book):
         return rows
 
     def write_state(self, rows: list[list[Any]]) -> None:
-        from jixiao.templates.builder import write_state_sheet
-
-        write_state_sheet(self.wb, rows)
+        """The very hidden jixiao_state sheet rewritten with these rows (laid out as the template builder
+        writes it: note, heading, rows); text stays text."""
+        if STATE_SHEET in self.wb.sheetnames:
+            ws = self.wb[STATE_SHEET]
+            ws.delete_rows(1, ws.max_row)
+        else:
+            ws = self.wb.create_sheet(STATE_SHEET)
+            ws.sheet_state = "veryHidden"
+        ws.cell(1, 1, STATE_NOTE)
+        for r, values in enumerate([STATE_HEADER, *rows], 2):
+            for col, value in enumerate(values, 1):
+                cell = ws.cell(r, col, value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"
 
     # --- the rest ----------------------------------------------------------------------------------
     def recalculate(self) -> None:
@@ -285,9 +305,10 @@ class OpenpyxlBook(Book):
 
             restore_ribbon(path)
 
-    def check_save_as(self, path) -> Path:
-        """Refuse, before any work, a copy that could not be written as asked: an existing file
-        (ExistingFile) or an extension that does not match the content (WorkbookError)."""
+    def check_save_as(self, path, overwrite: bool = False) -> Path:
+        """Refuse, before any work, a copy that could not be written as asked: an existing file unless
+        overwrite (ExistingFile; with overwrite, anything but a regular file: OutputError), a name over
+        255 bytes or an extension that does not match the content (WorkbookError)."""
         path = Path(path)
         if name_bytes(path.name) > NAME_MAX_BYTES:
             raise WorkbookError(f"副本的文件名过长（超过 {NAME_MAX_BYTES} 字节）；请另取一个短些的文件名", where=str(path))
@@ -296,17 +317,19 @@ class OpenpyxlBook(Book):
             raise WorkbookError(f"副本的扩展名“{path.suffix or '（无）'}”与内容不符：本工作簿是{kind}，副本应以 {self.suffix} 结尾"
                                 f"（如 {shown_name(path.with_suffix(self.suffix).name)}）；扩展名不符的文件 Excel 不会打开",
                                 where=str(path))
-        if path.exists() or path.is_symlink():
-            raise ExistingFile(f"{shown_name(path)} 已存在，不会覆盖")
         if path.is_dir():
             raise ExistingFile(f"{shown_name(path)} 是一个文件夹")
+        if os.path.lexists(path):
+            if not overwrite:
+                raise ExistingFile(f"{shown_name(path)} 已存在，不会覆盖")
+            check_replaceable(path)          # --force replaces a regular file only
         return path
 
-    def save_as(self, path) -> Path:
-        """Save as a new file ``path`` (atomically); raises ExistingFile if it exists."""
-        path = self.check_save_as(path)
+    def save_as(self, path, overwrite: bool = False) -> Path:
+        """Save as a new file ``path`` (atomically); raises ExistingFile if it exists, unless overwrite."""
+        path = self.check_save_as(path, overwrite)
         try:
-            with atomic_output(path, overwrite=False) as tmp:
+            with atomic_output(path, overwrite=overwrite) as tmp:
                 self._write(tmp, path)
         except FileExistsError as exc:
             raise ExistingFile(str(exc)) from None

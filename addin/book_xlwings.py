@@ -356,6 +356,21 @@ class XlwingsBook(Book):
         """Open a file in this Excel (the new year's workbook)."""
         self.app.books.open(str(path))
 
+    def ask_folder(self, prompt: str) -> Path | None:
+        """Excel's own folder picker (Application.FileDialog(msoFileDialogFolderPicker)); None when
+        the user cancels. Excel for Mac has no such dialog through xlwings: a JixiaoError says so."""
+        from jixiao.engine.errors import JixiaoError
+        try:
+            dialog = self.app.api.FileDialog(4)          # msoFileDialogFolderPicker
+        except Exception:  # noqa: BLE001 - no COM (Excel for Mac)
+            raise JixiaoError("这台电脑上的 Excel 无法打开文件夹选择框（Excel for Mac）；请在终端运行 "
+                              "jixiao validate 文件夹 --summary 汇总.xlsx") from None
+        dialog.Title = prompt
+        dialog.AllowMultiSelect = False
+        if dialog.Show() != -1:                         # -1: the user pressed OK
+            return None
+        return Path(str(dialog.SelectedItems(1)))
+
     def conf_sheets(self) -> list[tuple[str, dict[str, str]]]:
         out = []
         sources = [("本工作簿的 jixiao.conf 工作表", self.book)]

@@ -118,7 +118,8 @@ class GridView(_reader.Workbook):
     """
 
     def __init__(self, path, names: dict[str, str], sheet_names: list[str],
-                 load_sheet: Callable[[str], _reader.Sheet]):
+                 load_sheet: Callable[[str], _reader.Sheet],
+                 load_comments: Callable[[str], dict[str, str]] | None = None):
         # reader.Workbook.__init__ parses a package; set what its other methods use instead.
         self.pkg = None
         self.path = path
@@ -127,6 +128,13 @@ class GridView(_reader.Workbook):
         self.sheet_state = {}
         self._sheets: dict[str, _reader.Sheet] = {}
         self._load_sheet = load_sheet
+        self._load_comments = load_comments
+
+    def comments(self, name: str, keep) -> dict[str, str]:
+        """"Sheet!A1" -> text of the cell comments of a sheet for which keep(text) holds (waivers)."""
+        if self._load_comments is None:
+            return {}
+        return {f"{name}!{ref}": text for ref, text in self._load_comments(name).items() if keep(text)}
 
     def sheet(self, name: str) -> _reader.Sheet:
         sheet = self._sheets.get(name)
@@ -291,6 +299,11 @@ class Book(ABC):
 
     def open(self, path) -> None:
         """Show another workbook file to the user (xlwings: open it in Excel; headless: nothing)."""
+
+    def ask_folder(self, prompt: str) -> Path | None:
+        """Ask the user for a folder (xlwings: Excel's folder picker); None when cancelled or when
+        there is no one to ask (headless)."""
+        return None
 
     def tell(self, text: str, *, error: bool = False) -> str:
         """Tell the user ``text``; returns it."""

@@ -27,80 +27,26 @@ and its traceback only with --debug.
 
 Text from files stays text (jixiao.engine.safetext): what reaches the terminal has its control
 characters escaped, CSV cells cannot start a formula, JSON is valid whatever a name holds, and the
-summary workbook stores every name as text.
+summary workbook stores every name as text. A text report (-o) is never named like a spreadsheet.
 """
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import os
 import sys
-import time
-import traceback
-import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
+from .batch import READ_CODE, collect, failure, is_spreadsheet, read, reading, run_all, skipped_line, summary_fields
 from .engine.errors import JixiaoError
 from .engine.files import (NAME_MAX_BYTES, NAME_RESERVE, atomic_output, check_replaceable, fit_name, name_bytes,
-                           read_error_message, workbook_bytes)
-from .engine.safetext import append_row, csv_row, json_text, printable, shown_name
+                           write_error)
+from .engine.safetext import csv_cell, json_text, printable, shown_name
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
-READ_CODE = "P00"          # a file that cannot be read as a jixiao form (not a registered rule)
-PARALLEL_FROM = 8          # files; below this a pool costs more than it saves
-PROGRESS_FROM = 20         # files; a progress bar on a TTY from this many
-# In folders only these are checked (the .docx/.pdf reports beside the forms are not); .xls and WPS .et
-# are kept so that they get their "save as .xlsx" message. A file named on the command line is always checked.
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et", ".ett"}
 
 
 # Files -------------------------------------------------------------------------------------------
-
-def collect(paths: list[str], unreadable: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
-    """Files to check, in order, and the files skipped as not spreadsheets. Files as given are
-    always checked, whatever their name (a foreign file gets its own message); folders are walked
-    recursively and sorted, skipping hidden entries, Excel's "~$" lock files and (listed) files
-    without a spreadsheet suffix. A path that does not exist is kept (it is reported as unreadable);
-    so is a folder that cannot be read, with its reason in `unreadable` (path -> message)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    skipped: list[str] = []
-    unreadable = {} if unreadable is None else unreadable
-
-    def add(p: str):
-        key = os.path.normcase(os.path.abspath(p))
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-
-    def failed(exc: OSError):
-        where = exc.filename if isinstance(exc.filename, str) else str(exc.filename)
-        unreadable[where] = f"无法读取此文件夹（{read_error_message(exc).replace('此文件', '')}），其中的表格没有检查"
-        add(where)
-
-    for p in paths:
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p, onerror=failed):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith((".", "~$")):
-                        continue
-                    if not _spreadsheet(name):
-                        skipped.append(os.path.join(root, name))
-                        continue
-                    add(os.path.join(root, name))
-        else:
-            add(p)
-    return out, skipped
-
-
-def _spreadsheet(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in SPREADSHEET_SUFFIXES
-
 
 def _real(path) -> str:
     return os.path.normcase(os.path.realpath(path))
@@ -121,7 +67,7 @@ def _collected_from(folder: str, path: Path) -> bool:
         return False
     *dirs, name = rel.split(os.sep)
     return (rel != os.curdir and not (dirs and dirs[0] == os.pardir) and not any(d.startswith(".") for d in dirs)
-            and not name.startswith((".", "~$")) and _spreadsheet(name))
+            and not name.startswith((".", "~$")) and is_spreadsheet(name))
 
 
 def check_outputs(outputs: list[tuple[str, Path | None]], paths: list[str], files: list[str], what: str,
@@ -133,16 +79,16 @@ def check_outputs(outputs: list[tuple[str, Path | None]], paths: list[str], file
     for n, (label, path) in enumerate(given):
         twin = next((other for other, earlier in given[:n] if _same_file(path, earlier)), None)
         if twin:
-            raise JixiaoError(f"{label}与{twin}是同一个文件“{path}”；请分别指定")
+            raise JixiaoError(f"{label}与{twin}是同一个文件“{shown_name(path)}”；请分别指定")
         if name_bytes(path.name) > NAME_MAX_BYTES:
             raise JixiaoError(f"{label}的文件名过长（超过 {NAME_MAX_BYTES} 字节）；请另取一个短些的文件名", where=str(path))
         if path.is_dir():
             raise JixiaoError(f"{label}“{shown_name(path)}”是一个文件夹；请写出文件名")
         if any(_same_file(path, f) for f in files):
-            raise JixiaoError(f"{label}“{path}”是要{what}的文件；输入的文件从不改写，请另取一个文件名")
+            raise JixiaoError(f"{label}“{shown_name(path)}”是要{what}的文件；输入的文件从不改写，请另取一个文件名")
         folder = next((p for p in paths if os.path.isdir(p) and _collected_from(p, path)), None)
         if folder is not None:
-            raise JixiaoError(f"{label}“{path}”在要{what}的文件夹“{folder}”中，是表格文件，下次{what}这个文件夹时"
+            raise JixiaoError(f"{label}“{shown_name(path)}”在要{what}的文件夹“{shown_name(folder)}”中，是表格文件，下次{what}这个文件夹时"
                               "会被当作一份自评表；请存到这个文件夹之外")
         if os.path.lexists(path) and not force:
             raise JixiaoError(f"{label}“{shown_name(path)}”已经存在；为免覆盖，本次没有{what}，也没有写入任何文件。"
@@ -151,92 +97,16 @@ def check_outputs(outputs: list[tuple[str, Path | None]], paths: list[str], file
             check_replaceable(path)     # --force replaces a regular file, never a link, device or FIFO
 
 
-# One file (runs in worker processes) ---------------------------------------------------------------
-
-def _project(form) -> str:
-    h = form.header
-    if h.get("project_name"):
-        return str(h["project_name"])
-    parts = [str(h[k]) for k in ("special_name", "subitem_name") if h.get(k)]
-    return "—".join(parts)
-
-
-def _unit(form) -> str:
-    h = form.header
-    return str(h.get("unit") or h.get("department") or "")
-
-
-def _summary_fields(form, profile, result) -> dict:
-    return {"profile": form.profile, "title": profile.title, "region": profile.data.get("region", ""),
-            "year": form.year, "unit": _unit(form), "project": _project(form),
-            "exec_rate": result.exec_rate, "exec_score": result.exec_score, "total": result.total,
-            "grade": result.grade}
-
-
-def _failure(path: str, exc: BaseException) -> dict:  # noqa: D401
-    if isinstance(exc, JixiaoError):
-        message, internal = str(exc) if exc.where else f"{shown_name(path)}：{exc.message}", ""
-    else:
-        message = f"{shown_name(path)}：内部错误（{type(exc).__name__}: {exc}），请把以下信息发给开发者"
-        internal = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return {"file": path, "readable": False, "error": message, "traceback": internal, "findings": [],
-            "errors": 0, "warnings": 0}
-
-
-def _reading(rf) -> dict:
-    r = rf.reading
-    return {"method": r.method, "layout": r.layout, "layout_name": r.layout_name, "profile": r.profile,
-            "reason": r.reason, "sheet": r.sheet, "notes": list(r.notes),
-            "unplaced": [{"cell": at, "text": text} for at, text in r.unplaced]}
-
-
-def _read(path: str, profile: str | None):
-    """Every form in a file (jixiao.engine.forms); `profile` is the --profile argument as typed."""
-    from .engine.forms import read_forms
-    from .engine.profiles import profile_argument
-    name = profile_argument(profile) if profile else None   # registered in this (worker) process too
-    return read_forms(path, profile=name)
-
-
-def check_file(path: str, profile: str | None = None, report: str | None = None) -> list[dict]:
-    """Read and validate every form in one file (and the 自评报告 `report` against it); never raises (a
-    failure is returned as an unreadable result). One result per form: a workbook with a form on each
-    of two sheets gives two."""
-    from .engine.validation.core import Context
-    from .engine.validation.runner import run_rules
-    try:
-        out = []
-        forms = _read(path, profile)
-        paragraphs = None
-        if report is not None:
-            from .engine.document import read_paragraphs
-            if len(forms) > 1:
-                raise JixiaoError(f"文件中有 {len(forms)} 份自评表，--report 只能与一份自评表核对；"
-                                  "请把要核对的那份另存为单独的文件", where=path)
-            paragraphs = read_paragraphs(report)
-        for rf in forms:
-            form, prof = rf.form, rf.profile
-            ctx = Context(form, prof, paragraphs, report or "")   # scores every row whose 一级指标 is known
-            findings = run_rules(ctx)
-            res = {"file": path, "readable": True, "error": "", "traceback": "",
-                   **_summary_fields(form, prof, ctx.result), "sheet": rf.reading.sheet if len(forms) > 1 else "",
-                   "reading": _reading(rf), "findings": [f.to_dict() for f in findings]}
-            res["errors"] = sum(1 for f in findings if f.is_error)
-            res["warnings"] = len(findings) - res["errors"]
-            out.append(res)
-        return out
-    except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
-        return [_failure(path, exc)]
-
+# One file ----------------------------------------------------------------------------------------
 
 def score_file(path: str, profile: str | None = None) -> list[dict]:
     """Recompute every form's scores from its entered values; typed numbers are shown beside them,
     and the form as read (rows, levels, weights, cells not placed) for the reviewer to check."""
     try:
-        forms = _read(path, profile)
+        forms = read(path, profile)
         return [_score_form(path, rf, len(forms) > 1) for rf in forms]
     except Exception as exc:  # noqa: BLE001
-        return [_failure(path, exc)]
+        return [failure(path, exc)]
 
 
 def _score_form(path: str, rf, several: bool) -> dict:
@@ -269,8 +139,8 @@ def _score_form(path: str, rf, several: bool) -> dict:
         diffs["grade"] = typed_grade != result.grade
     funds = [{"label": fr.label or fr.key, "initial": fr.initial, "budget": fr.budget, "executed": fr.executed}
              for fr in form.funds]
-    return {"file": path, "readable": True, "error": "", "traceback": "", **_summary_fields(form, profile, result),
-            "sheet": rf.reading.sheet if several else "", "reading": _reading(rf), "funds": funds,
+    return {"file": path, "readable": True, "error": "", "traceback": "", **summary_fields(form, profile, result),
+            "sheet": rf.reading.sheet if several else "", "reading": reading(rf), "funds": funds,
             "funds_weight": form.funds_weight if is_number(form.funds_weight) else (
                 profile.funds_weight if profile.funds_scored and form.funds else None),
             "indicators": rows, "reported": reported, "differs": diffs}
@@ -286,60 +156,10 @@ def _json_safe(value):
     return str(value)
 
 
-# Running over many files ---------------------------------------------------------------------------
-
-class Progress:
-    """A one-line progress bar on stderr (only on a TTY and for long runs)."""
-
-    def __init__(self, total: int, enabled: bool, label: str = "校验"):
-        self.total, self.enabled, self.label = total, enabled, label
-        self.done, self.last, self.start = 0, 0.0, time.monotonic()
-
-    def step(self, n: int = 1):
-        self.done += n
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1 and self.done < self.total:
-            return
-        self.last = now
-        width = 30
-        filled = int(width * self.done / max(self.total, 1))
-        rate = self.done / max(now - self.start, 1e-6)
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                         f"({rate:.0f} 个/秒)")
-        sys.stderr.flush()
-
-    def close(self):
-        if self.enabled:
-            sys.stderr.write("\r" + " " * 70 + "\r")
-            sys.stderr.flush()
-
-
-def run_all(fn, files: list[str], jobs: int | None, progress: bool, label: str = "校验") -> list[dict]:
-    """fn(file) -> a list of results (one per form in the file); all of them, in file order."""
-    jobs = jobs or os.cpu_count() or 1
-    bar = Progress(len(files), progress and sys.stderr.isatty() and len(files) >= PROGRESS_FROM, label)
-    results: list[dict] = []
-    try:
-        if jobs > 1 and len(files) >= PARALLEL_FROM:
-            chunk = max(1, min(64, len(files) // (jobs * 8)))
-            with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-                for res in pool.map(fn, files, chunksize=chunk):
-                    results.extend(res)
-                    bar.step()
-        else:
-            for f in files:
-                results.extend(fn(f))
-                bar.step()
-    finally:
-        bar.close()
-    return results
-
-
 # Output ----------------------------------------------------------------------------------------
 
 def width(text: str) -> int:
+    import unicodedata
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -380,49 +200,43 @@ def _how_read(res: dict) -> str:
     return f"  {reading['reason']}{more}\n"
 
 
-def print_table(results: list[dict], out, show_clean: bool = True) -> None:
-    for res in results:
-        if not res["readable"]:
-            out.write(f"[无法读取] {res['error']}\n")
-            if res.get("traceback"):
-                out.write("  （加 --debug 显示详细信息）\n")
-            continue
-        status = "通过" if not res["findings"] else f"{res['errors']} 个错误，{res['warnings']} 个警告"
-        if not res["findings"]:
-            if show_clean:
-                out.write(f"[通过] {_title(res)}：总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
-                out.write(_how_read(res))
-            continue
-        out.write(f"\n{_title(res)}：{status}；按规则总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
-        out.write(_how_read(res))
-        wloc = max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or f["cell"] or "—") for f in res["findings"])
-        wloc = min(wloc, 40)
-        hinted = set()
-        for f in res["findings"]:
-            loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else (f["cell"] or "—")
-            out.write(f"  {f['severity']} {f['code']}  {pad(loc, wloc)}  {f['message']}\n")
-            if f["fix"] and f["code"] not in hinted:
-                hinted.add(f["code"])
-                out.write(f"  {' ' * (9 + wloc)}修改：{f['fix']}\n")
+def print_result(res: dict, out, show_clean: bool = True) -> None:
+    """One file's result as the table shows it."""
+    if not res["readable"]:
+        out.write(f"[无法读取] {res['error']}\n")
+        if res.get("traceback"):
+            out.write("  （加 --debug 显示详细信息）\n")
+        return
+    if not res["findings"]:
+        if show_clean:
+            out.write(f"[通过] {_title(res)}：总分 {_num(res['total'])}，等级 {res['grade'] or '—'}"
+                      f"{_waived_note(res)}\n")
+            out.write(_how_read(res))
+        return
+    status = f"{res['errors']} 个错误，{res['warnings']} 个警告"
+    out.write(f"\n{_title(res)}：{status}{_waived_note(res)}；按规则总分 {_num(res['total'])}，等级 {res['grade'] or '—'}\n")
+    out.write(_how_read(res))
+    print_findings(res["findings"], out)
 
 
-def summary_line(results: list[dict], skipped: int = 0) -> str:
-    n = len(results)
-    unreadable = sum(1 for r in results if not r["readable"])
-    with_errors = sum(1 for r in results if r["readable"] and r["errors"])
-    clean = sum(1 for r in results if r["readable"] and not r["findings"])
-    errors = sum(r["errors"] for r in results)
-    warnings = sum(r["warnings"] for r in results)
-    return (f"共 {n} 个文件：{clean} 个通过，{with_errors} 个有错误，{unreadable} 个无法读取；"
-            f"错误 {errors} 条，警告 {warnings} 条。" + (skipped_line(skipped) if skipped else ""))
+def print_findings(findings: list[dict], out) -> None:
+    wloc = min(max(width(f["sheet"] and f"{f['sheet']}!{f['cell']}" or f["cell"] or "—") for f in findings), 40)
+    hinted = set()
+    for f in findings:
+        loc = f"{f['sheet']}!{f['cell']}" if f["sheet"] else (f["cell"] or "—")
+        out.write(f"  {f['severity']} {f['code']}  {pad(loc, wloc)}  {f['message']}\n")
+        if f["fix"] and f["code"] not in hinted:
+            hinted.add(f["code"])
+            out.write(f"  {' ' * (9 + wloc)}修改：{f['fix']}\n")
 
 
-def skipped_line(skipped: int) -> str:
-    return f"跳过 {skipped} 个非表格文件。"
+def _waived_note(res: dict) -> str:
+    n = len(res.get("waived") or ())
+    return f"（另有 {n} 条已在批注中说明，不计入）" if n else ""
 
 
-def _found(paths: list[str], what: str, unreadable: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
-    files, skipped = collect(paths, unreadable)
+def _found(paths: list[str], what: str) -> tuple[list[str], list[str]]:
+    files, skipped = collect(paths)
     if not files:
         hint = f"：跳过 {len(skipped)} 个非表格文件（文件夹中只查找 .xlsx、.xlsm 等；其他文件请直接写出文件名）"
         where = "、".join(f"“{shown_name(p)}”" for p in paths[:3]) + (" 等" if len(paths) > 3 else "")
@@ -433,25 +247,122 @@ def _found(paths: list[str], what: str, unreadable: dict[str, str] | None = None
 CSV_HEAD = ["文件", "代码", "级别", "工作表", "单元格", "说明", "修改建议"]
 
 
-def write_csv(results: list[dict], out) -> None:
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(CSV_HEAD)
-    for res in results:    # every cell as text a spreadsheet will not take for a formula
-        name = shown_name(res["file"])
+def csv_text(value) -> str:
+    """A CSV field that a spreadsheet opening the CSV shows as text, never runs as a formula
+    (jixiao.engine.safetext.csv_cell: OWASP's advice, control characters escaped)."""
+    return csv_cell("" if value is None else str(value))
+
+
+class _Stream:
+    """Where a text output goes: stdout, or a new file written atomically (temp file, renamed at the
+    end: never half-written; an existing file replaced only with --force)."""
+
+    def __init__(self, output, overwrite: bool, bom: bool = False):
+        self.output, self.overwrite = output, overwrite
+        self._ctx = None
+        if output:
+            self._ctx = atomic_output(Path(output), overwrite=overwrite)
+            tmp = self._ctx.__enter__()
+            self.fh = open(tmp, "w", encoding="utf-8-sig" if bom else "utf-8", newline="")
+        else:
+            self.fh = sys.stdout
+
+    def write(self, text: str) -> None:
+        try:
+            self.fh.write(text)
+        except OSError as exc:
+            if self._ctx is None:
+                raise
+            raise write_error(self.output, exc) from None     # a full disk: said, and nothing left behind
+
+    def finish(self, ok: bool = True) -> None:
+        if self._ctx is None:
+            self.fh.flush()
+            return
+        try:
+            self.fh.close()
+        except OSError as exc:
+            self._ctx.__exit__(type(exc), exc, None)
+            raise write_error(self.output, exc) from None
+        try:
+            if ok:
+                self._ctx.__exit__(None, None, None)
+            else:
+                self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        except FileExistsError:  # made by someone else since check_outputs
+            raise JixiaoError(f"“{shown_name(self.output)}”已经存在，没有覆盖；确要替换请加 --force") from None
+
+
+class TableSink:
+    def __init__(self, stream: _Stream, show_clean: bool):
+        self.stream, self.show_clean, self.first = stream, show_clean, True
+
+    def add(self, res: dict) -> None:
+        from io import StringIO
+        buf = StringIO()
+        print_result(res, buf, self.show_clean)
+        text = buf.getvalue()
+        if self.first:
+            text = text.lstrip("\n")
+            self.first = not text
+        self.stream.write(printable(text))       # a name from a file cannot drive the terminal
+
+    def close(self, tally) -> None:
+        if tally.batch_findings:
+            from io import StringIO
+            buf = StringIO()
+            print_findings(tally.batch_findings, buf)
+            self.stream.write("\n整批问题：\n" + printable(buf.getvalue()))
+        self.stream.write(("\n" if not self.first else "") + tally.line() + "\n")
+
+
+class JsonSink:
+    """{"files": [...], "summary": {...}} written file by file."""
+
+    def __init__(self, stream: _Stream, debug: bool, skipped: list[str]):
+        self.stream, self.debug, self.skipped, self.n = stream, debug, skipped, 0
+
+    def add(self, res: dict) -> None:
+        import json
+        item = _json_safe({k: v for k, v in res.items() if k not in ("where",) and (k != "traceback" or self.debug)})
+        text = json_text(item, indent=2).replace("\n", "\n    ")
+        self.stream.write(("{\n  \"files\": [\n    " if self.n == 0 else ",\n    ") + text)
+        self.n += 1
+
+    def close(self, tally) -> None:
+        import json
+        summary = {"files": tally.files, "passed": tally.status["通过"], "warnings_only": tally.status["仅有警告"],
+                   "with_errors": tally.status["有错误"], "unreadable": tally.status["无法读取"],
+                   "skipped": self.skipped, "errors": tally.errors, "warnings": tally.warnings, "waived": tally.waived,
+                   "batch_findings": tally.batch_findings, "exit_code": tally.exit_code(), "text": tally.line()}
+        head = "{\n  \"files\": [" if self.n == 0 else "\n  "
+        body = json_text(summary, indent=2).replace("\n", "\n  ")
+        self.stream.write(f"{head}],\n  \"summary\": {body}\n}}\n")
+
+
+class CsvSink:
+    """One row per finding (an unreadable file is one P00 row), written as results arrive."""
+
+    def __init__(self, stream: _Stream):
+        import csv
+        self.stream = stream
+        self.w = csv.writer(stream, lineterminator="\n")
+        self.w.writerow(CSV_HEAD)
+
+    def add(self, res: dict) -> None:
         if not res["readable"]:
-            w.writerow(csv_row([name, READ_CODE, "错误", "", "", res["error"],
-                                "请提交可以打开的绩效自评表（.xlsx、.xls、.et、.ods），原因见说明"]))
+            self.w.writerow([csv_text(v) for v in (shown_name(res["file"]), READ_CODE, "错误", "", "", res["error"],
+                                                   "请提交可以打开的绩效自评表（.xlsx、.xls、.et、.ods），原因见说明")])
         for f in res["findings"]:
-            w.writerow(csv_row([shown_name(f.get("file") or res["file"]), f["code"], f["severity"], f["sheet"], f["cell"],
-                                f["message"], f["fix"]]))
+            self.row(res["file"], f)
 
+    def row(self, file: str, f: dict) -> None:
+        self.w.writerow([csv_text(v) for v in (shown_name(f.get("file") or file), f["code"], f["severity"], f["sheet"], f["cell"], f["message"],
+                                               f["fix"])])
 
-def exit_code(results: list[dict]) -> int:
-    if any(not r["readable"] for r in results):
-        return EXIT_UNREADABLE
-    if any(r["errors"] for r in results):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    def close(self, tally) -> None:
+        for f in tally.batch_findings:
+            self.row(f.get("file", ""), f)
 
 
 def atomic_write(path: Path, write, overwrite: bool = False) -> Path:
@@ -463,63 +374,6 @@ def atomic_write(path: Path, write, overwrite: bool = False) -> Path:
     except FileExistsError:  # made by someone else since check_outputs
         raise JixiaoError(f"“{shown_name(path)}”已经存在，没有覆盖；确要替换请加 --force") from None
     return Path(path)
-
-
-def write_summary(results: list[dict], path: Path, overwrite: bool = False) -> Path:
-    """One row per file (单位, 项目, 执行率, 总分, 等级, 错误数, 警告数) and a grade-distribution chart."""
-    from openpyxl import Workbook
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
-    head = ["文件", "单位", "项目", "规则", "年度", "执行率", "总分", "等级", "错误数", "警告数", "状态"]
-    append_row(ws, head)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for c in ws[1]:
-        c.font, c.fill, c.alignment = bold, fill, Alignment(horizontal="center")
-    grades: dict[str, int] = {}
-    order: list[str] = []
-    for res in results:
-        if res["readable"]:
-            status = "有错误" if res["errors"] else ("有警告" if res["warnings"] else "通过")
-            append_row(ws, [_where(res), res["unit"], res["project"], res.get("title") or res["profile"], res["year"],
-                            res["exec_rate"], res["total"], res["grade"], res["errors"], res["warnings"], status])
-            ws.cell(ws.max_row, 6).number_format = "0.00%"
-            ws.cell(ws.max_row, 7).number_format = "0.00"
-            label = res["grade"] or "未评分"
-        else:
-            append_row(ws, [shown_name(res["file"]), None, None, None, None, None, None, None, None, None,
-                            "无法读取：" + res["error"]])
-            label = "无法读取"
-        grades[label] = grades.get(label, 0) + 1
-        if label not in order:
-            order.append(label)
-    for col, w in zip("ABCDEFGHIJK", (48, 24, 36, 22, 8, 10, 10, 8, 8, 8, 40)):
-        ws.column_dimensions[col].width = w
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:K{ws.max_row}"
-    rank = {"优": 0, "良": 1, "中": 2, "差": 3, "未评分": 8, "无法读取": 9}
-    labels = sorted(order, key=lambda g: (rank.get(g, 5), g))
-    dist = wb.create_sheet("等级分布")
-    append_row(dist, ["等级", "项目数"])
-    for c in dist[1]:
-        c.font, c.fill = bold, fill
-    for g in labels:
-        append_row(dist, [g, grades[g]])
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "等级分布"
-    chart.y_axis.title = "项目数"
-    chart.x_axis.title = "等级"
-    chart.legend = None
-    data = Reference(dist, min_col=2, min_row=1, max_row=len(labels) + 1)
-    cats = Reference(dist, min_col=1, min_row=2, max_row=len(labels) + 1)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(cats)
-    dist.add_chart(chart, "D2")
-    return atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(workbook_bytes(wb, path)), overwrite)
 
 
 # Score output ----------------------------------------------------------------------------------------
@@ -594,22 +448,6 @@ def print_scores(results: list[dict], out) -> None:
 
 # Commands --------------------------------------------------------------------------------------
 
-def _text_output(path) -> None:
-    """-o holds text (a table, JSON or CSV): a spreadsheet's name would make Excel refuse it and the
-    next validate take it for a form. (The extension of an output matches its content.)"""
-    if path and path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        raise JixiaoError(f"输出文件（-o）“{shown_name(path)}”是文本（表格、JSON 或 CSV），不能以 {path.suffix} 结尾；"
-                          "请用 .txt、.json 或 .csv，汇总工作簿请用 --summary 汇总.xlsx")
-
-
-def _run(fn, files: list[str], unreadable: dict[str, str], args, label: str = "校验") -> list[dict]:
-    """`fn` over the files (a list of results each: one per form); the folders that could not be read
-    are reported after them, each as an unreadable result."""
-    todo = [f for f in files if f not in unreadable]
-    results = run_all(fn, todo, args.jobs, not args.no_progress, label)
-    return results + [_failure(f, JixiaoError(unreadable[f], where=f)) for f in files if f in unreadable]
-
-
 def _check_profile(args) -> None:
     """A --profile argument is checked (and a file registered) before any file is read."""
     if args.profile:
@@ -618,55 +456,73 @@ def _check_profile(args) -> None:
 
 
 def cmd_validate(args) -> int:
-    _check_profile(args)
+    from .batch import Batch, read_expected
+    from .engine.validation import config as vconfig
+
     if args.summary and args.summary.suffix.lower() != ".xlsx":
         raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{shown_name(args.summary)}”），"
                           "如 --summary 汇总.xlsx")
-    unreadable: dict[str, str] = {}
-    files, skipped = _found(args.paths, "校验", unreadable)
+    _check_profile(args)
+    config = vconfig.find(args.config)          # a bad jixiao.toml is refused before any work
+    expected = read_expected(args.expected) if args.expected else None
+    files, skipped = _found(args.paths, "校验")
     report = [str(args.report)] if args.report is not None else []
     if report and (len(files) != 1 or os.path.isdir(args.paths[0])):
         raise JixiaoError("--report 要与一份自评表一起校验：jixiao validate --report 自评报告.docx 自评表.xlsx")
     check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths + report,
                   files + report, "校验", args.force)
     _text_output(args.output)
-    results = _run(partial(check_file, profile=args.profile, report=args.report and str(args.report)), files,
-                   unreadable, args)
-    out = sys.stdout
+    stream = _Stream(args.output, args.force, bom=bool(args.csv))
     if args.json:
-        text = json_text({"files": [_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
-                                    for r in results],
-                          "summary": {"files": len(results), "skipped": skipped, "exit_code": exit_code(results),
-                                      "text": summary_line(results, len(skipped))}}, indent=2)
-        _emit(text + "\n", args.output, out, args.force)
+        sinks = [JsonSink(stream, args.debug, skipped)]
     elif args.csv:
-        buf = io.StringIO()
-        write_csv(results, buf)
-        _emit(buf.getvalue(), args.output, out, args.force, bom=True)
-        if skipped:
-            sys.stderr.write(skipped_line(len(skipped)) + "\n")
+        sinks = [CsvSink(stream)]
     else:
-        buf = io.StringIO()
-        print_table(results, buf, show_clean=not args.quiet)
-        buf.write("\n" + summary_line(results, len(skipped)) + "\n")
-        _emit(printable(buf.getvalue().lstrip("\n")), args.output, out, args.force)
-    if args.debug:
-        for r in results:
-            if r.get("traceback"):
-                sys.stderr.write(printable(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n"))
+        sinks = [TableSink(stream, show_clean=not args.quiet)]
     if args.summary:
-        write_summary(results, args.summary, args.force)
-        sys.stderr.write(printable(f"汇总表已写入 {shown_name(args.summary)}\n"))
-    return exit_code(results)
+        from .summary import SummaryWriter
+        base = os.path.commonpath([os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
+                                   for p in args.paths])
+        sinks.append(SummaryWriter(args.summary, overwrite=args.force, bureau=args.bureau or config.bureau,
+                                   scope="、".join(str(p) for p in args.paths), base=base))
+    if args.debug:
+        sinks.append(_DebugSink())
+    batch = Batch(files, len(skipped), config if config is not vconfig.DEFAULT else None, expected,
+                  str(args.expected or ""), args.jobs, not args.no_progress, args.profile,
+                  str(args.report) if args.report is not None else None)
+    try:
+        tally = batch.run(sinks)
+    except BaseException:
+        stream.finish(ok=False)
+        for sink in sinks:
+            if hasattr(sink, "spool"):
+                sink.spool.close()
+        raise
+    stream.finish()
+    if args.csv and skipped:
+        sys.stderr.write(skipped_line(len(skipped)) + "\n")
+    if args.summary:
+        sys.stderr.write(f"汇总表已写入 {shown_name(args.summary)}\n")
+    return tally.exit_code()
+
+
+class _DebugSink:
+    def add(self, res: dict) -> None:
+        if res.get("traceback"):
+            sys.stderr.write(printable(f"{res['file']}：请把以下信息发给开发者\n{res['traceback']}\n"))
+
+    def close(self, tally) -> None:
+        pass
 
 
 def cmd_score(args) -> int:
+    import io
+    import json
     _check_profile(args)
-    unreadable: dict[str, str] = {}
-    files, skipped = _found(args.paths, "计分", unreadable)
+    files, skipped = _found(args.paths, "计分")
     check_outputs([("输出文件（-o）", args.output)], args.paths, files, "计分", args.force)
     _text_output(args.output)
-    results = _run(partial(score_file, profile=args.profile), files, unreadable, args, "计分")
+    results = list(run_all(partial(score_file, profile=args.profile), files, args.jobs, not args.no_progress, "计分"))
     if args.json:
         _emit(json_text([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
                          for r in results], indent=2) + "\n", args.output, sys.stdout, args.force)
@@ -681,6 +537,14 @@ def cmd_score(args) -> int:
             if r.get("traceback"):
                 sys.stderr.write(printable(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n"))
     return EXIT_UNREADABLE if any(not r["readable"] for r in results) else EXIT_OK
+
+
+def _text_output(path) -> None:
+    """-o holds text (a table, JSON or CSV): a spreadsheet's name would make Excel refuse it and the
+    next validate take it for a form. (The extension of an output matches its content.)"""
+    if path and is_spreadsheet(path.name):
+        raise JixiaoError(f"输出文件（-o）“{shown_name(path)}”是文本（表格、JSON 或 CSV），不能以 {path.suffix} 结尾；"
+                          "请用 .txt、.json 或 .csv，汇总工作簿请用 --summary 汇总.xlsx")
 
 
 def _emit(text: str, output, stdout, overwrite: bool = False, bom: bool = False) -> None:
@@ -747,7 +611,7 @@ def cmd_report(argv: list[str]) -> int:
     if existing:
         shown = "、".join(map(shown_name, existing[:5])) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
         raise JixiaoError(f"报告 {shown} 已经存在；为免覆盖，本次没有生成任何报告。确要替换请加 --force")
-    results = run_all(report_job, jobs, args.jobs, not args.no_progress, "生成报告")
+    results = list(run_all(report_job, jobs, args.jobs, not args.no_progress, "生成报告"))
     done = [r for r in results if r["ok"]]
     for r in results:
         if not r["ok"]:
@@ -770,19 +634,42 @@ DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "report
              "recalc": cmd_button("recalc", "recalc"), "check": cmd_button("validate", "check")}
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jixiao", description="项目支出绩效自评表：模板生成、填报、计分与校验")
+EXAMPLES = {
+    "validate": ("jixiao validate 收到的表格/                        # 逐个列出问题，末行是汇总数\n"
+                 "  jixiao validate 收到的表格/ --summary 汇总.xlsx     # 另存可打印的汇总表（含问题清单和图表）\n"
+                 "  jixiao validate 收到的表格/ --csv -o 问题.csv       # 每条问题一行，Excel 可直接打开\n"
+                 "  jixiao validate 收到的表格/ --config 本局设置.toml --expected 应报项目.csv"),
+    "score": ("jixiao score 2026年度某项目.xlsx                   # 按规则重算每项得分、总分和等级\n"
+              "  jixiao score 收到的表格/ --json -o 得分.json"),
+}
+
+
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with `only`, the options of that one command are built (the others
+    are listed by name): a one-file `jixiao validate` does not build what it does not use."""
+    p = argparse.ArgumentParser(prog="jixiao", description="项目支出绩效自评表：模板生成、填报、计分与校验",
+                                epilog="每个命令的参数和示例：jixiao 命令 --help（如 jixiao validate --help）")
     p.add_argument("--debug", action="store_true", help="出错时显示详细信息（供开发者排查）")
     sub = p.add_subparsers(dest="command", metavar="命令")
     for name, helptext in (("validate", "校验已填报的绩效自评表（文件或文件夹）"),
                            ("score", "按填报数据重新计分（不采用表内手填或缓存的结果）")):
-        s = sub.add_parser(name, help=helptext, description=helptext)
+        if only is not None and name != only:
+            sub.add_parser(name, help=helptext, add_help=False)
+            continue
+        s = sub.add_parser(name, help=helptext, description=helptext, formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog=f"例如：\n  {EXAMPLES[name]}\n\n退出码：0 无错误；1 发现错误；2 有文件无法读取或用法有误")
         s.add_argument("paths", nargs="+", metavar="PATH", help="工作簿文件或文件夹（递归查找）")
         fmt = s.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true", help="输出 JSON")
         if name == "validate":
             fmt.add_argument("--csv", action="store_true", help="输出 CSV（每条问题一行）")
-            s.add_argument("--summary", type=Path, metavar="OUT.xlsx", help="另存汇总表（每个项目一行，含等级分布图）")
+            s.add_argument("--summary", type=Path, metavar="OUT.xlsx",
+                           help="另存汇总表：汇总（可打印）、问题清单、已说明问题、图表")
+            s.add_argument("--config", type=Path, metavar="jixiao.toml",
+                           help="校验设置（启用/关闭规则、级别、阈值、批注说明）；默认读当前文件夹或 ~/.jixiao/ 下的 jixiao.toml")
+            s.add_argument("--expected", type=Path, metavar="清单.csv",
+                           help="应报项目清单（CSV 或 .xlsx，列：项目名称、实施单位、主管部门）：按主管部门列出缺报的项目")
+            s.add_argument("--bureau", metavar="名称", help="汇总表上的财政部门名称（也可写在 jixiao.toml 的 [summary] bureau）")
             s.add_argument("-q", "--quiet", action="store_true", help="不列出没有问题的文件")
             s.add_argument("--report", type=Path, metavar="REPORT.docx",
                            help="同时校验这份自评报告（Word .docx）：报告中的数字须与自评表一致（规则 T07）")
@@ -799,9 +686,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("report", help="按自评表生成绩效自评报告 .docx（jixiao report --help 查看参数）", add_help=False)
     sub.add_parser("import", help="把任意样式的自评表（.xlsx/.xls/.et/.ods）转成 jixiao 模板（jixiao import --help）",
                    add_help=False)
-    sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据）", add_help=False)
-    sub.add_parser("recalc", help="按文字刷新计分依据列（同加载项“重新计算”，--out 另存）", add_help=False)
-    sub.add_parser("check", help="同加载项“一键校验”：把校验结果和标记写进工作簿副本（--out 另存）", add_help=False)
+    sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据；--out 指定文件）", add_help=False)
+    sub.add_parser("recalc", help="同加载项“重新计算”：刷新计分依据列，写进副本（默认“原名（已重算）”）", add_help=False)
+    sub.add_parser("check", help="同加载项“一键校验”：校验结果和标记写进副本（默认“原名（已校验）”）", add_help=False)
     return p
 
 
@@ -821,7 +708,7 @@ def main(argv: list[str] | None = None) -> int:
         rest = [a for a in argv if a != "--debug"]
         if rest and rest[0] in DELEGATED:
             return DELEGATED[rest[0]](rest[1:]) or 0
-        p = parser()
+        p = parser(rest[0] if rest and rest[0] in ("validate", "score") else None)
         args = p.parse_args(argv)
         args.debug = debug
         if args.command == "validate":
@@ -846,6 +733,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"内部错误：{type(exc).__name__}: {printable(str(exc))}。请把以下信息发给开发者"
                          f"{'：' if debug else '（加 --debug 重新运行可显示详细信息）。'}\n")
         if debug:
+            import traceback
             traceback.print_exc()
         return 3
 

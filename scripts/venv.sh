@@ -40,7 +40,7 @@ ensure_venv() {
     # PYTHONWARNINGS: setuptools prints a notice box for every editable install
     PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$spec" 2>&1 \
       | grep -v "^WARNING: Location" || true
-    "$VENV/bin/python" -c "import jixiao.engine, jixiao.udfs, jixiao.templates, jixiao.addin, xlwings, openpyxl, jinja2" \
+    "$VENV/bin/python" -c "import jixiao.engine, jixiao.udfs, jixiao.templates, jixiao.addin, xlwings, openpyxl, xlsxwriter, jinja2" \
       || { echo "jixiao: Python packages failed to install" >&2; return 1; }
     touch "$stamp"
   fi

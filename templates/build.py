@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 def build(year: int, profiles: list[str], out: Path, mode: str, examples: bool = True, addin: bool = True,
           log=print) -> list[Path]:
-    from .builder import build_workbook, save_workbook
+    from .builder import build_workbook
     from .fill import fill
     from jixiao.engine.profiles import load_profile, profile_argument
 
@@ -25,7 +25,7 @@ def build(year: int, profiles: list[str], out: Path, mode: str, examples: bool =
     loaded = [load_profile(name, year) for name in profiles]  # fail on a bad profile before writing
     names = _template_names(profiles, loaded)
     for prof, name in zip(loaded, names):
-        path = save_workbook(build_workbook(prof, mode=mode), out_year / name)
+        path = build_workbook(prof, mode=mode).save(out_year / name)
         written.append(path)
         log(f"模板  {path}")
     if examples:  # regenerating dist is this script's job: the examples are replaced
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("dist"), help="输出目录（默认 dist）")
     parser.add_argument("--formulas", choices=MODES, default="native",
                         help="native：普通公式，任何表格软件都能计算（默认）；udf：调用 JX_ 函数（需加载项）")
-    parser.add_argument("--no-examples", action="store_true", help="不生成两个示例表")
+    parser.add_argument("--no-examples", action="store_true", help="不生成示例表（templates/examples/ 中的 YAML 数据填好的表）")
     parser.add_argument("--no-addin", action="store_true", help="不生成加载项和宏模板")
     args = parser.parse_args(argv)
     if not 2000 <= args.year <= 2100:

@@ -1,34 +1,29 @@
-"""Draws a profile's official self-evaluation form into an openpyxl workbook, blank or filled.
+"""Draws a profile's official self-evaluation form into a new workbook, blank or filled.
 
 One function per layout block; every region the code reads or writes gets its JX_ defined name
 (jixiao.engine.contract), every computed cell a formula (jixiao.templates.formulas: native, or the JX_ UDFs in udf mode).
+The cells go through `Sheet.put` into XlsxWriter (jixiao.templates.xlsx): a `Formula` is a formula (with its
+cached value when one is given), any other value is written as what it is, text always as text.
 """
 from __future__ import annotations
 
-from copy import copy
+import datetime
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, PatternFill, Protection
-from openpyxl.utils import get_column_letter, column_index_from_string
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.formula import ArrayFormula
-from openpyxl.worksheet.protection import SheetProtection
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from jixiao import __version__ as JIXIAO_VERSION
 from . import formulas as fx
-from jixiao.engine.safetext import put
 from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name, params, pname
 from jixiao.engine.scoring import helper_values, rate_indicator
 from jixiao.engine.excel import is_number
-from jixiao.engine import files
 from jixiao.engine.model import Form, FundsRow, Indicator
 from jixiao.engine.profiles import Profile
 
 from . import styles as st
+from .xlsx import Book, Formula
 
 PARAM_SHEET = "参数"
 GUIDE_SHEET = "填表说明"
@@ -50,6 +45,7 @@ HELPERS = (("direction", "指标方向", "JX_IND_DIRECTION"), ("tvalue", "指标
 HELPER_INPUTS = 4  # the first four helper columns are inputs
 NATIONAL_WIDTHS = {"A": 8.5, "B": 10, "C": 12, "D": 21, "E": 14, "F": 15, "G": 6.5, "H": 8, "I": 19}
 SUZHOU_WIDTHS = {"A": 13, "B": 10, "C": 22, "D": 14, "E": 10, "F": 14, "G": 10, "H": 24}
+UNSET_WIDTH = 13  # what the row-height estimate takes for a column whose width is set later (helper columns)
 
 
 def family(profile: Profile) -> str:
@@ -60,53 +56,55 @@ def family(profile: Profile) -> str:
 class Sheet:
     """A worksheet plus what the builder learns while drawing: names, wrapped texts, input cells."""
 
-    ws: object
+    book: Book
+    ws: object  # an XlsxWriter worksheet
     names: dict[str, str] = field(default_factory=dict)
-    wrapped: list[tuple[int, str, float, float]] = field(default_factory=list)  # row, text, width, size
+    wrapped: list[tuple[int, str, float, float, int]] = field(default_factory=list)  # row, text, width, size, rows
     min_heights: dict[int, float] = field(default_factory=dict)
-    styles: dict[tuple, object] = field(default_factory=dict)  # (style, number format) -> style array
+    widths: dict[str, float] = field(default_factory=dict)  # column letter -> width in characters
     state: list[list] = field(default_factory=list)  # rows of the jixiao_state sheet
+
+    @property
+    def title(self) -> str:
+        return self.ws.name
+
+    def set_width(self, col: str, width: float, hidden: bool = False, level: int = 0):
+        """Column width in characters, written as given (XlsxWriter's own conversion would round it
+        to whole pixels of its default font)."""
+        self.widths[col] = width
+        i = column_index_from_string(col) - 1
+        self.ws.set_column_pixels(i, i, width * self.ws.max_digit_width, None,
+                                  {"hidden": hidden, "level": level} if hidden or level else None)
 
     def width(self, first: str, last: str | None = None) -> float:
         a, b = column_index_from_string(first), column_index_from_string(last or first)
-        return sum(self.ws.column_dimensions[get_column_letter(i)].width or 9 for i in range(a, b + 1))
+        return sum(self.widths.get(get_column_letter(i), UNSET_WIDTH) for i in range(a, b + 1))
 
     def put(self, ref: str, value=None, style: str = "label", fmt: str | None = None, name: str | None = None,
-            span: str | None = None):
-        """Write `value` at `ref` (or over the merged range ref:span) with a style; remember the name."""
-        ws = self.ws
-        font, align, border, fill = st.style_parts(style)
-        rng = f"{ref}:{span}" if span else ref
+            span: str | None = None, fit: bool = True):
+        """Write `value` at `ref` (or over the merged range ref:span) with a style; remember the name.
+        A `Formula` is written as a formula (with its cached value when it has one); any other value as
+        what it is (a str always as text). `fit`: the row's height is estimated from a wrapped text."""
+        if isinstance(value, datetime.date):  # a date typed in a data file shows as a date
+            fmt = "yyyy-mm-dd h:mm:ss" if isinstance(value, datetime.datetime) else "yyyy-mm-dd"
+        cell_format = self.book.style(st.style_format(style, fmt))
         if span:
-            ws.merge_cells(rng)
-        cells = ws[rng] if span else ((ws[ref],),)
-        key = (style, fmt)
-        for row in cells:
-            for cell in row:
-                proto = self.styles.get(key)
-                if proto is not None:  # openpyxl hashes every style object it is given: reuse the array
-                    cell._style = copy(proto)
-                    continue
-                cell.font, cell.alignment, cell.border = font, align, border
-                if fill is not None:
-                    cell.fill = fill
-                cell.protection = Protection(locked=style not in st.INPUT_STYLES)
-                if fmt:
-                    cell.number_format = fmt
-                self.styles[key] = copy(cell._style)
-        top = ws[ref]
-        if value is not None:
-            if style in st.INPUT_STYLES:
-                put(top, value)  # what the user typed ("=5859平方米") stays text, never a formula
-            else:
-                top.value = value
+            self.book.merge(self.ws, ref, span, cell_format)
+        self.book.write(self.ws, ref, value, cell_format)
         if name:
             self.names[name] = ref
-        if isinstance(value, str) and not value.startswith("=") and align.wrap_text:
+        if fit and isinstance(value, str) and st.wraps(style):
             first, last = ref.rstrip("0123456789"), (span or ref).rstrip("0123456789")
             rows = int((span or ref)[len(last):]) - int(ref[len(first):]) + 1
-            self.wrapped.append((top.row, value, self.width(first, last), font.sz or st.BODY_SIZE, rows))
-        return top
+            self.wrapped.append((int(ref[len(first):]), value, self.width(first, last), st.font_size(style), rows))
+
+    def cell(self, ref: str, value):
+        """A plain value (no style) at `ref`."""
+        self.book.write(self.ws, ref, value)
+
+    def array(self, first: str, last: str, formula: Formula, style: str, fmt: str | None = None):
+        """An array formula over first:last (JX_SCORES in udf mode)."""
+        self.book.write_array(self.ws, first, last, formula, self.book.style(st.style_format(style, fmt)))
 
     def fit_rows(self):
         """Row heights that show every wrapped text whole (merged rows share the height)."""
@@ -117,7 +115,17 @@ class Sheet:
             for r in range(row + 1, row + rows):
                 need[r] = max(need.get(r, 0), h)
         for row, height in need.items():
-            self.ws.row_dimensions[row].height = max(height, 20)
+            self.ws.set_row_pixels(row - 1, _pixels(max(height, 20)))
+
+
+def _pixels(points: float) -> float:
+    """A row height for XlsxWriter's set_row_pixels that it writes back as exactly `points` (it writes
+    pixels × 0.75 to 16 digits; its set_row would round the height to whole pixels)."""
+    px = points / 0.75
+    for candidate in (px, math.nextafter(px, 0), math.nextafter(px, math.inf)):
+        if f"{candidate * 0.75:.16g}" == f"{points:.16g}":
+            return candidate
+    return px
 
 
 def _absolute(ref: str) -> str:
@@ -150,39 +158,50 @@ def _placeholder_rows(profile: Profile) -> list[Indicator]:
 # ---------------------------------------------------------------------------------------------------
 # Parameter sheet
 
-def _param_sheet(wb: Workbook, profile: Profile, mode: str) -> dict[str, str]:
-    ws = wb.create_sheet(PARAM_SHEET)
-    ws.sheet_state = "hidden"
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 34, 22, 50
+def _param_sheet(book: Book, profile: Profile, mode: str, started: Formula) -> dict[str, str]:
+    sh = Sheet(book, book.sheet(PARAM_SHEET))
+    sh.ws.hide()
+    for col, width in (("A", 34), ("B", 22), ("C", 50)):
+        sh.set_width(col, width)
     names: dict[str, str] = {}
     rows = [("名称", "值", "说明"),
             ("JX_PROFILE", profile.name, "规则配置名称"), ("JX_YEAR", profile.year, "年度"),
             ("JX_MODE", mode, "公式方式：native 为普通公式，udf 为 JX_ 函数"),
             ("JX_VERSION", JIXIAO_VERSION, "生成本表的 jixiao 版本"),
-            ("JX_STARTED", None, "是否已开始填报（公式）")]
+            ("JX_STARTED", started, "是否已开始填报（公式）")]
     rows += params(profile)
     for r, (name, value, note) in enumerate(rows, 1):
-        ws.cell(r, 1, name), ws.cell(r, 2, value), ws.cell(r, 3, note)
+        sh.cell(f"A{r}", name), sh.cell(f"B{r}", value), sh.cell(f"C{r}", note)
         if r > 1:
             names[name] = _range(PARAM_SHEET, f"B{r}")
     r = len(rows) + 2
-    ws.cell(r, 1, "定性档次"), ws.cell(r, 2, "得分比例")
+    sh.cell(f"A{r}", "定性档次"), sh.cell(f"B{r}", "得分比例")
     first = r + 1
     entries = [(lv.label, lv.score) for lv in profile.levels]
     entries += [(lv.short, lv.score) for lv in profile.levels if lv.short != lv.label]
     for i, (label, score) in enumerate(entries):
-        ws.cell(first + i, 1, label), ws.cell(first + i, 2, score)
+        sh.cell(f"A{first + i}", label), sh.cell(f"B{first + i}", score)
     last = first + len(entries) - 1
     names["JX_P_LEVEL_NAME"] = _range(PARAM_SHEET, f"A{first}", f"A{last}")
     names["JX_P_LEVEL_SCORE"] = _range(PARAM_SHEET, f"B{first}", f"B{last}")
     names["JX_P_LEVEL_LIST"] = _range(PARAM_SHEET, f"A{first}", f"A{first + len(profile.levels) - 1}")
     r = last + 2
-    ws.cell(r, 1, "指标方向")
+    sh.cell(f"A{r}", "指标方向")
     for i, d in enumerate(DIRECTIONS):
-        ws.cell(r + 1 + i, 1, d)
+        sh.cell(f"A{r + 1 + i}", d)
     names["JX_P_DIRECTIONS"] = _range(PARAM_SHEET, f"A{r + 1}", f"A{r + len(DIRECTIONS)}")
-    ws.protection = SheetProtection(sheet=True)
+    _protect(sh.ws)
+    _margins(sh.ws, 0.75, 0.75, 1, 1)
     return names
+
+
+def _protect(ws, format_rows_and_columns: bool = False):
+    """Sheet protection without a password (against slips, not people): locked cells cannot be changed;
+    drawings and scenarios stay editable (the add-in's marks are comments)."""
+    allow = {"objects": True, "scenarios": True}
+    if format_rows_and_columns:
+        allow |= {"format_columns": True, "format_rows": True}
+    ws.protect("", allow)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -255,15 +274,15 @@ def _funds_block(sh: Sheet, profile: Profile, form: Form | None, row: int, mode:
             else:
                 rate, score = fx.exec_rate(f"F{r}", f"E{r}"), fx.exec_score(f"H{r}", f"G{r}", profile)
             reported = (form.reported if form else {}) if typed_scores else {}
-            rate = reported.get("exec_rate", rate)      # typed_scores: the published numbers, as typed
-            score = reported.get("exec_score", score)
+            rate = reported.get("exec_rate", Formula(rate))      # typed_scores: the published numbers, as typed
+            score = reported.get("exec_score", Formula(score))
             sh.put(f"H{r}", rate, "computed", "0.00%", name="JX_EXEC_RATE")
             sh.put(f"I{r}", score, "computed", "0.00", name="JX_EXEC_SCORE")
         else:
             for col in "GHI":
                 sh.put(f"{col}{r}", "—", "label")
     last = first + len(spec) - 1
-    t = sh.ws.title
+    t = sh.title
     sh.names.update({"JX_FUNDS_LABEL": _range(t, f"B{first}", f"B{last}"),
                      "JX_FUNDS_INITIAL": _range(t, f"D{first}", f"D{last}"),
                      "JX_FUNDS_BUDGET": _range(t, f"E{first}", f"E{last}"),
@@ -308,7 +327,7 @@ def _suzhou_top(sh: Sheet, profile: Profile, form: Form | None) -> int:
     sh.put("B5", amounts.get("initial"), "input", "General", name="JX_SZ_INITIAL")
     sh.put("C5", amounts.get("adjustment"), "input", "General", name="JX_SZ_ADJUSTMENT", span="D5")
     sh.put("E5", amounts.get("appropriated"), "input", "General", name="JX_SZ_APPROPRIATED")
-    sh.put("F5", '=IF(COUNT(B5,C5,E5)=0,"",N(B5)+N(C5)-N(E5))', "computed", "General", name="JX_SZ_BALANCE", span="G5")
+    sh.put("F5", Formula('=IF(COUNT(B5,C5,E5)=0,"",N(B5)+N(C5)-N(E5))'), "computed", "General", name="JX_SZ_BALANCE", span="G5")
     # 市级财政资金使用情况
     sh.put("A6", "市级财政资金使用情况（万元）", "label", span="A8")
     sh.put("B6", "财政拨款数", "head", span="B7")
@@ -317,9 +336,9 @@ def _suzhou_top(sh: Sheet, profile: Profile, form: Form | None) -> int:
     sh.put("E6", "其中：", "head", span="G6")
     sh.put("E7", "结转数", "head")
     sh.put("F7", "财政收回数", "head", span="G7")
-    sh.put("B8", '=IF(E5="","",E5)', "computed", "General")
+    sh.put("B8", Formula('=IF(E5="","",E5)'), "computed", "General")
     sh.put("C8", amounts.get("paid"), "input", "General", name="JX_SZ_PAID")
-    sh.put("D8", '=IF(COUNT(E5,C8)=0,"",N(E5)-N(C8))', "computed", "General", name="JX_SZ_CARRY")
+    sh.put("D8", Formula('=IF(COUNT(E5,C8)=0,"",N(E5)-N(C8))'), "computed", "General", name="JX_SZ_CARRY")
     sh.put("E8", amounts.get("carryover"), "input", "General", name="JX_SZ_CARRYOVER")
     sh.put("F8", amounts.get("recovered"), "input", "General", name="JX_SZ_RECOVERED", span="G8")
     # 项目资金构成
@@ -340,11 +359,11 @@ def _suzhou_top(sh: Sheet, profile: Profile, form: Form | None) -> int:
     last = first + n - 1
     total_row = last + 1
     sh.put(f"B{total_row}", "合计", "label", span=f"C{total_row}")
-    sh.put(f"D{total_row}", f'=IF(COUNT(D{first}:D{last})=0,"",SUM(D{first}:D{last}))', "computed", "General",
+    sh.put(f"D{total_row}", Formula(f'=IF(COUNT(D{first}:D{last})=0,"",SUM(D{first}:D{last}))'), "computed", "General",
            name="JX_SUB_TOTAL_BUDGET", span=f"E{total_row}")
-    sh.put(f"F{total_row}", f'=IF(COUNT(F{first}:F{last})=0,"",SUM(F{first}:F{last}))', "computed", "General",
+    sh.put(f"F{total_row}", Formula(f'=IF(COUNT(F{first}:F{last})=0,"",SUM(F{first}:F{last}))'), "computed", "General",
            name="JX_SUB_TOTAL_ACTUAL", span=f"G{total_row}")
-    t = sh.ws.title
+    t = sh.title
     sh.names.update({"JX_SUB_NAME": _range(t, f"B{first}", f"B{last}"),
                      "JX_SUB_BUDGET": _range(t, f"D{first}", f"D{last}"),
                      "JX_SUB_ACTUAL": _range(t, f"F{first}", f"F{last}")})
@@ -368,7 +387,7 @@ def _suzhou_texts(sh: Sheet, profile: Profile, form: Form | None, row: int) -> i
 
 def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, typed_scores: bool) -> tuple[int, int, int]:
     g = GRIDS[family(profile)]
-    ws, t = sh.ws, sh.ws.title
+    t = sh.title
     suzhou = family(profile) == "suzhou"
     helper_cols = {}
     col = column_index_from_string(g["helper"])
@@ -426,7 +445,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
         actual = ind.actual
         computed_actual = suzhou and ind.name == rate_indicator(profile)
         if computed_actual:
-            actual = fx.suzhou_exec_rate("JX_SZ_INITIAL", "JX_SZ_ADJUSTMENT", "JX_SZ_APPROPRIATED")
+            actual = Formula(fx.suzhou_exec_rate("JX_SZ_INITIAL", "JX_SZ_ADJUSTMENT", "JX_SZ_APPROPRIATED"))
             sh.put(f"{g['actual']}{r}", actual, "computed", "0.00%")
             sh.names["JX_SZ_EXEC_RATE"] = _range(t, f"{g['actual']}{r}")
         else:
@@ -444,11 +463,11 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
         sh.put(f"{helper_cols['level']}{r}", ind.level or None, "helper_input")
         if mode == "native":
             ref = refs[i]
-            sh.put(ref.dir_used, fx.dir_used(ref, cat.rule), "helper")
-            sh.put(ref.t, fx.t_used(ref), "helper", "General")
-            sh.put(ref.a, fx.a_used(ref), "helper", "General")
-            sh.put(ref.completion, fx.completion(ref, cat.rule), "helper", "0.00%")
-            sh.put(ref.fraction, fx.fraction(ref, cat.rule, profile), "helper", "0.0000")
+            sh.put(ref.dir_used, Formula(fx.dir_used(ref, cat.rule)), "helper")
+            sh.put(ref.t, Formula(fx.t_used(ref)), "helper", "General")
+            sh.put(ref.a, Formula(fx.a_used(ref)), "helper", "General")
+            sh.put(ref.completion, Formula(fx.completion(ref, cat.rule)), "helper", "0.00%")
+            sh.put(ref.fraction, Formula(fx.fraction(ref, cat.rule, profile)), "helper", "0.0000")
         # weight and score, once per weight group (merged over the group)
         if i in head_of:
             grp = head_of[i]
@@ -460,18 +479,18 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
                 s, e = block_of[i]
                 block = f"${g['name']}${first + s}:${g['name']}${first + e}"
                 upto = f"${g['name']}${first + s}:{g['name']}{r}"
-                weight = fx.equal_split_weight(pname("cat", cat.key), f"{g['name']}{r}", block, upto,
-                                               split.get("remainder", "middle"), split.get("decimals", 2))
+                weight = Formula(fx.equal_split_weight(pname("cat", cat.key), f"{g['name']}{r}", block, upto,
+                                                       split.get("remainder", "middle"), split.get("decimals", 2)))
                 sh.put(f"{g['weight']}{r}", weight, "computed", "General", span=span_w)
             else:
                 sh.put(f"{g['weight']}{r}", weight, "input", "General", span=span_w)
             if typed_scores and ind.reported_score is not None:
                 score = ind.reported_score
             elif mode == "udf":
-                score = f"={helper_cols['udf']}{r}"
+                score = Formula(f"={helper_cols['udf']}{r}")
             else:
                 frac = helper_cols["fraction"]
-                score = fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile)
+                score = Formula(fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile))
             sh.put(f"{g['score']}{r}", score, "computed", "0.00", span=span_s)
     if mode == "udf":
         c, l1 = helper_cols["udf"], g["l1"]
@@ -482,9 +501,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
                    f"{helper_cols['tvalue']}{first}:{helper_cols['tvalue']}{last},"
                    f"{helper_cols['avalue']}{first}:{helper_cols['avalue']}{last},"
                    f"{g['name']}{first}:{g['name']}{last})")
-        ws[f"{c}{first}"] = ArrayFormula(f"{c}{first}:{c}{last}", formula)
-        for r in range(first, last + 1):
-            sh.put(f"{c}{r}", None, "helper", "0.00")
+        sh.array(f"{c}{first}", f"{c}{last}", Formula(formula), "helper", "0.00")
     names = {"JX_IND_L1": g["l1"], "JX_IND_NAME": g["name"], "JX_IND_TARGET": g["target"],
              "JX_IND_ACTUAL": g["actual"], "JX_IND_WEIGHT": g["weight"], "JX_IND_SCORE": g["score"],
              "JX_IND_REASON": g["reason"]}
@@ -522,20 +539,20 @@ def _totals(sh: Sheet, profile: Profile, form: Form | None, row: int, first: int
     reported = (form.reported if form else {}) if typed_scores else {}
     if suzhou:
         sh.put(f"A{row}", "合计", "head", span=f"D{row}")
-        sh.put(f"{w}{row}", f"=SUM({','.join(weight_refs)})", "computed_bold", "General", name="JX_TOTAL_WEIGHT")
+        sh.put(f"{w}{row}", Formula(f"=SUM({','.join(weight_refs)})"), "computed_bold", "General", name="JX_TOTAL_WEIGHT")
         sh.put(f"F{row}", None, "label")
     else:
         sh.put(f"A{row}", "总分", "head", span=f"F{row}")
-        sh.put(f"{w}{row}", f"=SUM({','.join(weight_refs)})", "computed_bold", "General", name="JX_TOTAL_WEIGHT")
+        sh.put(f"{w}{row}", Formula(f"=SUM({','.join(weight_refs)})"), "computed_bold", "General", name="JX_TOTAL_WEIGHT")
     if "total" in reported:
         total = reported["total"]
     elif mode == "udf":
-        total = f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}{"," + score_refs[0] if not suzhou else ""}))'
+        total = Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}{"," + score_refs[0] if not suzhou else ""}))')
     else:
-        total = fx.total(score_refs, profile)
+        total = Formula(fx.total(score_refs, profile))
     sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL")
     total_ref = f"{s}{row}"
-    grade = reported.get("grade") if "grade" in reported else (
+    grade = reported.get("grade") if "grade" in reported else Formula(
         f'=IF({total_ref}="","",JX_GRADE({total_ref},JX_PROFILE))' if mode == "udf" else fx.grade(total_ref, profile))
     if suzhou:
         row += 1
@@ -559,67 +576,66 @@ def _notes(sh: Sheet, profile: Profile, row: int, last: str, prefix: str) -> int
 # Sheet-level finishing: validation, conditional formats, protection, print setup
 
 def _input_rules(sh: Sheet, profile: Profile, first: int, last: int, funds_ranges: list[str]):
-    ws = sh.ws
     g = GRIDS[family(profile)]
     helper = column_index_from_string(g["helper"])
     dcol, tcol, acol, lcol = (get_column_letter(helper + i) for i in range(4))
-    amount = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                            showErrorMessage=True, errorTitle="金额有误", error="请填写大于或等于0的数字（单位：万元），不要带“万元”等文字。",
-                            promptTitle="金额（万元）", prompt="只填数字，单位为万元。", showInputMessage=True)
-    signed = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
-                            showErrorMessage=True, errorTitle="金额有误", error="请填写数字（单位：万元），调减填负数。")
-    weight = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(profile.max_total),
-                            allow_blank=True, showErrorMessage=True, errorTitle="分值有误",
-                            error=f"分值应为0到{profile.max_total:g}之间的数字。")
-    direction = DataValidation(type="list", formula1="JX_P_DIRECTIONS", allow_blank=True, showErrorMessage=True,
-                               errorTitle="指标方向", error="请从下拉列表选择：正向、反向、等于或定性；留空则按指标值自动判断。",
-                               promptTitle="指标方向", prompt="正向：越大越好；反向：越小越好；等于；定性。留空自动判断。",
-                               showInputMessage=True)
-    level = DataValidation(type="list", formula1="JX_P_LEVEL_LIST", allow_blank=True, showErrorMessage=True,
-                           errorTitle="定性档次", error="请从下拉列表选择定性指标的完成档次。",
-                           promptTitle="定性档次", prompt="定性指标按所选档次计分。", showInputMessage=True)
-    number = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True,
-                            showErrorMessage=True, errorTitle="数值有误", error="这一列只填数字；百分数可填 95% 或 0.95。")
-    for dv in (amount, signed, weight, direction, level, number):
-        ws.add_data_validation(dv)
+    amount = dict(validate="decimal", criteria=">=", value=0, ignore_blank=True,
+                  error_title="金额有误", error_message="请填写大于或等于0的数字（单位：万元），不要带“万元”等文字。",
+                  input_title="金额（万元）", input_message="只填数字，单位为万元。")
+    signed = dict(validate="decimal", criteria="between", minimum=-1e15, maximum=1e15, ignore_blank=True,
+                  show_input=False, error_title="金额有误", error_message="请填写数字（单位：万元），调减填负数。")
+    weight = dict(validate="decimal", criteria="between", minimum=0, maximum=profile.max_total,
+                  ignore_blank=True, show_input=False, error_title="分值有误",
+                  error_message=f"分值应为0到{profile.max_total:g}之间的数字。")
+    direction = dict(validate="list", source="=JX_P_DIRECTIONS", ignore_blank=True,
+                     error_title="指标方向", error_message="请从下拉列表选择：正向、反向、等于或定性；留空则按指标值自动判断。",
+                     input_title="指标方向", input_message="正向：越大越好；反向：越小越好；等于；定性。留空自动判断。")
+    level = dict(validate="list", source="=JX_P_LEVEL_LIST", ignore_blank=True,
+                 error_title="定性档次", error_message="请从下拉列表选择定性指标的完成档次。",
+                 input_title="定性档次", input_message="定性指标按所选档次计分。")
+    number = dict(validate="decimal", criteria="between", minimum=-1e15, maximum=1e15, ignore_blank=True,
+                  show_input=False, error_title="数值有误", error_message="这一列只填数字；百分数可填 95% 或 0.95。")
+    ranges = {"amount": [], "signed": []}
     for rng in funds_ranges:
-        (signed if rng.startswith("!") else amount).add(rng.lstrip("!"))
-    weight.add(f"{g['weight']}{first}:{g['weight']}{last}")
-    direction.add(f"{dcol}{first}:{dcol}{last}")
-    level.add(f"{lcol}{first}:{lcol}{last}")
-    number.add(f"{tcol}{first}:{acol}{last}")
+        ranges["signed" if rng.startswith("!") else "amount"].append(rng.lstrip("!"))
+    for rule, where in ((amount, ranges["amount"]), (signed, ranges["signed"]),
+                        (weight, [f"{g['weight']}{first}:{g['weight']}{last}"]),
+                        (direction, [f"{dcol}{first}:{dcol}{last}"]), (level, [f"{lcol}{first}:{lcol}{last}"]),
+                        (number, [f"{tcol}{first}:{acol}{last}"])):
+        if where:  # one rule over all its ranges
+            sh.ws.data_validation(where[0], {**rule, "multi_range": " ".join(where)})
+
+
+def _mark(sh: Sheet, rng: str, formula: str, color: str):
+    """A conditional fill on `rng` where `formula` (relative to its first cell) is true."""
+    sh.ws.conditional_format(rng, {"type": "formula", "criteria": formula, "format": sh.book.fmt(bg_color=color)})
+
+
+RED, ORANGE = "#F4B6B6", "#FCD9A8"
 
 
 def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
-    ws = sh.ws
     g = GRIDS[family(profile)]
-    red = PatternFill("solid", fgColor="F4B6B6", bgColor="F4B6B6")
-    orange = PatternFill("solid", fgColor="FCD9A8", bgColor="FCD9A8")
     w, s, why = g["weight"], g["score"], g["reason"]
     reason_rng = f"{why}{first}:{why}{last}"
     if family(profile) == "national":  # a score below its weight needs 偏差原因分析及改进措施 (rule I04)
-        ws.conditional_formatting.add(reason_rng, FormulaRule(
-            formula=[f'AND(ISNUMBER(${s}{first}),ISNUMBER(${w}{first}),${s}{first}<${w}{first},TRIM(${why}{first})="")'],
-            fill=red, stopIfTrue=False))
+        _mark(sh, reason_rng, f'AND(ISNUMBER(${s}{first}),ISNUMBER(${w}{first}),${s}{first}<${w}{first},TRIM(${why}{first})="")',
+              RED)
     else:  # 苏州: an indicator with no value needs an explanation (填表说明 4, rule I12)
         a = g["actual"]
-        ws.conditional_formatting.add(reason_rng, FormulaRule(
-            formula=[f'AND(JX_STARTED,${g["name"]}{first}<>"",${a}{first}="",TRIM(${why}{first})="")'],
-            fill=red, stopIfTrue=False))
+        _mark(sh, reason_rng, f'AND(JX_STARTED,${g["name"]}{first}<>"",${a}{first}="",TRIM(${why}{first})="")', RED)
     if mode == "native" and profile.overachievement and profile.overachievement_needs_explanation:
         comp = get_column_letter(column_index_from_string(g["helper"]) + 7)
-        ws.conditional_formatting.add(reason_rng, FormulaRule(
-            formula=[f'AND(ISNUMBER(${comp}{first}),${comp}{first}>={pname("over")},TRIM(${why}{first})="")'],
-            fill=orange))
+        _mark(sh, reason_rng, f'AND(ISNUMBER(${comp}{first}),${comp}{first}>={pname("over")},TRIM(${why}{first})="")',
+              ORANGE)
     if mode == "native":
-        _unread_marks(ws, profile, g, first, last, orange)
+        _unread_marks(sh, profile, g, first, last)
     if family(profile) == "national":
         rate = sh.names["JX_EXEC_RATE"]
-        ws.conditional_formatting.add(rate, FormulaRule(
-            formula=[f'AND(ISNUMBER({rate}),{rate}<{pname("low_rate")})'], fill=orange))
+        _mark(sh, rate, f'AND(ISNUMBER({rate}),{rate}<{pname("low_rate")})', ORANGE)
 
 
-def _unread_marks(ws, profile: Profile, g: dict, first: int, last: int, fill):
+def _unread_marks(sh: Sheet, profile: Profile, g: dict, first: int, last: int):
     """Orange on the helper cells a sheet formula needs but cannot read from text: a text target with
     no direction (计分方向 待定) or with a direction but no 指标值（数值）, an actual written as text with
     no 完成值（数值）, a qualitative actual worded unlike its target with no level. The 填表说明 sheet
@@ -640,87 +656,78 @@ def _unread_marks(ws, profile: Profile, g: dict, first: int, last: int, fill):
         rules.append((f"{col['level']}{first}:{col['level']}{last}",
                       f'AND({used}="定性",${col["level"]}{r}="",{f}<>"",TRIM({f})<>TRIM({e}))'))
     for rng, formula in rules:
-        ws.conditional_formatting.add(rng, FormulaRule(formula=[formula], fill=fill))
+        _mark(sh, rng, formula, ORANGE)
 
 
 def _protect_and_print(sh: Sheet, profile: Profile, head: int, last_row: int):
     ws = sh.ws
     g = GRIDS[family(profile)]
-    ws.protection = SheetProtection(sheet=True, formatColumns=False, formatRows=False, formatCells=True,
-                                    selectLockedCells=False, selectUnlockedCells=False)
-    ws.print_area = f"A1:{g['last']}{last_row}"
-    ws.print_title_rows = f"{head}:{head}"
-    ps = ws.page_setup
-    ps.paperSize, ps.orientation = ws.PAPERSIZE_A4, "portrait"
-    ps.fitToWidth, ps.fitToHeight = 1, 0
-    ps.blackAndWhite = True  # input fills are for the screen
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.font = "宋体"
-    ws.oddFooter.center.size = 9
-    ws.sheet_view.zoomScale = 100
-    ws.sheet_view.showGridLines = False
+    _protect(ws, format_rows_and_columns=True)
+    ws.print_area(f"A1:{g['last']}{last_row}")
+    ws.repeat_rows(head - 1)
+    ws.set_paper(9)  # A4
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.print_black_and_white()  # input fills are for the screen
+    ws.center_horizontally()
+    _margins(ws, 0.5, 0.5, 0.6, 0.7, footer='&C&"宋体"&9 第 &P 页，共 &N 页')
+    ws.hide_gridlines(2)
     # helper columns: grouped to the right of the print area; the computed ones collapsed
     start = column_index_from_string(g["helper"])
     for i in range(len(HELPERS) + 1):
-        ws.column_dimensions[get_column_letter(start + i)].width = 10
-    ws.column_dimensions.group(get_column_letter(start + HELPER_INPUTS), get_column_letter(start + len(HELPERS)),
-                               hidden=True, outline_level=1)
+        sh.set_width(get_column_letter(start + i), 10, hidden=i >= HELPER_INPUTS, level=int(i >= HELPER_INPUTS))
 
 
-def _guide_sheet(wb: Workbook, profile: Profile, mode: str):
+def _margins(ws, left: float, right: float, top: float, bottom: float, footer: str = ""):
+    """Page margins in inches; header and footer 0.5 inch from the edge."""
+    ws.set_margins(left=left, right=right, top=top, bottom=bottom)
+    ws.set_header("", margin=0.5)
+    ws.set_footer(footer, margin=0.5)
+
+
+def _guide_sheet(book: Book, profile: Profile, mode: str):
     from .guide import guide_lines
-    ws = wb.create_sheet(GUIDE_SHEET)
-    ws.column_dimensions["A"].width = 84  # one A4 portrait page wide at 100%
-    sh = Sheet(ws)
-    for r, (kind, text) in enumerate(guide_lines(profile, mode), 1):
-        sh.put(f"A{r}", text, {"h1": "title", "h2": "head", "p": "label_left"}[kind])
-        ws[f"A{r}"].border = st.NO_BORDER
-        ws[f"A{r}"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    sh = Sheet(book, book.sheet(GUIDE_SHEET))
+    sh.set_width("A", 84)  # one A4 portrait page wide at 100%
+    lines = guide_lines(profile, mode)
+    for r, (kind, text) in enumerate(lines, 1):
+        # the title row keeps the height the spreadsheet gives it
+        sh.put(f"A{r}", text, {"h1": "guide_title", "h2": "guide_head", "p": "guide_text"}[kind], fit=kind != "h1")
     sh.fit_rows()
-    ws.protection = SheetProtection(sheet=True)
-    ws.page_setup.paperSize, ws.page_setup.orientation = ws.PAPERSIZE_A4, "portrait"
-    ws.page_margins.left = ws.page_margins.right = 0.6
-    ws.print_area = f"A1:A{ws.max_row}"
-    ws.sheet_view.showGridLines = False
+    _protect(sh.ws)
+    sh.ws.set_paper(9)
+    sh.ws.set_portrait()
+    _margins(sh.ws, 0.6, 0.6, 1, 1)
+    sh.ws.print_area(f"A1:A{len(lines)}")
+    sh.ws.hide_gridlines(2)
 
 
-def write_state_sheet(wb: Workbook, rows: list[list]) -> None:
-    """The very hidden jixiao_state sheet (jixiao.engine.contract), created or rewritten with these rows; the
-    builder writes its pre-fill, the add-in's 重新计算 what it wrote since."""
-    if STATE_SHEET in wb.sheetnames:
-        ws = wb[STATE_SHEET]
-        ws.delete_rows(1, ws.max_row)
-    else:
-        ws = wb.create_sheet(STATE_SHEET)
-        ws.sheet_state = "veryHidden"
-    ws.cell(1, 1, STATE_NOTE)
-    for col, text in enumerate(STATE_HEADER, 1):
-        ws.cell(2, col, text)
-    for r, values in enumerate(rows, 3):
+def _state_sheet(book: Book, rows: list[list]) -> None:
+    """The very hidden jixiao_state sheet (jixiao.engine.contract) with the builder's pre-fill; the
+    add-in's 重新计算 rewrites it (jixiao.addin.book_openpyxl / book_xlwings)."""
+    sh = Sheet(book, book.sheet(STATE_SHEET))
+    sh.ws.very_hidden()
+    _margins(sh.ws, 0.75, 0.75, 1, 1)
+    sh.cell("A1", STATE_NOTE)
+    for r, values in enumerate([STATE_HEADER, *rows], 2):
         for col, value in enumerate(values, 1):
-            put(ws.cell(r, col), value)
+            sh.cell(f"{get_column_letter(col)}{r}", value)
 
 
 # ---------------------------------------------------------------------------------------------------
 
 def build_workbook(profile: Profile, form: Form | None = None, mode: str = "native",
-                   typed_scores: bool = False) -> Workbook:
-    """The profile's form as a workbook: blank when `form` is None, else filled with its data.
-    `typed_scores` writes the form's reported scores as typed numbers instead of formulas (what a
-    hand-filled form looks like; used to show and test the validator)."""
+                   typed_scores: bool = False) -> Book:
+    """The profile's form as a new workbook (`Book`: `.save(path)`, `.bytes()`): blank when `form` is
+    None, else filled with its data. `typed_scores` writes the form's reported scores as typed numbers
+    instead of formulas (what a hand-filled form looks like; used to show and test the validator)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = profile.title[:31]
-    sh = Sheet(ws)
+    book = Book()
+    sh = Sheet(book, book.sheet(profile.title[:31]))
     fam = family(profile)
     for col, width in (SUZHOU_WIDTHS if fam == "suzhou" else NATIONAL_WIDTHS).items():
-        ws.column_dimensions[col].width = width
+        sh.set_width(col, width)
     funds_ranges: list[str] = []
     if fam == "suzhou":
         row = _suzhou_top(sh, profile, form)
@@ -741,25 +748,22 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
         head, first, last = _grid(sh, profile, form, row, mode, typed_scores)
         row = _totals(sh, profile, form, last + 1, first, last, mode, typed_scores)
         last_row = _notes(sh, profile, row, "I", "备注：" if profile.layout == "zhuzhou" else "注：") - 1
-    names = _param_sheet(wb, profile, mode)
+    executed = "JX_FUNDS_EXECUTED" if fam != "suzhou" else None
+    names = _param_sheet(book, profile, mode, Formula(fx.started("JX_IND_ACTUAL", "JX_IND_AVALUE", executed)))
     names.update(sh.names)
     for name, ref in names.items():
         if "!" not in ref:
-            ref = _range(ws.title, *ref.split(":"))
-        wb.defined_names[name] = DefinedName(name, attr_text=ref)
-    executed = "JX_FUNDS_EXECUTED" if fam != "suzhou" else None
-    wb[PARAM_SHEET][names["JX_STARTED"].split("!")[1].replace("$", "")] = fx.started(
-        "JX_IND_ACTUAL", "JX_IND_AVALUE", executed)
+            ref = _range(sh.title, *ref.split(":"))
+        book.define_name(name, ref)
     _input_rules(sh, profile, first, last, funds_ranges)
     _marks(sh, profile, first, last, mode)
     sh.fit_rows()
     _protect_and_print(sh, profile, head, last_row)
-    _guide_sheet(wb, profile, mode)
-    write_state_sheet(wb, sh.state)
-    wb.active = 0
-    return wb
+    _guide_sheet(book, profile, mode)
+    _state_sheet(book, sh.state)
+    return book
 
 
-def save_workbook(wb: Workbook, path: Path) -> Path:
-    """Save atomically: never a half-written file (jixiao.engine.files.save_workbook)."""
-    return files.save_workbook(wb, path)
+def save_workbook(book: Book, path: Path) -> Path:
+    """Save atomically: never a half-written file (jixiao.engine.files.atomic_output)."""
+    return book.save(path)

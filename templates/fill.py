@@ -1,6 +1,9 @@
 """Fill forms from declaration data: YAML / JSON (one project, a list, or {projects: [...]}) or CSV
 (one row per indicator, project fields on the project's first row). `jixiao fill DATA... --out DIR`.
 
+The data format is documented for users, in Chinese, with every key and CSV heading, in
+docs/data-format.md; templates/examples/ has a YAML and a CSV example. In short:
+
 Project data keys (YAML/JSON):
   profile, year, header: {project_name: ..}, funds: [{key: total, initial, budget, executed}, ..],
   funds_weight, amounts: {initial, adjustment, appropriated, paid, carryover, recovered} (Suzhou),
@@ -43,7 +46,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from jixiao.engine.errors import JixiaoError, ProfileError
-from jixiao.engine.files import atomic_output, check_replaceable, read_limited, safe_name, workbook_bytes
+from jixiao.engine.files import atomic_output, check_replaceable, read_limited, safe_name
 from jixiao.engine.safedata import DATA_LIMITS, check_shape, load_json, load_yaml
 from jixiao.engine.safetext import printable, shown_name
 from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
@@ -78,6 +81,11 @@ CSV_ALIASES = {
     "当年使用上年结余、结转及当年调整预算数": "amount_adjustment", "财政拨款数": "amount_appropriated",
     "实际支付数": "amount_paid", "结转数": "amount_carryover", "财政收回数": "amount_recovered",
     "情况说明": "explanation", "情况说明（未完成、无数值的原因）": "explanation",
+    # the other header fields and text blocks, by their headings on the forms
+    "其中：财政拨款": "total_investment_fiscal", "预算执行率分值": "funds_weight", "项目概况": "overview",
+    "项目总目标": "total_goal", "年度绩效目标": "annual_goal", "项目实施情况": "implementation",
+    "项目管理成效": "results", "项目管理存在的问题及原因": "problems", "进一步加强项目管理的建议": "suggestions",
+    "自评得分": "reported_score", "文件名": "file_name",
 }
 AMOUNT_LABELS = {"initial": "年初预算数", "adjustment": "当年使用上年结余、结转及当年调整预算数",
                  "appropriated": "财政拨款数", "paid": "实际支付数", "carryover": "结转数", "recovered": "财政收回数"}
@@ -324,9 +332,12 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
         if not level1:
             raise DataError("缺少一级指标（level1）", where=here)
         try:
-            prof.category(level1)  # an unknown category is an error now, not a surprise later
+            # an unknown category is an error now, not a surprise later; a shortened one ("产出") is
+            # written as the profile's label, so that the form prints one 一级 block, not several
+            level1 = prof.category(level1).label if _loose_label(str(level1), prof) else level1
         except ProfileError as exc:
-            raise DataError(exc.message, where=here) from None
+            near = _nearest_category(str(level1), prof)
+            raise DataError(exc.message + (f"（是不是“{near}”？）" if near else ""), where=here) from None
         shares = item.get("shares_weight")
         shares = shares if isinstance(shares, bool) else str(shares or "").strip().lower() in TRUE_WORDS
         form.indicators.append(Indicator(
@@ -337,7 +348,36 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
             level=str(item.get("level") or ""), target_value=_amount(item.get("target_value"), "指标值（数值）", here),
             actual_value=_amount(item.get("actual_value"), "完成值（数值）", here),
             reported_score=_amount(item.get("reported_score"), "自评得分", here)))
+    _add_fixed_indicators(prof, form)
     return prof, form
+
+
+def _loose_label(text: str, prof: Profile) -> bool:
+    """A 一级 label that names a category only by a shortened or extended spelling ("产出"), not by its
+    key or label (with or without the weight: "产出指标（50分）")."""
+    cat = prof.category(text)
+    bare = re.sub(r"[（(]\s*[0-9.]+\s*分\s*[)）]", "", text.split("\n")[0]).strip()
+    return bare not in (cat.label, cat.key)
+
+
+def _nearest_category(text: str, prof: Profile) -> str | None:
+    import difflib
+    hit = difflib.get_close_matches(text, [c.label for c in prof.categories], n=1, cutoff=0.4)
+    return hit[0] if hit else None
+
+
+def _add_fixed_indicators(prof: Profile, form: Form) -> None:
+    """A category with a fixed list of indicators (Suzhou's 投入 共性指标) that the data leaves out gets
+    the list, as the blank template has it: the data's own rows of that category replace it."""
+    order = {c.label: n for n, c in enumerate(prof.categories)}
+    for cat in prof.categories:
+        if not cat.fixed_indicators or any(prof.category(i.level1) is cat for i in form.indicators):
+            continue
+        rows = [Indicator(cat.label, "", str(fi["name"]), _cell_text(fi.get("target")), weight=fi.get("weight"))
+                for fi in cat.fixed_indicators]
+        at = next((n for n, i in enumerate(form.indicators) if order[prof.category(i.level1).label] > order[cat.label]),
+                  len(form.indicators))
+        form.indicators[at:at] = rows
 
 
 def _funds_as_amounts(prof: Profile, funds: list, amounts: dict, where: str) -> dict:
@@ -373,6 +413,7 @@ def _csv_projects(path: Path, data: bytes) -> list[Project]:
     naming = [c for c in NAME_COLUMNS if c in heading]
     projects: dict[str, dict] = {}
     proj = None
+    last_key = None
     for line, cells in records:
         here = f"{path} 第{line}行"
         if any(c.strip() for c in cells[len(columns):]):
@@ -388,7 +429,13 @@ def _csv_projects(path: Path, data: bytes) -> list[Project]:
             continue
         key = row.get("project") or "—".join(row[c] for c in naming if c in row)
         if key:
-            proj = projects.setdefault(key, {"indicators": [], "places": [], "fields": {}})
+            if key in projects and key != last_key:
+                what = "项目编号" if "project" in row else "项目名称"
+                raise DataError(f"{what}“{_show(key)}”在第{projects[key]['line']}行已经出现过，中间隔着别的项目："
+                                f"同一个项目的行要连在一起；如果是两个同名的项目，请加一列“项目编号”，"
+                                "给每个项目一个不同的编号（同一项目的各行编号相同）", where=here)
+            proj = projects.setdefault(key, {"indicators": [], "places": [], "fields": {}, "line": line})
+            last_key = key
         elif proj is None:
             if not naming:
                 raise DataError("表头中没有项目名称一栏：请加“项目名称”列（株洲表为“专项名称”“支出方向名称（子项）”），"
@@ -400,8 +447,9 @@ def _csv_projects(path: Path, data: bytes) -> list[Project]:
                 continue
             first = proj["fields"].setdefault(k, (v, line))
             if first[0] != v:
+                twin = "" if "project" in heading else ("；如果这是另一个同名的项目，请加一列“项目编号”区分两个项目")
                 raise DataError(f"“{heading[k]}”与同一项目第{first[1]}行的“{_show(first[0])}”不同；项目的各栏只需填在"
-                                "它的第一行", where=here)
+                                f"它的第一行{twin}", where=here)
         ind = {k: row[k] for k in INDICATOR_KEYS if k in row}
         if ind:
             proj["indicators"].append(ind)
@@ -640,8 +688,8 @@ def refuse_existing(out: Path, targets: list[Path]) -> None:
 
 
 def _workbook(task) -> bytes:
-    prof, form, mode, typed_scores, path, _overwrite = task
-    return workbook_bytes(build_workbook(prof, form, mode, typed_scores), path)
+    prof, form, mode, typed_scores, _path, _overwrite = task
+    return build_workbook(prof, form, mode, typed_scores).bytes()
 
 
 def _compare(task) -> Outcome:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_blank, is_number
-from jixiao.engine.files import atomic_output, safe_name, workbook_bytes
+from jixiao.engine.files import safe_name
 from jixiao.engine.safetext import printable
 from jixiao.engine.forms import ReadForm, read_forms
 from jixiao.engine.model import Form
@@ -126,10 +126,7 @@ def write_template(rf: ReadForm, target: Path, overwrite: bool, keep_scores: boo
     prof = profile or rf.profile
     if not keep_scores:
         form = replace(form, reported={}, indicators=[replace(i, reported_score=None) for i in form.indicators])
-    wb = build_workbook(prof, form, "native", typed_scores=keep_scores)
-    data = workbook_bytes(wb, target)       # complete in memory before any byte reaches the disk
-    with atomic_output(target, overwrite=overwrite) as tmp:
-        tmp.write_bytes(data)
+    build_workbook(prof, form, "native", typed_scores=keep_scores).save(target, overwrite=overwrite)
     back, _ = read_form_and_profile(target)
     lost = not_kept(form, back, keep_scores)
     lost += [f"{at}“{text}”：表头识别时未能放置" for at, text in rf.reading.unplaced]

@@ -9,20 +9,17 @@ import math
 import unicodedata
 from functools import lru_cache
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 BODY_SIZE = 10.5      # 五号
 TITLE_SIZE = 18       # 小二
 
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-NO_BORDER = Border()
+BORDER = {"border": 1, "border_color": "#000000"}   # thin, black, all four sides
+NO_BORDER: dict = {}
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF7D6")
-COMPUTED_FILL = PatternFill("solid", fgColor="E8F1FB")
-HELPER_HEAD_FILL = PatternFill("solid", fgColor="D9D9D9")
+INPUT_FILL = "#FFF7D6"
+COMPUTED_FILL = "#E8F1FB"
+HELPER_HEAD_FILL = "#D9D9D9"
 
 STYLES = {
     # name: (font kwargs, horizontal, vertical, wrap, border, fill)
@@ -40,14 +37,42 @@ STYLES = {
     "helper_head": (dict(name=BODY_FONT, size=9, bold=True), "center", "center", True, BORDER, HELPER_HEAD_FILL),
     "helper_input": (dict(name=BODY_FONT, size=9), "center", "center", True, BORDER, INPUT_FILL),
     "helper": (dict(name=BODY_FONT, size=9, color="595959"), "center", "center", True, BORDER, COMPUTED_FILL),
+    # the 填表说明 sheet: headings and paragraphs, no borders
+    "guide_title": (dict(name=TITLE_FONT, size=TITLE_SIZE, bold=False), "left", "center", True, NO_BORDER, None),
+    "guide_head": (dict(name=BODY_FONT, size=BODY_SIZE, bold=True), "left", "center", True, NO_BORDER, None),
+    "guide_text": (dict(name=BODY_FONT, size=BODY_SIZE), "left", "center", True, NO_BORDER, None),
 }
 INPUT_STYLES = {"input", "input_left", "input_text", "helper_input"}
 
 
 @lru_cache(maxsize=None)
-def style_parts(name: str):
+def style_format(name: str, number_format: str | None = None) -> tuple[tuple[str, object], ...]:
+    """The XlsxWriter format properties of a style (and number format), as sorted pairs. Input
+    styles are unlocked: the sheets are protected, so only they can be typed in."""
     font, horizontal, vertical, wrap, border, fill = STYLES[name]
-    return Font(**font), Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap), border, fill
+    props = {"font_name": font["name"], "font_size": font["size"], "font_family": 0,
+             "align": horizontal, "valign": "vcenter" if vertical == "center" else vertical, **border}
+    if font.get("bold"):
+        props["bold"] = True
+    if font.get("color"):
+        props["font_color"] = "#" + font["color"]
+    if wrap:
+        props["text_wrap"] = True
+    if fill:
+        props["pattern"], props["fg_color"] = 1, fill
+    if name in INPUT_STYLES:
+        props["locked"] = False
+    if number_format:
+        props["num_format"] = number_format
+    return tuple(sorted(props.items()))
+
+
+def font_size(name: str) -> float:
+    return STYLES[name][0]["size"]
+
+
+def wraps(name: str) -> bool:
+    return STYLES[name][3]
 
 
 def text_width(text: str, size: float = BODY_SIZE) -> float:

@@ -40,6 +40,7 @@ from jixiao.templates.builder import build_workbook, save_workbook
 from jixiao.templates.fill import form_from_data, load_data
 from tests.fixtures.actions.fake_xlwings import FakeBook
 from tests.support.formgen import random_form
+from tests.support.xlsx import opened
 from jixiao.engine import scoring as engine
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_number
@@ -247,7 +248,7 @@ def test_parsed_helpers_is_what_the_builder_prefills(tmp_path):
               for prof, form in (random_form(rng) for _ in range(20))]
     checked = high_ranges = 0
     for n, (prof, form) in enumerate(cases):
-        wb = build_workbook(prof, form)
+        wb = opened(build_workbook(prof, form))
         cols = {name: sorted(cells_of(wb, name), key=lambda sc: int(sc[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
                 for name in HELPER_NAMES}
         rate = engine.rate_indicator(prof)

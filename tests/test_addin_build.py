@@ -56,6 +56,7 @@ BUTTONS = {
     "jx_recalc": "重新计算",
     "jx_report": "生成自评报告",
     "jx_next_year": "新建下一年度",
+    "jx_batch_validate": "批量校验",
     "jx_settings": "设置",
     "jx_help": "帮助",
 }

@@ -17,6 +17,7 @@ from tests.support import ooxml
 from tests.support.formgen import random_form
 from tests.support.libreoffice import pdf_fonts, pdf_to_png
 from tests.support.udfeval import Evaluator
+from tests.support.xlsx import opened
 from jixiao.engine import scoring as engine
 from jixiao.engine.contract import NAMES, field_name
 from jixiao.engine.profiles import load_profile
@@ -40,6 +41,7 @@ def test_main_command_writes_every_profile_the_examples_and_the_addin(built):
         "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx", "2026/2026年度苏州市级财政支出项目绩效自评表.xlsm",
         "2026/示例/2020年度项目支出绩效自评表（株洲·制造强市-智能制造示例）.xlsx",
         "2026/示例/2021年度苏州市级财政支出项目绩效自评表（智能制造融合发展中心示例）.xlsx",
+        "2026/示例/2025年度项目支出绩效自评表（全国样式示例）.xlsx",
         "addin/jixiao.xlam"])
     assert not [p for p in built.rglob(".~*")]  # no temp files left behind
 
@@ -64,7 +66,7 @@ def test_bad_options_exit_2_and_write_nothing(tmp_path, capsys):
 @pytest.mark.parametrize("mode", ["native", "udf"])
 def test_every_contract_name_is_defined(name, mode):
     prof = load_profile(name, 2026)
-    wb = build_workbook(prof, mode=mode)
+    wb = opened(build_workbook(prof, mode=mode))
     expected = {n.name for n in NAMES if prof.layout in n.layouts or
                 (prof.layout == "zhuzhou" and "national" in n.layouts)}
     expected -= ({"JX_IND_UDF"} if mode == "native" else
@@ -82,7 +84,7 @@ def _formula_text(value) -> str | None:
 @pytest.mark.parametrize("example", ["zhuzhou_2020.yaml", "suzhou_2021.yaml"])
 def test_computed_cells_hold_formulas_inputs_unlocked_and_no_volatile_or_whole_column(example):
     prof, form = form_from_data(load_data(EXAMPLES / example)[0])
-    wb = build_workbook(prof, form)
+    wb = opened(build_workbook(prof, form))
     ws = wb.worksheets[0]
     assert ws.protection.sheet and not ws.protection.password
     names = {n: list(wb.defined_names[n].destinations) for n in wb.defined_names}
@@ -112,7 +114,7 @@ def test_computed_cells_hold_formulas_inputs_unlocked_and_no_volatile_or_whole_c
 @pytest.mark.parametrize("name", PROFILES)
 def test_input_help_validation_marks_and_print_setup(name):
     prof = load_profile(name, 2026)
-    wb = build_workbook(prof)
+    wb = opened(build_workbook(prof))
     ws = wb.worksheets[0]
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
     assert {"decimal", "list"} <= kinds
@@ -122,7 +124,8 @@ def test_input_help_validation_marks_and_print_setup(name):
     assert len(ws.conditional_formatting) >= 1
     assert wb["参数"].sheet_state == "hidden" and "填表说明" in wb.sheetnames
     ps = ws.page_setup
-    assert (ps.paperSize, ps.orientation, ps.fitToWidth, ps.fitToHeight) == (9, "portrait", 1, 0)
+    fit_width = 1 if ps.fitToWidth is None else ps.fitToWidth  # 1 is the schema's default
+    assert (ps.paperSize, ps.orientation, fit_width, ps.fitToHeight) == (9, "portrait", 1, 0)
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows and ws.print_area
     assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
     fonts = {ws[c].font.name for c in ("A1", "A3", "B3")}
@@ -167,7 +170,7 @@ def test_udf_mode_computes_the_engines_numbers_through_the_jx_functions():
 
 
 def _check_udf_workbook(prof, form):
-    wb = build_workbook(prof, form, mode="udf")
+    wb = opened(build_workbook(prof, form, mode="udf"))
     ev = Evaluator(wb)
     sheet = wb.worksheets[0].title
     res = engine.score_form(engine.with_computed_inputs(form, prof), prof)
@@ -255,7 +258,7 @@ def test_profile_option_accumulates_and_the_count_is_of_files_written(tmp_path, 
     assert build_templates.main(["--year", "2026", "--profile", "national", "--profile", "suzhou", "national",
                                  "--no-addin", "--out", str(tmp_path)]) == 0
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.xlsx"))
-    assert len(files) == 4 and "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx" in files
-    assert "共生成 4 个文件" in capsys.readouterr().out
+    assert len(files) == 5 and "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx" in files   # 2 templates, 3 examples
+    assert "共生成 5 个文件" in capsys.readouterr().out
     # running again regenerates dist, the filled examples included
     assert build_templates.main(["--year", "2026", "--profile", "national", "--no-addin", "--out", str(tmp_path)]) == 0

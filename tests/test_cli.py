@@ -72,7 +72,7 @@ def test_folder_mixed_good_broken_foreign_exits_2_and_goes_on(capsys, folder):
     assert "[无法读取]" in out and "旧版 .xls" in out and "文件已损坏" in out
     assert "苏州.xlsx" in out and "株洲.xlsx" in out and "[通过]" in out
     assert "~$" not in out and ".hidden" not in out and "说明.txt" not in out and ".docx" not in out
-    assert "共 4 个文件：1 个通过，2 个有错误，1 个无法读取" in out and "跳过 3 个非表格文件。" in out
+    assert "共 4 个文件：1 个通过，0 个仅有警告，2 个有错误，1 个无法读取" in out and "另跳过 3 个非表格文件。" in out
 
 
 def test_files_named_explicitly_are_checked_whatever_their_suffix(capsys, folder):
@@ -116,14 +116,14 @@ def test_summary_workbook_with_chart(capsys, folder, tmp_path):
     code, _, err = run(capsys, "validate", "-q", "--summary", out, folder)
     assert code == 2 and "汇总表已写入" in err
     wb = openpyxl.load_workbook(out)
-    rows = list(wb["汇总"].iter_rows(values_only=True))
-    assert rows[0][:10] == ("文件", "单位", "项目", "规则", "年度", "执行率", "总分", "等级", "错误数", "警告数")
-    zz = next(r for r in rows if r[0].endswith("株洲.xlsx"))
-    assert zz[2] == "市经济信息产业发展专项—制造强市-智能制造" and zz[5] == 1.0 and zz[6] == 87.5 and zz[7] == "良"
+    rows = list(wb["汇总"].iter_rows(min_row=10, values_only=True))
+    head = rows[0]
+    assert head[:8] == ("序号", "文件", "主管部门", "单位", "项目", "规则", "年度", "执行率")
+    zz = dict(zip(head, next(r for r in rows if r[1] == "株洲.xlsx")))
+    assert zz["项目"] == "市经济信息产业发展专项—制造强市-智能制造" and zz["执行率"] == 1.0 and zz["总分"] == 87.5
+    assert zz["等级"] == "良" and zz["满分"] == 100 and zz["规则"] == "湖南省株洲市"
     assert len(rows) == 5
-    dist = dict(wb["等级分布"].iter_rows(min_row=2, values_only=True))
-    assert dist == {"优": 2, "良": 1, "无法读取": 1}
-    assert len(wb["等级分布"]._charts) == 1
+    assert len(wb["图表"]._charts) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["汇总.xlsx"]   # written atomically, no temp left
 
 
@@ -297,7 +297,7 @@ def test_a_text_report_inside_the_folder_is_fine_and_existing_files_need_force(c
     code, _, _ = run(capsys, "validate", inbox, "-o", report, "--summary", summary, "--force")
     assert code == 0 and "跳过 1 个非表格文件" in report.read_text(encoding="utf-8")
     import openpyxl
-    assert openpyxl.load_workbook(summary)["汇总"]["A1"].value == "文件"
+    assert openpyxl.load_workbook(summary)["汇总"]["A1"].value.endswith("校验汇总")
     code, _, _ = run(capsys, "score", inbox, "--json", "-o", report, "--force")
     assert code == 0 and json.loads(report.read_text(encoding="utf-8"))[0]["total"] == 100
     assert not list(tmp_path.rglob(".~jixiao-*"))
@@ -323,3 +323,59 @@ def test_a_file_made_meanwhile_is_not_replaced(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "run_all", meanwhile)
     code, _, err = run(capsys, "score", form, "-o", out)
     assert code == 2 and f"“{out}”已经存在，没有覆盖" in err and out.read_text(encoding="utf-8") == "someone else's"
+
+
+# Commands that do what they say ----------------------------------------------------------------------
+
+def test_check_and_recalc_without_out_write_a_sibling_copy_and_say_where(capsys, tmp_path):
+    form = build(tmp_path / "某项目.xlsx", data=clean_national())
+    before = form.read_bytes()
+    assert cli.main(["check", str(form)]) == 0
+    out = capsys.readouterr().out
+    copy = tmp_path / "某项目（已校验）.xlsx"
+    assert copy.exists() and f"已写入 {copy}" in out and form.read_bytes() == before
+    assert "校验结果" in openpyxl_sheets(copy)
+    assert cli.main(["recalc", str(form)]) == 0
+    assert (tmp_path / "某项目（已重算）.xlsx").exists() and form.read_bytes() == before
+    capsys.readouterr()
+    # a second run refuses before doing or printing any work; --force replaces
+    assert cli.main(["check", str(form)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "已经存在；为免覆盖，本次没有运行" in err and "--force" in err
+    assert cli.main(["check", str(form), "--force"]) == 0
+    capsys.readouterr()
+    assert cli.main(["check", str(form), "--out", str(form), "--force"]) == 2
+    assert "就是输入文件" in capsys.readouterr().err and form.read_bytes() == before
+
+
+def openpyxl_sheets(path) -> list[str]:
+    import openpyxl
+    return openpyxl.load_workbook(path, read_only=True).sheetnames
+
+
+def test_new_year_honours_out(capsys, tmp_path):
+    from jixiao.engine.reader import read_form
+    form = build(tmp_path / "2024年度项目.xlsx", data=clean_national())
+    target = tmp_path / "下一年" / "明年的表.xlsx"
+    assert cli.main(["new-year", str(form), "--out", str(target)]) == 0
+    assert read_form(target).year == 2025 and not (tmp_path / "2025年度项目.xlsx").exists()
+    capsys.readouterr()
+    assert cli.main(["new-year", str(form), "--out", str(target)]) == 2
+    assert "已经存在" in capsys.readouterr().err
+    assert cli.main(["new-year", str(form), "--out", str(target), "--force"]) == 0
+
+
+@pytest.mark.parametrize("command, words", [
+    ("validate", ["--summary", "--config", "--expected", "例如", "jixiao validate 收到的表格/"]),
+    ("score", ["--json", "例如", "jixiao score"]),
+    ("check", ["一键校验", "--out", "--force", "例如", "jixiao check 2026年度某项目.xlsx"]),
+    ("recalc", ["重新计算", "--out", "--force", "例如", "jixiao recalc"]),
+    ("new-year", ["新建下一年度", "--out", "--force", "例如", "jixiao new-year"]),
+])
+def test_every_command_has_its_own_help_with_an_example(capsys, command, words):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and f"jixiao {command}" in out
+    for w in words:
+        assert w in out, (command, w)

@@ -306,7 +306,7 @@ def test_csv_suzhou_headings(tmp_path):
     prof, form = fill_module.form_from_data(load_data(data)[0])
     assert form.amounts == {"initial": 1900, "adjustment": -812.5, "appropriated": 1087.5, "paid": 1000,
                             "carryover": 87.5, "recovered": 0}
-    area = form.indicators[0]
+    area = next(i for i in form.indicators if i.name == "展示面积")   # after the 投入 rows fill adds
     assert (area.explanation, area.target_value, area.actual_value) == ("工期延误", 5859, 5000)
     assert form.header == {"project_name": "展示中心", "department": "工信局"} and form.funds == []
     from jixiao.engine.reader import read_form
@@ -493,3 +493,95 @@ def test_file_names_from_data_cannot_leave_the_folder_or_name_a_device(tmp_path,
     assert code == 0 and len(made) == len(names), err
     assert not list(tmp_path.glob("escape*")) and "_CON.xlsx" in made and "_nul.txt.xlsx" in made
     assert all(not any(ch in n for ch in "/\n\t\u202e") for n in made)
+
+
+# The documented data format, its examples, and what the issue 13 reviewer ran into ---------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "templates" / "examples"
+
+
+def test_data_format_doc_names_every_key_and_csv_heading():
+    from jixiao.engine.profiles import load_profile
+    doc = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    for heading in fill_module.CSV_ALIASES:
+        assert heading in doc, heading
+    keys = (fill_module.PROJECT_KEYS | fill_module.INDICATOR_KEYS | fill_module.FUNDS_KEYS
+            | fill_module.SUBITEM_KEYS | set(fill_module.AMOUNT_LABELS))
+    for name in ("national", "zhuzhou", "suzhou"):
+        prof = load_profile(name, 2025)
+        keys |= {h["key"] for h in prof.data["header"]} | {t["key"] for t in prof.data.get("texts") or []}
+        keys |= {r["key"] for r in (prof.data.get("funds") or {}).get("rows") or []}
+    for key in keys:
+        assert f"`{key}`" in doc, key
+
+
+def test_the_national_examples_fill_and_validate_without_errors(tmp_path):
+    from jixiao.engine.reader import read_form_and_profile
+    from jixiao.engine.validation import validate_form
+    files = fill([EXAMPLES / "national_2025.yaml", EXAMPLES / "national_2025.csv"], tmp_path)
+    assert len(files) == 3
+    for f in files:
+        form, prof = read_form_and_profile(f)
+        errors = [x for x in validate_form(form, prof) if x.is_error]
+        assert form.profile == "national" and form.year == 2025 and errors == [], (f.name, errors)
+    assert {read_form_and_profile(f)[0].header["project_name"] for f in files} == {"农村饮水安全巩固提升工程", "农村公路养护"}
+
+
+def test_suzhou_gets_its_input_indicators_unless_the_data_gives_its_own(tmp_path):
+    from jixiao.engine.validation import validate_form
+    from jixiao.templates.fill import form_from_data
+    data = {"profile": "suzhou", "year": 2025, "header": {"project_name": "展厅运营"},
+            "amounts": {"initial": 100, "adjustment": 0, "appropriated": 100, "paid": 100, "carryover": 0, "recovered": 0},
+            "indicators": [{"level1": "产出目标", "name": "开放天数", "target": "≥300天", "actual": "310天"},
+                           {"level1": "结果目标", "name": "参观人数", "target": "≥8000人次", "actual": "8757人次"},
+                           {"level1": "影响力目标", "name": "媒体报道", "target": "获得", "actual": "获得"}]}
+    prof, form = form_from_data(data)
+    fixed = [fi["name"] for fi in prof.category("input").fixed_indicators]
+    assert [i.name for i in form.indicators[:6]] == fixed and form.indicators[6].name == "开放天数"
+    assert all(i.level1 == "投入目标" and i.weight for i in form.indicators[:6])
+    from jixiao.engine.reader import read_form_and_profile
+    path = fill_module.fill([write_yaml(tmp_path / "sz.yaml", __import__("yaml").safe_dump(data, allow_unicode=True))],
+                            tmp_path / "out")[0]
+    read, prof = read_form_and_profile(path)
+    codes = {f.code for f in validate_form(read, prof)}
+    assert not codes & {"W01", "W02", "W07"}, codes
+    own = dict(data, indicators=[{"level1": "投入目标", "name": "资金使用合规性", "target": "合规", "actual": "合规",
+                                  "weight": 22}] + data["indicators"])
+    prof, form = form_from_data(own)
+    assert [i.name for i in form.indicators] == ["资金使用合规性", "开放天数", "参观人数", "媒体报道"]
+
+
+def test_a_shortened_category_is_written_as_the_profiles_label(tmp_path):
+    from jixiao.engine.reader import read_form_and_profile
+    from jixiao.engine.validation import validate_form
+    data = dict(GOOD, indicators=[{"level1": "产出", "name": "养护里程", "target": "≥50公里", "actual": "52公里", "weight": 50},
+                                  {"level1": "产出指标", "name": "养护质量", "target": "≥90%", "actual": "95%", "weight": 40}])
+    path = fill_module.fill([write_yaml(tmp_path / "d.yaml", __import__("yaml").safe_dump(data, allow_unicode=True))],
+                            tmp_path / "out")[0]
+    form, prof = read_form_and_profile(path)
+    assert {i.level1.split("\n")[0] for i in form.indicators} == {"产出指标"}
+    assert "P07" not in {f.code for f in validate_form(form, prof)}
+    bad = dict(GOOD, indicators=[dict(GOOD["indicators"][0], level1="产处指标")])
+    with pytest.raises(DataError, match="是不是“产出指标”"):
+        fill_module.form_from_data(bad)
+
+
+def test_two_projects_with_one_name_in_a_csv_are_an_error_that_suggests_a_project_number(tmp_path, capsys):
+    head = "项目名称,实施单位,全年预算数,全年执行数,一级指标,三级指标,年度指标值,实际完成值,分值\n"
+    apart = tmp_path / "apart.csv"
+    apart.write_text(head + "道路养护,甲镇,100,95,产出指标,里程,≥50公里,52公里,90\n"
+                     "桥梁检测,乙镇,50,50,产出指标,座数,≥5座,5座,90\n"
+                     "道路养护,丙镇,80,80,产出指标,里程,≥40公里,41公里,90\n", encoding="utf-8")
+    code, err = run_fill(capsys, apart, "--out", tmp_path / "o1")
+    assert code == 2 and "apart.csv 第4行" in err and "在第2行已经出现过" in err and "项目编号" in err
+    together = tmp_path / "together.csv"
+    together.write_text(head + "道路养护,甲镇,100,95,产出指标,里程,≥50公里,52公里,90\n"
+                        "道路养护,丙镇,80,80,产出指标,里程,≥40公里,41公里,90\n", encoding="utf-8")
+    code, err = run_fill(capsys, together, "--out", tmp_path / "o2")
+    assert code == 2 and "together.csv 第3行" in err and "请加一列“项目编号”" in err
+    numbered = tmp_path / "numbered.csv"
+    numbered.write_text("项目编号," + head + "A1,道路养护,甲镇,100,95,产出指标,里程,≥50公里,52公里,90\n"
+                        "A2,道路养护,丙镇,80,80,产出指标,里程,≥40公里,41公里,90\n", encoding="utf-8")
+    code, err = run_fill(capsys, numbered, "--out", tmp_path / "o3")
+    assert code == 0 and len(list((tmp_path / "o3").iterdir())) == 2

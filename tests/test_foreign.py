@@ -345,10 +345,12 @@ def test_a_jixiao_form_that_lost_its_names_reads_the_same_by_headings(tmp_path):
     import yaml
     from jixiao.templates.builder import build_workbook
     from jixiao.templates.fill import form_from_data
+    from tests.support.xlsx import opened
     data = yaml.safe_load((Path(__file__).resolve().parent.parent / "templates" / "examples" / "zhuzhou_2020.yaml")
                           .read_text(encoding="utf-8"))
-    wb = build_workbook(*form_from_data(data), "native", typed_scores=True)
-    wb.save(tmp_path / "named.xlsx")
+    book = build_workbook(*form_from_data(data), "native", typed_scores=True)
+    book.save(tmp_path / "named.xlsx")
+    wb = opened(book)
     for name in list(wb.defined_names):
         del wb.defined_names[name]
     wb.save(tmp_path / "bare.xlsx")

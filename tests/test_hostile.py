@@ -181,6 +181,8 @@ class CorpusRun:
         self.root = Path(tempfile.mkdtemp(prefix="jx-hostile-", dir="/tmp"))
         os.chmod(self.root, 0o755)
         self.cases = hostile.build(self.root / "cases", ONLY)
+        (self.root / "profile-cache").mkdir()
+        os.chmod(self.root / "profile-cache", 0o777)
         self.pristine = {c.name: _snapshot(self.root / "cases" / c.name / "in") for c in self.cases}
         self.results: dict[str, list[dict]] = {c.name: [] for c in self.cases}
         jobs = [(spec, command) for spec in self.cases for command in (spec.commands or COMMANDS)]
@@ -209,6 +211,7 @@ class CorpusRun:
             os.chmod(run_dir / "in", 0o777)
         env = {k: v.replace("{in}", str(run_dir / "in")) for k, v in spec.env.items()}
         env["TMPDIR"] = str(tmp)
+        env["JIXIAO_CACHE_DIR"] = str(self.root / "profile-cache")   # not the user's own cache
         argv = _argv(spec, command, run_dir)
         user = (spec.user or RUN_AS) if IS_ROOT else None
         run = zygotes.run(argv, run_dir, env, timeout=HANG_SECONDS, fsize=spec.fsize, user=user)
@@ -327,8 +330,12 @@ def _check_workbook(path: Path) -> list[str]:
             for formula in re.findall(r"<(?:\w+:)?f(?:\s[^>]*)?>(.*?)</(?:\w+:)?f>", text, re.S):
                 if hostile.TOKEN in formula:
                     problems.append(f"{path.name}:{info.filename}: formula from input text: {formula[:80]}")
-            if info.filename.endswith(".rels") and hostile.TOKEN in text and "External" in text:
-                problems.append(f"{path.name}:{info.filename}: external link from input text")
+            if info.filename.endswith(".rels"):
+                for target in re.findall(r'Target="([^"]*)"[^>]*TargetMode="External"', text):
+                    # a link to a file beside (the summary links each form): never a URL or a share
+                    if hostile.TOKEN in target and (re.match(r"^[A-Za-z][\w+.-]*:", target) or
+                                                    target.startswith(("//", "\\\\"))):
+                        problems.append(f"{path.name}:{info.filename}: external link from input text: {target}")
         names = z.namelist()
         if path.suffix.lower() == ".xlsx" and any(n.lower().endswith("vbaproject.bin") for n in names):
             problems.append(f"{path.name}: macros in an .xlsx")

@@ -114,8 +114,9 @@ def test_foreign_workbook_says_which_names_are_missing(tmp_path):
 def test_a_deleted_name_is_named(tmp_path):
     import openpyxl
     from jixiao.templates.builder import build_workbook
+    from tests.support.xlsx import opened
     profile, seed = example("zhuzhou_2020")
-    wb = build_workbook(profile, seed)
+    wb = opened(build_workbook(profile, seed))
     del wb.defined_names["JX_IND_SCORE"]
     path = tmp_path / "no_score.xlsx"
     wb.save(path)
@@ -130,8 +131,9 @@ def test_a_deleted_name_is_named(tmp_path):
 
 def test_unknown_profile_in_the_workbook(tmp_path):
     from jixiao.templates.builder import build_workbook
+    from tests.support.xlsx import opened
     profile, seed = example("zhuzhou_2020")
-    wb = build_workbook(profile, seed)
+    wb = opened(build_workbook(profile, seed))
     wb["参数"]["B2"] = "atlantis"
     path = tmp_path / "p.xlsx"
     wb.save(path)

@@ -30,7 +30,8 @@ def form_from(data: dict):
                 funds=[FundsRow(**r) for r in data.get("funds") or []], funds_weight=data.get("funds_weight"),
                 amounts=dict(data.get("amounts") or {}), subitems=[SubItem(**s) for s in data.get("subitems") or []],
                 texts=dict(data.get("texts") or {}), indicators=[Indicator(**i) for i in data.get("indicators") or []],
-                reported=dict(data.get("reported") or {}), params=dict(data.get("params") or {}), shown=dict(data.get("shown") or {}))
+                reported=dict(data.get("reported") or {}), params=dict(data.get("params") or {}), shown=dict(data.get("shown") or {}),
+                comments=dict(data.get("comments") or {}))
     return form, profile
 
 
@@ -69,6 +70,19 @@ def case_data(case: dict) -> dict:
     return apply(base, case.get("set"), case.get("delete"))
 
 
+def folder_codes(case: dict) -> list[str]:
+    """A folder case (rules X..): every form validated, then checked across the run, as `jixiao validate` does."""
+    from jixiao.engine.validation.rules.folder import Expected, FolderCheck, project_of, unit_of
+    check = FolderCheck(expected=[Expected(**e, where=f"第{n + 2}行") for n, e in enumerate(case.get("expected") or [])],
+                        expected_file="清单.csv")
+    found = []
+    for n, item in enumerate(case["folder"]):
+        form, profile = form_from(case_data(item))
+        found += validate_form(form, profile)
+        found += check.add(f"{n}.xlsx", project_of(form), unit_of(form))
+    return codes(found + check.finish())
+
+
 def load_cases():
     out = []
     for path in sorted(CASES_DIR.glob("[A-Z][0-9][0-9].yaml")):
@@ -100,12 +114,16 @@ def test_bases_are_clean(base):
 
 @pytest.mark.parametrize("code, case", CASES)
 def test_case_on_form(code, case):
+    if "folder" in case:
+        assert folder_codes(case) == sorted(case["expect"])
+        return
     form, profile = form_from(case_data(case))
     found = validate_form(form, case_profile(case, profile), report=report_of(case), report_file="报告.docx")
     assert codes(found) == sorted(case["expect"]), [(f.code, f.message) for f in found]
 
 
-@pytest.mark.parametrize("code, case", [c for c in CASES if c.values[1].get("roundtrip", True) is True])
+@pytest.mark.parametrize("code, case", [c for c in CASES if c.values[1].get("roundtrip", True) is True
+                                          and "folder" not in c.values[1]])
 def test_case_on_workbook(code, case, tmp_path):
     from jixiao.templates.builder import build_workbook, save_workbook
 

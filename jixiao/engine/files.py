@@ -21,7 +21,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -73,6 +72,8 @@ def read_error_message(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return "文件不存在"
     if exc.errno in (errno.EACCES, errno.EPERM):
+        if exc.filename is not None and os.path.isdir(exc.filename):
+            return "没有读取此文件夹的权限，其中的表格没有检查"
         return "没有读取此文件的权限"
     if exc.errno == errno.ELOOP:
         return "符号链接（快捷方式）循环指向自身，无法读取"
@@ -165,6 +166,7 @@ def atomic_output(path: os.PathLike | str, *, overwrite: bool = True) -> Iterato
     path = Path(path)
     if overwrite:
         check_replaceable(path)
+    import tempfile   # not at import: a one-file `jixiao validate` writes nothing
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=".~jixiao-", suffix=path.suffix[:16], dir=path.parent)
@@ -222,14 +224,29 @@ def _place_new(tmp: Path, path: Path) -> None:
 
 def workbook_bytes(wb, path: os.PathLike | str = "") -> bytes:
     """An openpyxl workbook serialised in memory: the zip is complete before any byte reaches the
-    target's disk. openpyxl still streams each sheet through a temp file (in TMPDIR): when that
-    fails (a full disk, no permission) the result is an OutputError naming `path`, and the half-done
-    streams openpyxl leaves behind are closed quietly instead of printing "Exception ignored" noise."""
+    target's disk (see save_quietly for what a failure gives)."""
     buf = io.BytesIO()
+    save_quietly(wb, buf, path)
+    return buf.getvalue()
+
+
+def save_quietly(wb, dest, path: os.PathLike | str = "") -> None:
+    """`wb.save(dest)` (an openpyxl workbook; `dest` a temp path or a buffer), failures as in `quietly`."""
+    quietly(path, wb.save, dest)
+
+
+def quietly(path: os.PathLike | str, write, *args):
+    """`write(*args)`, code that writes a workbook with openpyxl (which streams each sheet through a
+    temp file in TMPDIR): a write that fails (a full disk, no permission) becomes an OutputError naming
+    `path`, and the half-done zip and sheet writers openpyxl leaves behind are closed quietly instead of
+    printing "Exception ignored in ... ZipFile.__del__" noise. Other errors pass unchanged.
+
+    (A function, not a context manager: the failed writers are released with the exception's
+    traceback, which a context manager's __exit__ would keep alive past the clean-up below.)"""
+    import tempfile
     hook = sys.unraisablehook
     try:
-        wb.save(buf)
-        return buf.getvalue()
+        return write(*args)
     except Exception as exc:  # noqa: BLE001 - sorted below
         sys.unraisablehook = _ignore_unraisable
         if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS:
@@ -240,7 +257,7 @@ def workbook_bytes(wb, path: os.PathLike | str = "") -> bytes:
         else:
             failure = exc
     try:
-        gc.collect()          # the writer's streams, released with the exception above, are closed now
+        gc.collect()          # the writers, released with the exception above, are closed now
     finally:
         sys.unraisablehook = hook
     raise failure

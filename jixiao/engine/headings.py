@@ -38,12 +38,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import JixiaoError, WorkbookError
 from .excel import is_number
 from .model import Form, FundsRow, Indicator, SubItem
 from .profiles import Profile, available_profiles, default_year, load_profile
+from .reading import ReadForm, Reading  # noqa: F401 - defined apart: reading a jixiao workbook needs no headings
 
 VOCABULARY = Path(__file__).with_name("headings.yaml")
 NOT_A_FORM = "不是项目支出绩效自评表"
@@ -128,6 +127,7 @@ def _table(spec: dict) -> dict:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
+    import yaml        # here, not at import: a jixiao workbook is read without the heading words
     data = yaml.safe_load(VOCABULARY.read_text(encoding="utf-8"))
     grid, funds, totals, sz = data["grid"], data["funds"], data["totals"], data["suzhou"]
     v = dict(
@@ -157,28 +157,6 @@ def vocabulary() -> Vocabulary:
 
 
 # How a form was read -----------------------------------------------------------------------------
-
-@dataclass
-class Reading:
-    """How a form was read, for the reviewer: by jixiao's names or by headings, which layout and rules,
-    why, and what could not be placed."""
-
-    method: str                  # "names" | "headings"
-    layout: str                  # vocabulary layout key (national, zhuzhou, suzhou, sichuan, department)
-    layout_name: str
-    profile: str
-    reason: str                  # one sentence: "按表头识别为全国通用样式：…；按规则 national 计分"
-    sheet: str = ""
-    unplaced: list[tuple[str, str]] = field(default_factory=list)   # ("Sheet!J14", text)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ReadForm:
-    form: Form
-    profile: Profile
-    reading: Reading
-
 
 # One sheet ---------------------------------------------------------------------------------------
 

@@ -64,6 +64,7 @@ class Form:
     params: dict[str, Any] = field(default_factory=dict)        # the 参数 sheet's JX_P_* values, when read
     shown: dict[str, Any] = field(default_factory=dict)         # formula results cached in the file: total, grade...
     cells: dict[str, str] = field(default_factory=dict)         # field -> "Sheet!A1", when read from a workbook
+    comments: dict[str, str] = field(default_factory=dict)      # "Sheet!A1" -> a cell comment addressed to jixiao
     source: str = ""                                            # file it was read from
 
     @property

@@ -15,7 +15,6 @@ YAML is read within the limits of jixiao.engine.safedata (no alias bomb).
 """
 from __future__ import annotations
 
-import datetime
 import importlib.util
 import os
 import re
@@ -24,13 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import jinja2.sandbox
-import yaml
-
 from .errors import JixiaoError, ProfileError
 from .files import read_limited
-from .safedata import load_yaml
 
 def _data_dir(package: str, folder: str) -> Path:
     """A data folder of a jixiao package, found without importing (running) that package: the engine
@@ -60,6 +54,7 @@ LAYOUTS = {
 
 def default_year() -> int:
     """The fiscal year users work on by default: this calendar year."""
+    import datetime
     return datetime.date.today().year
 
 
@@ -251,35 +246,109 @@ def available_profiles() -> list[str]:
     return sorted(names, key=lambda n: (n != "national", n))
 
 
-_SANDBOX = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+@lru_cache(maxsize=1)
+def _sandbox():
+    import jinja2
+    import jinja2.sandbox
+    return jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                                autoescape=False)
 
 # What a profile template may use: the year, numbers and text, + and -, comparisons and {% if %}. No
 # loop, call, filter, attribute or item access: nothing that could run code past the sandbox, or spin
 # ("{% for %}" nested, "9**9**9") before the size of the result can be checked.
-_TEMPLATE_NODES = tuple(getattr(jinja2.nodes, n) for n in (
-    "Template", "Output", "TemplateData", "Name", "Const", "Add", "Sub", "Neg", "Pos", "If", "CondExpr",
-    "Compare", "Operand", "And", "Or", "Not", "Concat"))
+_TEMPLATE_NODES = ("Template", "Output", "TemplateData", "Name", "Const", "Add", "Sub", "Neg", "Pos", "If",
+                   "CondExpr", "Compare", "Operand", "And", "Or", "Not", "Concat")
 
 
 def _check_template(text: str, path: Path) -> None:
-    stack = [_SANDBOX.parse(text)]
+    import jinja2.nodes
+    allowed = tuple(getattr(jinja2.nodes, n) for n in _TEMPLATE_NODES)
+    stack = [_sandbox().parse(text)]
     while stack:
         node = stack.pop()
-        if not isinstance(node, _TEMPLATE_NODES) or (isinstance(node, jinja2.nodes.Name) and node.name != "year"):
+        if not isinstance(node, allowed) or (isinstance(node, jinja2.nodes.Name) and node.name != "year"):
             what = node.name if isinstance(node, jinja2.nodes.Name) else type(node).__name__
             raise ProfileError(f"规则配置模板试图执行不允许的操作（第{node.lineno}行：{what}）：规则配置只能是数据，"
                                "模板里只能用 {{ year }}、加减和 {% if %}", where=str(path))
         stack.extend(node.iter_child_nodes())
 
 
-def _render(path: Path, year: int) -> dict:
+# Rendered profiles are kept on disk (JSON, in the user's cache folder): a one-file `jixiao validate`
+# then needs neither Jinja2 nor PyYAML, which cost more than reading and checking the form. An entry
+# holds the rendered data and the files it came from (the profile and those it extends) with their
+# size and modification time; it is used only while every one of them is unchanged, and only for the
+# same search path. Any problem with the cache just renders again.
+CACHE_VERSION = 1
+
+
+def cache_dir() -> Path | None:
+    """$JIXIAO_CACHE_DIR, else the user's cache folder; JIXIAO_CACHE_DIR=off (or "") disables it."""
+    env = os.environ.get("JIXIAO_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "jixiao" / "cache" if base else None
+    base = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home() != Path("/") else "")
+    return Path(base) / "jixiao" if base else None
+
+
+def _stamp(path: Path) -> list:
+    st = path.stat()
+    return [str(path), st.st_mtime_ns, st.st_size]
+
+
+def _cache_file(path: Path, year: int) -> tuple[Path, str] | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import json
+    import zlib
+    key = json.dumps([CACHE_VERSION, str(path), year, os.environ.get("JIXIAO_PROFILE_PATH", ""),
+                      sorted((k, str(v)) for k, v in _registered.items())], ensure_ascii=False)
+    return folder / f"profile-{zlib.crc32(key.encode('utf-8')):08x}-{len(key)}.json", key
+
+
+def _cached_render(path: Path, year: int) -> dict:
+    """`_render`, through the on-disk cache."""
+    import json
+    entry, key = _cache_file(path, year) or (None, "")
+    if entry is not None:
+        try:
+            if entry.stat().st_size <= 2 * MAX_PROFILE_BYTES:
+                cached = json.loads(entry.read_text(encoding="utf-8"))
+                if cached["key"] == key and all(_stamp(Path(f[0])) == f for f in cached["files"]):
+                    return cached["data"]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            pass
+    used: list[Path] = []
+    data = _render(path, year, used)
+    if entry is not None:
+        try:
+            text = json.dumps({"key": key, "files": [_stamp(p) for p in used], "data": data}, ensure_ascii=False)
+            if json.loads(text)["data"] == data:       # only data JSON keeps as it is (no dates)
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, entry)
+        except (OSError, TypeError, ValueError):
+            pass
+    return data
+
+
+def _render(path: Path, year: int, used: list[Path] | None = None) -> dict:
+    import jinja2
+    import jinja2.sandbox
+    import yaml
+    if used is not None:
+        used.append(path)
     try:
         text = read_limited(path, MAX_PROFILE_BYTES, "规则配置文件").decode("utf-8")   # a regular file only
         _check_template(text, path)
-        rendered = _SANDBOX.from_string(text).render(year=year)
+        rendered = _sandbox().from_string(text).render(year=year)
         if len(rendered) > MAX_PROFILE_BYTES:
             raise ProfileError(f"规则配置展开后超过 {MAX_PROFILE_BYTES // 1024} KB", where=str(path))
+        from .safedata import load_yaml
         data = load_yaml(rendered, str(path))      # no alias bomb, no deep nesting
     except ProfileError:
         raise
@@ -305,7 +374,7 @@ def _render(path: Path, year: int) -> dict:
             raise ProfileError(f"extends：{exc.message}", where=str(path)) from None
         if parent == _stem(path):
             raise ProfileError(f"规则配置不能继承自身（extends: {parent}）", where=str(path))
-        data = _deep_merge(_render(find_profile(parent), year), data)
+        data = _deep_merge(_render(find_profile(parent), year, used), data)
     return data
 
 
@@ -426,7 +495,7 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
 
 @lru_cache(maxsize=64)
 def _load_cached(path: Path, mtime: float, year: int) -> Profile:
-    return build_profile(_render(path, year), year, path)
+    return build_profile(_cached_render(path, year), year, path)
 
 
 def load_profile(name="national", year: int | None = None) -> Profile:

@@ -77,11 +77,21 @@ def col_letters(n: int) -> str:
     return out
 
 
+_CELL_CACHE: dict[str, tuple[int, int]] = {}   # "B13" -> (13, 2): the same few hundred refs in every form
+_REF_CACHE: dict[str, tuple] = {}               # a defined name's text -> (sheet, r1, c1, r2, c2), likewise
+
+
 def parse_cell(ref: str) -> tuple[int, int]:
+    hit = _CELL_CACHE.get(ref)
+    if hit is not None:
+        return hit
     m = _CELL_RE.fullmatch(ref)
     if not m:
         raise ValueError(ref)
-    return int(m.group(2)), col_number(m.group(1))
+    at = int(m.group(2)), col_number(m.group(1))
+    if len(_CELL_CACHE) < 100_000:
+        _CELL_CACHE[ref] = at
+    return at
 
 
 @dataclass(frozen=True)
@@ -144,28 +154,65 @@ def _parse_workbook(path, data: bytes, limits: Limits = LIMITS):
 
 def _parse_shared_strings(path, data: bytes, limits: Limits = LIMITS) -> list[str]:
     strings: list[str] = []
-    st = {"in_si": False, "t": False, "rph": 0, "buf": []}
+    in_si = in_t = False
+    rph = 0
+    buf: list[str] = []
 
     def start(name, attrs):
-        local = _local(name)
-        if local == "si":
-            st["in_si"], st["buf"] = True, []
+        nonlocal in_si, in_t, rph, buf
+        local = name if ":" not in name else _local(name)
+        if local == "t":
+            if in_si and not rph:
+                in_t = True
+        elif local == "si":
+            in_si, buf = True, []
             if len(strings) >= limits.max_cells:
                 raise limit_error(path, "max_cells", len(strings) + 1, "共享字符串", limits)
         elif local == "rPh":
-            st["rph"] += 1
-        elif local == "t" and st["in_si"] and not st["rph"]:
+            rph += 1
+
+    def end(name):
+        nonlocal in_si, in_t, rph
+        local = name if ":" not in name else _local(name)
+        if local == "t":
+            in_t = False
+        elif local == "si":
+            strings.append("".join(buf))
+            in_si = False
+        elif local == "rPh":
+            rph -= 1
+
+    def chars(text):
+        if in_t:
+            buf.append(text)
+
+    parser = expat_parser(namespaces=False)
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parse_xml(path, "xl/sharedStrings.xml", data, parser)
+    return strings
+
+
+def _parse_comments(path, part: str, data: bytes, keep) -> dict[str, str]:
+    """Cell reference -> text of the comments (批注) in a comments part for which keep(text) holds."""
+    out: dict[str, str] = {}
+    st = {"ref": None, "t": False, "buf": []}
+
+    def start(name, attrs):
+        local = _local(name)
+        if local == "comment":
+            st["ref"], st["buf"] = attrs.get("ref", ""), []
+        elif local == "t" and st["ref"] is not None:
             st["t"] = True
 
     def end(name):
         local = _local(name)
         if local == "t":
             st["t"] = False
-        elif local == "rPh":
-            st["rph"] -= 1
-        elif local == "si":
-            strings.append("".join(st["buf"]))
-            st["in_si"] = False
+        elif local == "comment" and st["ref"] is not None:
+            text = "".join(st["buf"])
+            if keep(text):
+                out[st["ref"].replace("$", "").upper()] = text
+            st["ref"] = None
 
     def chars(text):
         if st["t"]:
@@ -173,8 +220,8 @@ def _parse_shared_strings(path, data: bytes, limits: Limits = LIMITS) -> list[st
 
     parser = expat_parser(namespaces=False)
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
-    parse_xml(path, "xl/sharedStrings.xml", data, parser)
-    return strings
+    parse_xml(path, part, data, parser)
+    return out
 
 
 class SheetTooLarge(Exception):
@@ -229,52 +276,49 @@ class Sheet:
 
 def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | None, limits: Limits,
                  budget: dict[str, int] | None = None) -> Sheet:
-    """One worksheet part; `budget` (new_budget()) carries the workbook's counts across its sheets."""
+    """A sheet's XML, element by element (the handlers keep their state in closure variables: this is
+    the hot loop of bulk validation). `budget` (new_budget()) carries the workbook's counts across its
+    sheets: cells, merged ranges and the cells they cover are limited per workbook."""
     sheet = Sheet(name)
-    cells = sheet.cells
+    cells, formulas, merges = sheet.cells, sheet.formulas, sheet.merges
     budget = budget if budget is not None else new_budget()
-    st = {"row": 0, "col": 0, "rows": 0, "r": None, "t": "n", "f": False, "v": None, "collect": None,
-          "inline": [], "in_is": False, "rph": 0, "ftext": None}
+    row = col = rows = rph = 0
+    r = ftext = collect = None
+    t, formula, v, inline, in_is = "n", False, None, [], False
     max_rows = limits.max_rows
     max_cells = limits.max_cells - budget["cells"]    # what this sheet may still hold
-    local_cache: dict[str, str] = {}
-
-    def loc(qname):
-        x = local_cache.get(qname)
-        if x is None:
-            x = local_cache[qname] = _local(qname)
-        return x
 
     def start(qname, attrs):
-        local = local_cache.get(qname) or loc(qname)
+        nonlocal row, col, rows, rph, r, ftext, collect, t, formula, v, inline, in_is
+        local = qname if ":" not in qname else _local(qname)
         if local == "c":
-            r = attrs.get("r")
-            if r:
-                st["r"], st["col"] = r, None           # parsed only if the cell holds something
+            ref = attrs.get("r")
+            if ref:
+                r, col = ref, None                     # parsed only if the cell holds something
             else:
-                if st["col"] is None:
-                    st["col"] = _position(path, name, st["r"])[1]
-                st["col"] += 1
-                st["r"] = None
-            st["t"], st["f"], st["v"], st["inline"], st["ftext"] = attrs.get("t", "n"), False, None, [], None
+                if col is None:
+                    col = _position(path, name, r)[1]
+                col += 1
+                r = None
+            t, formula, v, inline, ftext = attrs.get("t", "n"), False, None, [], None
         elif local == "v":
-            st["collect"] = []
+            collect = []
         elif local == "f":
-            st["f"] = True
-            st["ftext"] = st["collect"] = []
+            formula = True
+            ftext = collect = []
         elif local == "row":
-            r = attrs.get("r")
-            st["row"] = int(r) if r and r.isdigit() else st["row"] + 1
-            st["col"], st["r"] = 0, None
-            st["rows"] += 1
-            if st["rows"] > max_rows or st["row"] > max_rows:
-                raise SheetTooLarge("max_rows", f"第 {max(st['row'], st['rows']):,} 行有内容")
+            n = attrs.get("r")
+            row = int(n) if n and n.isdigit() else row + 1
+            col, r = 0, None
+            rows += 1
+            if rows > max_rows or row > max_rows:
+                raise SheetTooLarge("max_rows", f"第 {max(row, rows):,} 行有内容")
         elif local == "is":
-            st["in_is"] = True
+            in_is = True
         elif local == "rPh":
-            st["rph"] += 1
-        elif local == "t" and st["in_is"] and not st["rph"]:
-            st["collect"] = st["inline"]
+            rph += 1
+        elif local == "t" and in_is and not rph:
+            collect = inline
         elif local == "mergeCell":
             ref = attrs.get("ref", "")
             a, _, b = ref.partition(":")
@@ -289,19 +333,14 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
                 raise SheetTooLarge("max_merges", budget["merges"])
             if budget["merged"] > limits.max_merged_cells:
                 raise SheetTooLarge("max_merged_cells", budget["merged"])
-            sheet.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+            merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
 
     def end(qname):
-        local = local_cache.get(qname) or loc(qname)
-        if local == "v":
-            st["v"] = "".join(st["collect"]) if st["collect"] is not None else ""
-            st["collect"] = None
-        elif local == "f":
-            st["collect"] = None
-        elif local == "c":
-            t, v, formula = st["t"], st["v"], st["f"]
+        nonlocal collect, v, in_is, rph
+        local = qname if ":" not in qname else _local(qname)
+        if local == "c":
             if t == "inlineStr":
-                value = "".join(st["inline"]) if st["inline"] or v is None else v
+                value = "".join(inline) if inline or v is None else v
             elif v is None or (v == "" and t != "str"):
                 value = None
             elif t == "s":
@@ -318,24 +357,28 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
             if value is not None or formula:
                 if len(cells) >= max_cells:
                     raise SheetTooLarge("max_cells", limits.max_cells - max_cells + len(cells) + 1)
-                at = _position(path, name, st["r"]) if st["r"] else (st["row"], st["col"])
+                at = _position(path, name, r) if r else (row, col)
                 if at[0] > max_rows:
                     raise SheetTooLarge("max_rows", f"第 {at[0]:,} 行有内容")
                 cells[at] = (value, formula)
                 if formula:
-                    sheet.formulas[at] = "".join(st["ftext"] or ())
+                    formulas[at] = "".join(ftext or ())
+        elif local == "v":
+            v = "".join(collect) if collect is not None else ""
+            collect = None
+        elif local == "f":
+            collect = None
         elif local == "t":
-            if st["collect"] is st["inline"]:
-                st["collect"] = None
+            if collect is inline:
+                collect = None
         elif local == "is":
-            st["in_is"] = False
+            in_is = False
         elif local == "rPh":
-            st["rph"] -= 1
+            rph -= 1
 
     def chars(text):
-        c = st["collect"]
-        if c is not None:
-            c.append(text)
+        if collect is not None:
+            collect.append(text)
 
     parser = expat_parser(namespaces=False)
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
@@ -425,24 +468,37 @@ class Workbook:
 
     def ref(self, name: str) -> Ref | None:
         """Where a workbook-level name points; None when the name is not defined."""
+        refs = self.__dict__.setdefault("_refs", {})    # also on views that subclass Workbook
+        key = name.upper()
+        if key not in refs:
+            refs[key] = self._ref(name)
+        return refs[key]
+
+    def _ref(self, name: str) -> Ref | None:
         text = self.names.get(name.upper())
         if text is None:
             return None
         if "#REF!" in text:
             raise WorkbookError(f"定义名称 {name} 指向的单元格已被删除（#REF!），请用 jixiao 重新生成模板后再填报",
                                 where=str(self.path))
-        m = _REF_RE.match(text.lstrip("="))
-        if not m:
-            raise WorkbookError(f"定义名称 {name} 的引用“{text}”无法识别（应指向本工作簿的一个单元格区域）",
-                                where=str(self.path))
-        sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+        target = _REF_CACHE.get(text)
+        if target is None:
+            m = _REF_RE.match(text.lstrip("="))
+            if not m:
+                raise WorkbookError(f"定义名称 {name} 的引用“{_clip(text)}”无法识别（应指向本工作簿的一个单元格区域）",
+                                    where=str(self.path))
+            sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+            r1, c1 = parse_cell(m.group(3))
+            r2, c2 = parse_cell(m.group(4)) if m.group(4) else (r1, c1)
+            target = (sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+            if len(_REF_CACHE) < 10_000:
+                _REF_CACHE[text] = target
+        sheet = target[0]
         real = self._sheet_name(sheet)
         if real is None:
             raise WorkbookError(f"定义名称 {name} 指向的工作表“{sheet}”不存在（可能已被删除或改名）",
                                 where=str(self.path))
-        r1, c1 = parse_cell(m.group(3))
-        r2, c2 = parse_cell(m.group(4)) if m.group(4) else (r1, c1)
-        ref = Ref(name, real, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+        ref = Ref(name, real, *target[1:])
         limits = getattr(self, "limits", LIMITS)
         cells = (ref.r2 - ref.r1 + 1) * (ref.c2 - ref.c1 + 1)
         if ref.r2 > limits.max_rows:
@@ -450,6 +506,23 @@ class Workbook:
         if cells > limits.max_cells:
             raise limit_error(self.path, "max_cells", cells, f"定义名称 {name}（{ref.text}）", limits)
         return ref
+
+    def comments(self, name: str, keep) -> dict[str, str]:
+        """"Sheet!A1" -> text of the sheet's cell comments for which keep(text) holds (views of a
+        workbook open in Excel, which have no package, override this)."""
+        if getattr(self, "pkg", None) is None:
+            return {}
+        part = self.sheet_parts[name]
+        rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        if not self.pkg.has(rels_part):
+            return {}
+        rels = parse_relationships(self.pkg.read(rels_part), posixpath.dirname(part), self.path)
+        out: dict[str, str] = {}
+        for typ, target in rels.values():
+            if typ.endswith("/comments") and self.pkg.has(target):
+                for ref, text in _parse_comments(self.path, target, self.pkg.read(target), keep).items():
+                    out[f"{name}!{ref}"] = text
+        return out
 
     def sheet(self, name: str) -> Sheet:
         sheet = self._sheets.get(name)
@@ -606,7 +679,13 @@ class _FormReader:
         self.read_grid(form)
         self.read_reported(form)
         self.read_params(form)
+        self.read_comments(form)
         return form
+
+    def read_comments(self, form: Form) -> None:
+        """Comments addressed to jixiao (waivers "jixiao: 忽略 I11 原因……") on the sheets read."""
+        for name in list(self.wb._sheets):
+            form.comments.update(self.wb.comments(name, lambda text: "jixiao" in text.lower()))
 
     def read_params(self, form: Form) -> None:
         """The profile numbers the template's formulas use (hidden sheet 参数), to compare with the

@@ -21,8 +21,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from .errors import JixiaoError
 
 
@@ -35,7 +33,11 @@ class DataLimits:
 
 
 DATA_LIMITS = DataLimits()
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _loader():
+    import yaml      # not at import: reading a jixiao workbook needs no YAML
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DataLimitError(JixiaoError):
@@ -49,6 +51,7 @@ def _limit(what: str, cap: int, advice: str, where: str) -> DataLimitError:
 def _check_events(text: str, where: str, limits: DataLimits) -> None:
     """One pass over the YAML events: nesting, uses of aliases, and the number of values the data
     would hold once every alias is expanded (each anchor's expanded size is known when it closes)."""
+    import yaml
     total = aliases = 0
     frames: list[list] = [[0, None]]         # [expanded size, anchor] of each open collection
     anchors: dict[str, int] = {}
@@ -60,7 +63,7 @@ def _check_events(text: str, where: str, limits: DataLimits) -> None:
         if total > limits.max_values:
             raise _limit("数据项（别名展开后）的个数", limits.max_values, "请把数据拆分到几个文件中分别处理", where)
 
-    for event in yaml.parse(text, Loader=_LOADER):
+    for event in yaml.parse(text, Loader=_loader()):
         kind = type(event)
         if kind is yaml.ScalarEvent:
             grow(1)
@@ -86,6 +89,7 @@ def _check_events(text: str, where: str, limits: DataLimits) -> None:
 
 def load_yaml(text: str, where: str = "", limits: DataLimits = DATA_LIMITS) -> Any:
     """YAML text as Python data, within `limits` (DataLimitError). yaml.YAMLError for bad YAML."""
+    import yaml
     try:
         _check_events(text, where, limits)
     except yaml.YAMLError as exc:
@@ -93,7 +97,7 @@ def load_yaml(text: str, where: str = "", limits: DataLimits = DATA_LIMITS) -> A
             raise _limit("嵌套的层数", limits.max_depth, "jixiao 的数据只有几层，请检查文件的缩进和括号", where) from None
         raise
     try:
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=_loader())
     except ValueError as exc:     # an integer of more digits than Python converts
         raise DataLimitError(f"数据中有无法处理的数字（{exc}）", where=where) from None
 

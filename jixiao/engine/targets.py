@@ -57,6 +57,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 __all__ = [
     "QUANTITATIVE", "QUALITATIVE", "GE", "GT", "EQ", "LE", "LT", "RANGE",
@@ -253,8 +254,15 @@ def _parse(text, choose) -> Target:
     text = "" if text is None else str(text)
     if not text.strip():
         return _qualitative("")
-    quantities = _quantities(text)
-    return choose(quantities) if quantities else _qualitative(text)
+    quantities = _quantities_of(text)
+    return choose(list(quantities)) if quantities else _qualitative(text)
+
+
+@lru_cache(maxsize=8192)
+def _quantities_of(text: str) -> tuple[Target, ...]:
+    """`_quantities`, remembered: the same targets and actuals recur across a batch of forms (and one
+    form's texts are read by the scoring, the rules and the helper columns). Targets are immutable."""
+    return tuple(_quantities(text))
 
 
 def parse_target(text) -> Target:

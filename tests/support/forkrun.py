@@ -80,6 +80,8 @@ def _preload() -> None:
     import jixiao.addin.build  # noqa: F401
     import jixiao.engine.forms  # noqa: F401
     import jixiao.report.word  # noqa: F401
+    import jixiao.summary  # noqa: F401
+    import jixiao.batch  # noqa: F401
     import jixiao.templates.importing  # noqa: F401
     import pyopenvba  # noqa: F401
     import xml.sax.saxutils  # noqa: F401
@@ -167,8 +169,10 @@ def _serve() -> None:
 # -------------------------------------------------------------------------------------------------
 
 def _env(extra: dict | None = None) -> dict:
+    # PYTHONDONTWRITEBYTECODE: a child under RLIMIT_FSIZE ("a full disk") would leave a truncated .pyc
+    # of a module it compiles (CPython does not check a short write), breaking every later import.
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-           "PYTHONIOENCODING": "utf-8", "HOME": os.environ.get("HOME", "/root")}
+           "PYTHONIOENCODING": "utf-8", "HOME": os.environ.get("HOME", "/root"), "PYTHONDONTWRITEBYTECODE": "1"}
     env.update(extra or {})
     return env
 

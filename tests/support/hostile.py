@@ -105,9 +105,7 @@ def form_bytes(data: dict | str = "national", macros: bool = False) -> bytes:
         from jixiao.templates.fill import form_from_data
         import tempfile
         profile, form = form_from_data(_data(data) if isinstance(data, str) else data)
-        buf = io.BytesIO()
-        build_workbook(profile, form, "native").save(buf)
-        raw = buf.getvalue()
+        raw = build_workbook(profile, form, "native").bytes()
         if macros:
             from jixiao.addin.build import make_macro_enabled
             with tempfile.TemporaryDirectory() as td:
@@ -1320,7 +1318,8 @@ def _(d, c):
 
 
 @case("out-disk-full", "the disk fills up while writing (RLIMIT_FSIZE 512 bytes)", target="f.xlsx", fsize=512,
-      names="out", commands={
+      names={"new-year": "2025年度f.xlsx", **{c: "out" for c in ("validate-json", "summary", "check", "recalc", "fill")}},
+      commands={
           "validate-json": ["validate", "--json", "-o", "{out}/r.json", "{t}"],
           "summary": ["validate", "--summary", "{out}/s.xlsx", "{t}"],
           "check": ["check", "{t}", "--out", "{out}/c.xlsx"],

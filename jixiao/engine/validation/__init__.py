@@ -6,7 +6,6 @@ ribbon's 一键校验 and `jixiao validate`. docs/validation-rules.md is generat
 """
 from .core import ERROR, WARNING, Finding, Rule
 from .runner import iter_rules, validate_form
-from .docs import markdown
 
 __all__ = ["ERROR", "WARNING", "Finding", "Rule", "iter_rules", "validate_form", "validate_path", "markdown",
            "get_rule"]
@@ -18,6 +17,12 @@ def validate_path(path):
     from ..reader import read_form_and_profile
     form, profile = read_form_and_profile(path)
     return form, profile, validate_form(form, profile)
+
+
+def markdown() -> str:
+    """docs/validation-rules.md (jixiao.engine.validation.docs)."""
+    from .docs import markdown as _markdown
+    return _markdown()
 
 
 def get_rule(code: str) -> Rule:

@@ -34,6 +34,7 @@ class Finding:
     sheet: str = ""
     cell: str = ""
     file: str = ""
+    waiver: str = ""          # the reason a unit gave in a cell comment "jixiao: 忽略 CODE 原因……"
 
     @property
     def where(self) -> str:
@@ -44,8 +45,11 @@ class Finding:
         return self.severity == ERROR
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "code": self.code, "severity": self.severity, "sheet": self.sheet,
-                "cell": self.cell, "message": self.message, "fix": self.fix}
+        out = {"file": self.file, "code": self.code, "severity": self.severity, "sheet": self.sheet,
+               "cell": self.cell, "message": self.message, "fix": self.fix}
+        if self.waiver:
+            out["waiver"] = self.waiver
+        return out
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class Rule:
     fix: str
     layouts: tuple[str, ...]
     check: Callable[["Context"], Iterable[Hit]] = field(repr=False, compare=False)
+    params: dict = field(default_factory=dict, compare=False)   # thresholds a bureau may change
+    exclusive: bool = False   # when it reports, the form's other findings are noise and are dropped
 
     @property
     def group(self) -> str:
@@ -78,17 +84,19 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
-_CODE = re.compile(r"^[FWITSP][0-9]{2}$")
+GROUP_ORDER = "PFWITSRX"
+_CODE = re.compile(rf"^[{GROUP_ORDER}][0-9]{{2}}$")
 
 
 def rule(code: str, severity: str, *, summary: str, rationale: str, fix: str,
-         layouts: tuple[str, ...] = ALL_LAYOUTS):
-    """Register a rule. Codes are stable: never reuse or renumber one."""
+         layouts: tuple[str, ...] = ALL_LAYOUTS, params: dict | None = None, exclusive: bool = False):
+    """Register a rule. Codes are stable: never reuse or renumber one. `params` are the rule's
+    thresholds with their defaults (a bureau changes them in jixiao.toml; read with `ctx.setting`)."""
     if not _CODE.match(code) or code in REGISTRY or severity not in SEVERITIES:
         raise ValueError(f"bad or duplicate rule {code} / {severity}")
 
     def wrap(fn):
-        REGISTRY[code] = Rule(code, severity, summary, rationale, fix, layouts, fn)
+        REGISTRY[code] = Rule(code, severity, summary, rationale, fix, layouts, fn, dict(params or {}), exclusive)
         return fn
     return wrap
 
@@ -152,11 +160,15 @@ class Context:
     `report`: the paragraphs of a 自评报告 (`jixiao.engine.document`) to check against the form, read
     from `report_file`."""
 
-    def __init__(self, form: Form, profile: Profile, report: list | None = None, report_file: str = ""):
+    def __init__(self, form: Form, profile: Profile, report: list | None = None, report_file: str = "",
+                 config=None):
         self.form = form
         self.profile = profile
         self.report = report
         self.report_file = report_file
+        self.config = config          # a validation.config.Config (runner.context merges the profile's)
+        self.rule_code = ""           # the rule being run (for `setting`)
+        self.waived: list[Finding] = []
         self.categories: list[Category | None] = []
         for ind in form.indicators:
             try:
@@ -169,6 +181,11 @@ class Context:
         self.result = scoring.score_form(scorable, profile)
         self.rows: dict[int, scoring.RowResult] = {i: self.result.rows[k] for k, i in enumerate(self.scored)}
         self.groups: list[list[int]] = [[self.scored[k] for k in grp] for grp in scorable.weight_groups()]
+
+    def setting(self, name: str, default=None):
+        """A threshold of the running rule: the bureau's (jixiao.toml), the profile's, else the rule's."""
+        value = REGISTRY[self.rule_code].params.get(name, default)
+        return self.config.param(self.rule_code, name, value) if self.config is not None else value
 
     # places -------------------------------------------------------------------------------------
     @property

@@ -1,6 +1,8 @@
 """P: the form's structure and its number cells."""
 from __future__ import annotations
 
+import re
+
 from ...excel import is_blank, is_number
 from ...targets import to_number
 from ..core import ERROR, NATIONAL, WARNING, Context, Hit, differs, first_line, num, rule, row_of
@@ -65,8 +67,21 @@ def unknown_category(ctx: Context):
     labels = "、".join(c.label for c in ctx.profile.categories)
     for i, (ind, cat) in enumerate(zip(ctx.form.indicators, ctx.categories)):
         if cat is None:
-            what = f"一级指标“{first_line(ind.level1)}”不是规则中的一级指标" if ind.level1 else "没有一级指标"
-            yield Hit(f"{ctx.row_name(i)}{what}（可用：{labels}），无法计分。", ctx.at(ind, "level1"))
+            written = first_line(ind.level1)
+            what = f"一级指标“{written}”不是规则中的一级指标" if ind.level1 else "没有一级指标"
+            near = nearest_label(written, ctx) if written else None
+            hint = f"（是不是“{near}”？）" if near else ""
+            yield Hit(f"{ctx.row_name(i)}{what}{hint}（可用：{labels}），无法计分。", ctx.at(ind, "level1"))
+
+
+def nearest_label(text: str, ctx: Context) -> str | None:
+    """The profile's 一级 label closest to what was written ("产出" -> "产出指标")."""
+    import difflib
+    labels = [c.label for c in ctx.profile.categories]
+    hit = difflib.get_close_matches(text, labels, n=1, cutoff=0.4)
+    if hit:
+        return hit[0]
+    return next((lb for lb in labels if text and (text in lb or lb in text)), None)
 
 
 @rule("P03", WARNING, summary="二级指标未填或不在规定的二级指标中",
@@ -115,3 +130,65 @@ def params_changed(ctx: Context):
         expected = [lv.score for lv in ctx.profile.levels] + [lv.score for lv in ctx.profile.levels if lv.short != lv.label]
         if len(levels) != len(expected) or not all(_same_param(a, b) for a, b in zip(levels, expected)):
             yield Hit(f"定性档次的得分比例在表中为 {levels}，规则配置为 {expected}。", ctx.cell("params.JX_P_LEVEL_SCORE"))
+
+
+def _has_amount(ctx: Context) -> bool:
+    form = ctx.form
+    values = [getattr(r, k) for r in form.funds for k in AMOUNT_LABELS] + list(form.amounts.values())
+    values += [v for s in form.subitems for v in (s.budget, s.actual)]
+    return any(is_number(v) and float(v) != 0 for v in values)
+
+
+@rule("P05", ERROR, summary="空白表：没有填写指标，或既无完成值也无资金",
+      rationale="收回的表中没有单位自己填写的绩效指标（模板自带的共性指标不算），或者指标没有任何实际完成值、资金也没有"
+                "任何金额：这是一张空白或几乎空白的表，无法自评计分，逐条列出“未填写”也没有意义。发现空白表时只报告这一条。",
+      fix="请填写项目的绩效指标和资金情况后重新报送；如报错了文件，请换成填好的自评表。", exclusive=True,
+      params={"min_indicators": 1})
+def blank_form(ctx: Context):
+    form = ctx.form
+    fixed = {fi.get("name") for c in ctx.profile.categories for fi in c.fixed_indicators}
+    # the blank template's own rows (Suzhou's 投入 共性指标, with their targets) are not the unit's work
+    own = [ind for ind in form.indicators if ind.name not in fixed and (not is_blank(ind.target) or not is_blank(ind.actual))]
+    actuals = any(not is_blank(ind.actual) or is_number(ind.actual_value) for ind in form.indicators)
+    where = ctx.cell("header.project_name") or ctx.cell("profile")
+    if len(own) < int(ctx.setting("min_indicators", 1)):
+        funds = "只填了资金金额" if _has_amount(ctx) else "也没有填写资金金额"
+        yield Hit(f"这是一张空白表：没有填写任何绩效指标，{funds}。", where)
+    elif not actuals and not _has_amount(ctx):
+        yield Hit("这是一张没有自评的表：指标没有填写任何实际完成值，也没有填写资金金额。", where)
+
+
+@rule("P06", WARNING, summary="批注中的“jixiao: 忽略”说明无效（没有原因或代码不对）",
+      rationale="单位可以在单元格批注中写“jixiao: 忽略 I11 原因：……”说明某条问题的特殊情况，该行的这条问题就不再计入，"
+                "并在汇总表中列出说明。没有写原因、或写的不是规则代码的说明不予采纳。",
+      fix="按“jixiao: 忽略 规则代码 原因：具体理由”的格式写批注，如“jixiao: 忽略 I11 原因：指标值按省厅口径设定”。")
+def bad_waiver(ctx: Context):
+    from ..config import parse_waivers
+    from ..core import REGISTRY
+    for addr, text in ctx.form.comments.items():
+        sheet, _, cell = addr.rpartition("!")
+        waivers = parse_waivers(sheet, cell, text)
+        if not waivers and re.search(r"jixiao\s*[:：]\s*忽略", text):
+            yield Hit(f"批注“{text.strip()[:40]}”中没有规则代码（如 I11），不予采纳。", addr)
+        for w in waivers:
+            unknown = [c for c in w.codes if c not in REGISTRY]
+            if unknown:
+                yield Hit(f"批注中的“{'、'.join(unknown)}”不是规则代码，不予采纳。", addr)
+            if not w.reason:
+                yield Hit(f"批注“{w.text[:40]}”没有写原因，不予采纳。", addr)
+
+
+@rule("P07", WARNING, summary="一级指标的写法与规则不同（如“产出”应为“产出指标”）",
+      rationale="一级指标按名称归类计分；简写、错字（如“产出”“效益指标指标”）虽然能猜出所属类别，但打印时会被当作另一个"
+                "一级指标分开合并（同一一级指标印成几段），汇总也对不上。",
+      fix="把一级指标改为规则中的名称（见提示），与模板下拉列表一致。")
+def loose_category(ctx: Context):
+    exact = {c.label for c in ctx.profile.categories} | {c.key for c in ctx.profile.categories}
+    seen: set[str] = set()
+    for i, (ind, cat) in enumerate(zip(ctx.form.indicators, ctx.categories)):
+        written = first_line(ind.level1)
+        if cat is None or not written or written in exact or written in seen:
+            continue
+        seen.add(written)
+        yield Hit(f"{ctx.row_name(i)}的一级指标写作“{written}”，规则中的名称是“{cat.label}”：请改为“{cat.label}”。",
+                  ctx.at(ind, "level1"))
