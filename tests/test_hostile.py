@@ -290,52 +290,56 @@ def _outputs(res: dict, pristine: dict, suffixes: tuple[bytes, ...]) -> list[Pat
     return out
 
 
+def _xml_parts(path: Path):
+    """(name, bytes) of every XML part of an output package; ValueError when it is not a zip."""
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"{path.name}: not a zip ({exc})") from None
+    with z:
+        for info in z.infolist():
+            if info.filename.endswith((".xml", ".rels")):
+                yield info.filename, z.read(info)
+
+
 def _check_document(path: Path) -> list[str]:
     """A report (.docx): every XML part well-formed (a control character from a form would break it),
     and no field code or hyperlink made of input text."""
     import pyexpat
     problems = []
     try:
-        z = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        return [f"{path.name}: not a zip ({exc})"]
-    with z:
-        for info in z.infolist():
-            if not info.filename.endswith((".xml", ".rels")):
-                continue
-            data = z.read(info)
+        for name, data in _xml_parts(path):
             try:
                 pyexpat.ParserCreate().Parse(data, True)
             except pyexpat.ExpatError as exc:
-                problems.append(f"{path.name}:{info.filename}: not well-formed XML ({exc})")
+                problems.append(f"{path.name}:{name}: not well-formed XML ({exc})")
             text = data.decode("utf-8", "replace")
             if hostile.TOKEN in "".join(re.findall(r"<w:instrText[^>]*>([^<]*)<", text)):
-                problems.append(f"{path.name}:{info.filename}: a field code from input text")
-            if info.filename.endswith(".rels") and hostile.TOKEN in text:
-                problems.append(f"{path.name}:{info.filename}: a link from input text")
+                problems.append(f"{path.name}:{name}: a field code from input text")
+            if name.endswith(".rels") and hostile.TOKEN in text:
+                problems.append(f"{path.name}:{name}: a link from input text")
+    except ValueError as exc:
+        return [str(exc)]
     return problems
 
 
 def _check_workbook(path: Path) -> list[str]:
     problems = []
     try:
-        z = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        return [f"{path.name}: not a zip ({exc})"]
-    with z:
-        for info in z.infolist():
-            if not info.filename.endswith((".xml", ".rels")):
-                continue
-            text = z.read(info).decode("utf-8", "replace")
+        for name, data in _xml_parts(path):
+            text = data.decode("utf-8", "replace")
             for formula in re.findall(r"<(?:\w+:)?f(?:\s[^>]*)?>(.*?)</(?:\w+:)?f>", text, re.S):
                 if hostile.TOKEN in formula:
-                    problems.append(f"{path.name}:{info.filename}: formula from input text: {formula[:80]}")
-            if info.filename.endswith(".rels"):
+                    problems.append(f"{path.name}:{name}: formula from input text: {formula[:80]}")
+            if name.endswith(".rels"):
                 for target in re.findall(r'Target="([^"]*)"[^>]*TargetMode="External"', text):
                     # a link to a file beside (the summary links each form): never a URL or a share
                     if hostile.TOKEN in target and (re.match(r"^[A-Za-z][\w+.-]*:", target) or
                                                     target.startswith(("//", "\\\\"))):
-                        problems.append(f"{path.name}:{info.filename}: external link from input text: {target}")
+                        problems.append(f"{path.name}:{name}: external link from input text: {target}")
+    except ValueError as exc:
+        return [str(exc)]
+    with zipfile.ZipFile(path) as z:
         names = z.namelist()
         if path.suffix.lower() == ".xlsx" and any(n.lower().endswith("vbaproject.bin") for n in names):
             problems.append(f"{path.name}: macros in an .xlsx")
