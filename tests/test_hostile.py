@@ -448,8 +448,11 @@ def check_run(spec: hostile.Case, res: dict, pristine: dict) -> list[str]:
             if CONTROL.search(content.replace("\r\n", "\n")):
                 problems.append("CSV holds control characters")
         if rel.endswith(b".json"):
-            content = open(path, "rb").read().decode("utf-8")
-            json.loads(content)
+            content = open(path, "rb").read().decode("utf-8", "replace")
+            try:
+                json.loads(content)
+            except ValueError as exc:
+                problems.append(f"JSON report is not valid JSON ({exc})")
             if CONTROL.search(content):
                 problems.append("JSON report holds raw control characters")
     return problems
