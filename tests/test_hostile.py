@@ -180,7 +180,11 @@ class CorpusRun:
     def __init__(self):
         self.root = Path(tempfile.mkdtemp(prefix="jx-hostile-", dir="/tmp"))
         os.chmod(self.root, 0o755)
-        self.cases = hostile.build(self.root / "cases", ONLY)
+        try:
+            self.cases = hostile.build(self.root / "cases", ONLY)
+        except BaseException:
+            self.close()
+            raise
         (self.root / "profile-cache").mkdir()
         os.chmod(self.root / "profile-cache", 0o777)
         self.pristine = {c.name: _snapshot(self.root / "cases" / c.name / "in") for c in self.cases}
@@ -191,6 +195,9 @@ class CorpusRun:
             with ThreadPoolExecutor(2) as pool:
                 for spec, res in pool.map(lambda job: (job[0], self.run_one(zygotes, *job)), jobs):
                     self.results[spec.name].append(res)
+        except BaseException:
+            self.close()             # no corpus left behind in /tmp
+            raise
         finally:
             zygotes.close()
 
