@@ -297,6 +297,8 @@ class OpenpyxlBook(Book):
         it is opened (openpyxl writes fullCalcOnLoad)."""
 
     def _write(self, path: Path, shown: Path | None = None) -> None:
+        from jixiao.templates.cached import restore_cached_values
+
         data = workbook_bytes(self.wb, shown or path)   # complete in memory before any byte reaches the disk
         with open(path, "wb") as fh:
             fh.write(data)
@@ -304,6 +306,7 @@ class OpenpyxlBook(Book):
             from .build import restore_ribbon
 
             restore_ribbon(path)
+        restore_cached_values(path)  # openpyxl dropped what the formulas computed
 
     def check_save_as(self, path, overwrite: bool = False) -> Path:
         """Refuse, before any work, a copy that could not be written as asked: an existing file unless
