@@ -447,8 +447,8 @@ def _(d, c):
 
 @case("overflow-numbers", "weights and amounts of 9e307: sums overflow to infinity (#NUM! in Excel)",
       expect={c: {2} for c in ("validate", "validate-csv", "validate-json", "summary", "score", "check", "recalc",
-                               "report")},
-      says={"validate": ["溢出"], "check": ["溢出"]})
+                               "report", "import")},
+      says={"validate": ["溢出"], "check": ["溢出"], "import": ["溢出"]})
 def _(d, c):
     def change(xml):
         xml = _funds_cells(xml, ["1e307", "9e307", "9e307", "1e-300", "9e307", "9e307"])
