@@ -16,6 +16,10 @@ from __future__ import annotations
 import difflib
 from typing import Any, NamedTuple
 
+from .safetext import printable
+
+MAX_SHOWN_KEY = 40     # characters of an unknown key a message shows
+
 ANY = None
 EVERY = "*"
 
@@ -29,10 +33,16 @@ class Unknown(NamedTuple):
     expected: tuple[str, ...]
 
     @property
+    def shown(self) -> str:
+        """The unknown key as a message shows it: one line, no control characters, not too long."""
+        return shown_key(self.key)
+
+    @property
     def dotted(self) -> str:
         """"funds.denominator", "indicators[3].totl" (positions counted from 1, as users count)."""
         out = ""
         for part in (*self.path, self.key):
+            part = part if isinstance(part, int) else shown_key(part)
             out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
         return out
 
@@ -44,6 +54,11 @@ class Unknown(NamedTuple):
         """The expected key closest to the one given ("" if none is close)."""
         hit = difflib.get_close_matches(self.key, self.expected, n=1, cutoff=0.6)
         return hit[0] if hit else ""
+
+
+def shown_key(key) -> str:
+    text = printable(str(key), one_line=True)
+    return text if len(text) <= MAX_SHOWN_KEY else text[:MAX_SHOWN_KEY - 1] + "…"
 
 
 def unknown_keys(value: Any, schema: Any, path: tuple = ()) -> list[Unknown]:
