@@ -57,7 +57,7 @@ from jixiao.engine.schema import keys, unknown_keys
 from .builder import MODES, build_workbook
 
 INDICATOR_KEYS = {"level1", "level2", "name", "target", "actual", "weight", "shares_weight", "explanation",
-                  "direction", "level", "target_value", "actual_value", "reported_score"}
+                  "direction", "level", "target_value", "actual_value", "reported_score", "deduction"}
 FUNDS_KEYS = {"key", "label", "initial", "budget", "executed"}
 SUBITEM_KEYS = {"name", "budget", "actual"}
 AMOUNT_LABELS = {"initial": "年初预算数", "adjustment": "当年使用上年结余、结转及当年调整预算数",
@@ -98,7 +98,7 @@ CSV_ALIASES = {
     "其中：财政拨款": "total_investment_fiscal", "预算执行率分值": "funds_weight", "项目概况": "overview",
     "项目总目标": "total_goal", "年度绩效目标": "annual_goal", "项目实施情况": "implementation",
     "项目管理成效": "results", "项目管理存在的问题及原因": "problems", "进一步加强项目管理的建议": "suggestions",
-    "自评得分": "reported_score", "文件名": "file_name",
+    "自评得分": "reported_score", "文件名": "file_name", "扣减分数": "deduction",
     # the numbers a published form prints (its own 总分, 等级, 执行率, 执行率得分), checked against the rules
     "总分": "reported_total", "等级": "reported_grade", "执行率": "reported_exec_rate", "执行率得分": "reported_exec_score",
 }
@@ -394,7 +394,8 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
             explanation=str(item.get("explanation") or ""), direction=str(item.get("direction") or ""),
             level=str(item.get("level") or ""), target_value=_amount(item.get("target_value"), "指标值（数值）", here),
             actual_value=_amount(item.get("actual_value"), "完成值（数值）", here),
-            reported_score=_amount(item.get("reported_score"), "自评得分", here)))
+            reported_score=_amount(item.get("reported_score"), "自评得分", here),
+            deduction=_deduction(prof, item.get("deduction"), shares, here)))
     _add_fixed_indicators(prof, form)
     _check_equal_split(prof, form, where, places)
     return prof, form
@@ -411,6 +412,20 @@ def _check_equal_split(prof: Profile, form: Form, where: str, places: list[str] 
             here = places[n] if places and n < len(places) else (f"{where} 第{n + 1}个指标" if where else f"第{n + 1}个指标")
             raise DataError(f"规则“{prof.name}”的各项指标分值＝该类总分值÷指标个数，每个指标有自己的权重，"
                             f"不能与上一行共用分值（shares_weight）：请去掉“{ind.name or ind.level1}”的共用分值", where=here)
+
+
+def _deduction(prof: Profile, value, shares: bool, where: str):
+    """A reviewer's 扣减分数: a number ≥ 0 on the first row of a weight group, on a form that has the column."""
+    number = _amount(value, "扣减分数", where)
+    if number is None:
+        return None
+    if not prof.reviewer_deduction:
+        raise DataError(f"规则“{prof.name}”的表没有扣减分数栏（规则配置 reviewer_deduction）", where=where)
+    if shares:
+        raise DataError("共用分值的行没有自己的扣减分数：请写在这组的第一行", where=where)
+    if number < 0:
+        raise DataError(f"扣减分数应为不小于 0 的数，现为 {number}", where=where)
+    return number
 
 
 def _own_weight(prof: Profile, form: Form, cat, weight, what: str, where: str) -> None:

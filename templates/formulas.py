@@ -124,7 +124,7 @@ def fraction(r: RowRefs, rule: Rule, profile: Profile) -> str:
             f'IF({r.t}="",{no_target},{quantity}))))')
 
 
-def group_score(weight: str, fractions: str, profile: Profile, completions: str = "") -> str:
+def group_score(weight: str, fractions: str, profile: Profile, completions: str = "", deduction: str = "") -> str:
     """One 分值 over the rows whose fractions are in `fractions` (e.g. "R13:R14"): 待定 while a row
     waits, never a number computed without it. With an overshoot deduction (profile
     overshoot_deduction), each row of `completions` at or above the threshold costs its points, the
@@ -135,7 +135,11 @@ def group_score(weight: str, fractions: str, profile: Profile, completions: str 
         # COUNTIF skips the blank ("") completions of qualitative and unscored rows
         slack = f"{OVERSHOOT_SLACK:.0E}".replace("E-0", "E-")
         over = f'COUNTIF({completions},">="&({pname("overshoot")}-{slack}))'
-        score = f"MAX(0,{score}-{pname('overshoot', 'points')}*{over})"
+        score = f"{score}-{pname('overshoot', 'points')}*{over}"
+    if profile.reviewer_deduction and deduction:
+        score = f"{score}-SUM({deduction})"      # 扣减分数: SUM counts a blank or a text as 0
+    if score != f"{weight}*{share}":
+        score = f"MAX(0,{score})"
     return (f'=IF(NOT(ISNUMBER({weight})),"",IF(COUNTIF({fractions},"{WAITING}")>0,"{WAITING}",'
             f'IF(COUNT({fractions})=0,"",ROUND({score},{pname("score_decimals")}))))')
 

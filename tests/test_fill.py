@@ -610,3 +610,9 @@ def test_unknown_keys_in_a_projects_file_and_a_csv_are_named(tmp_path, capsys):
                    encoding="utf-8")
     code, err = run_fill(capsys, csv, "--out", tmp_path / "out")
     assert code == 2 and "规则“national”的表头没有：totl" in err and f"{csv}" in err, err
+
+
+def test_a_reviewer_deduction_needs_a_form_with_the_column():
+    data = dict(GOOD, indicators=[dict(GOOD["indicators"][0], deduction=2)])
+    with pytest.raises(DataError, match="规则“national”的表没有扣减分数栏"):
+        fill_module.form_from_data(data)

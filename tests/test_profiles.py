@@ -150,3 +150,26 @@ def test_the_command_line_may_name_a_profile_file(tmp_path):
     assert profile_argument(str(tmp_path / "cli_given.yaml.j2")) == "cli_given"
     assert load_profile("cli_given", 2026).name == "cli_given"
     assert profile_argument("national") == "national"
+
+
+def test_the_profile_doc_names_every_key_a_profile_may_hold():
+    """docs/profiles.md documents every key PROFILE_SCHEMA accepts, and every example profile loads."""
+    from jixiao.engine.profiles import PROFILE_SCHEMA, register_profile_file
+    from jixiao.engine.schema import EVERY
+
+    def names(schema):
+        if isinstance(schema, list):
+            yield from names(schema[0])
+        elif isinstance(schema, dict):
+            for key, sub in schema.items():
+                if key != EVERY:
+                    yield key
+                yield from names(sub)
+    doc = (BUILTIN_DIR.parents[1] / "docs" / "profiles.md").read_text(encoding="utf-8")
+    assert [k for k in dict.fromkeys(names(PROFILE_SCHEMA)) if f"`{k}" not in doc and f" {k}" not in doc] == []
+    examples = sorted((BUILTIN_DIR.parent / "examples" / "profiles").glob("*.yaml.j2"))
+    assert len(examples) >= 7
+    for path in examples:
+        name = register_profile_file(path)
+        assert f"`{name}`" in doc
+        assert load_profile(name, 2024).name == name

@@ -63,6 +63,7 @@ NAMES: tuple[Name, ...] = (
     Name("JX_IND_ACTUAL", "column", "input", "实际完成值"),
     Name("JX_IND_WEIGHT", "column", "input", "分值 / 权重（共用分值时只在组首行）"),
     Name("JX_IND_SCORE", "column", "output", "得分 / 自评分（共用分值时只在组首行）"),
+    Name("JX_IND_DEDUCTION", "column", "input", "扣减分数（复核人填写，得分减去它、不低于0；仅规则设 reviewer_deduction 的表）"),
     Name("JX_IND_REASON", "column", "input", "偏差原因分析及改进措施 / 说明"),
     Name("JX_IND_DIRECTION", "column", "input", "指标方向：正向/反向/等于/定性"),
     Name("JX_IND_TVALUE", "column", "input", "指标值（数值）"),

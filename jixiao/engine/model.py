@@ -32,6 +32,7 @@ class Indicator:
     target_value: float | None = None  # 指标值（数值）: the parsed target, editable
     actual_value: float | None = None  # 完成值（数值）: the parsed actual, editable
     reported_score: Any = None       # a score typed into the form (not our formula), for checks
+    deduction: Any = None            # 扣减分数 a reviewer typed (profile reviewer_deduction), first row of the group
     shown_score: Any = None          # what the score formula showed when a spreadsheet last saved the file
     cells: dict[str, str] = field(default_factory=dict)  # field -> "Sheet!A1", when read from a workbook
 

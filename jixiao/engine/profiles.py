@@ -55,7 +55,7 @@ _RULE = keys("kind", "reverse", "plain_number", "range_target", "full_from", "fu
 PROFILE_SCHEMA = keys(
     "extends", "name", "report", "title", "region", "basis", "fiscal_year", "layout", "file_name", "max_total",
     "weights_mode", "shared_weight_method", "shared_weights", "missing_actual", "notes", "validation", "waivers",
-    "explanation_max_chars",
+    "explanation_max_chars", "reviewer_deduction",
     header=[keys("key", "label", "number", "max_chars")],
     texts=[keys("key", "label", "max_chars")],
     rounding=keys("score_decimals", "rate_decimals", "weight_decimals"),
@@ -166,6 +166,7 @@ class Profile:
     overachievement: float
     overachievement_needs_explanation: bool
     source: Path
+    reviewer_deduction: bool = False                     # a 扣减分数 column beside the score (floor 0)
     total_caps: tuple[tuple[float, float], ...] = ()   # (below, max): 执行率 < below -> 总分 at most max
     overshoot_threshold: float = 0.0                     # completion at or above it: the indicator loses
     overshoot_points: float = 0.0                        # this many points (its score not below 0)
@@ -456,6 +457,12 @@ def _number(value, dotted: str, where: Path) -> float:
     return float(value)
 
 
+def _flag(value, dotted: str, where: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ProfileError(f"设置项“{dotted}”应为 true 或 false，现为“{value}”", where=str(where))
+    return value
+
+
 def _words(value, dotted: str, where: Path) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -605,7 +612,8 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
         funds_cap=bool(funds.get("cap_at_weight", True)), funds_denominator=denominator, shared_weight_method=method,
         overachievement=float(over.get("threshold", 0) or 0),
         overachievement_needs_explanation=bool(over.get("require_explanation", False)),
-        source=source, total_caps=tuple(sorted(caps)), overshoot_threshold=shoot_at, overshoot_points=shoot_points)
+        source=source, reviewer_deduction=_flag(data.get("reviewer_deduction", False), "reviewer_deduction", source),
+        total_caps=tuple(sorted(caps)), overshoot_threshold=shoot_at, overshoot_points=shoot_points)
 
 
 @lru_cache(maxsize=64)

@@ -540,9 +540,9 @@ GRID = {
     "level1": "JX_IND_L1", "level2": "JX_IND_L2", "name": "JX_IND_NAME", "target": "JX_IND_TARGET",
     "actual": "JX_IND_ACTUAL", "weight": "JX_IND_WEIGHT", "score": "JX_IND_SCORE",
     "explanation": "JX_IND_REASON", "direction": "JX_IND_DIRECTION", "target_value": "JX_IND_TVALUE",
-    "actual_value": "JX_IND_AVALUE", "level": "JX_IND_LEVEL",
+    "actual_value": "JX_IND_AVALUE", "level": "JX_IND_LEVEL", "deduction": "JX_IND_DEDUCTION",
 }
-GRID_OPTIONAL = ("direction", "target_value", "actual_value", "level")
+GRID_OPTIONAL = ("direction", "target_value", "actual_value", "level", "deduction")
 GRID_TEXT = ("level1", "level2", "name", "explanation", "direction", "level")
 FUNDS = {"label": "JX_FUNDS_LABEL", "initial": "JX_FUNDS_INITIAL", "budget": "JX_FUNDS_BUDGET",
          "executed": "JX_FUNDS_EXECUTED"}
@@ -818,6 +818,9 @@ class _FormReader:
                 value, formula = own[f]
                 ind.cells[f] = f"{base.sheet}!{col_letters(c)}{row}"
                 top = sheet.follower_of(row, c) if value is None and not formula else None
+                if f == "deduction" and top is not None and base.r1 <= top[0] < row and top[1] == c:
+                    del ind.cells[f]     # merged over the group, like its score: read on the first row
+                    continue
                 if f in ("weight", "score"):
                     if top is not None and base.r1 <= top[0] < row and top[1] == c:
                         if f == "weight":

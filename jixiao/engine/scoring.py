@@ -398,16 +398,22 @@ def overshoots(completions: list[float | None], profile: Profile) -> int:
     return sum(1 for c in completions if c is not None and c >= at)
 
 
-def group_score(weight, fractions: list[float | None], profile: Profile, overshooting: int = 0) -> float | None:
+def group_score(weight, fractions: list[float | None], profile: Profile, overshooting: int = 0,
+                deduction=None) -> float | None:
     """Score of one 分值 shared by rows with these fractions, less the overshoot deduction of its
-    `overshooting` rows (never below 0)."""
+    `overshooting` rows and a reviewer's 扣减分数 `deduction` (never below 0)."""
     got = [f for f in fractions if f is not None]
     if not got or not is_number(weight):
         return None
     share = min(got) if profile.shared_weight_method == "min" else sum(got) / len(got)
+    score = float(weight) * share
     if overshooting:
-        return xround(max(0.0, float(weight) * share - profile.overshoot_points * overshooting), profile.score_decimals)
-    return xround(float(weight) * share, profile.score_decimals)
+        score -= profile.overshoot_points * overshooting
+    if profile.reviewer_deduction and is_number(deduction):
+        score -= float(deduction)
+    if overshooting or (profile.reviewer_deduction and is_number(deduction)):
+        score = max(0.0, score)
+    return xround(score, profile.score_decimals)
 
 
 def total_cap(rate, profile: Profile) -> float | None:
@@ -501,7 +507,8 @@ def score_form(form: Form, profile: Profile, reading: str = ENGINE) -> FormResul
         res.rows[group[0]].weight = float(head.weight) if is_number(head.weight) else None
         waiting = any(res.rows[i].waiting for i in group)  # a row waits for input: the group shows 待定
         over = overshoots([res.rows[i].completion for i in group], profile)
-        score = None if waiting else group_score(head.weight, [res.rows[i].fraction for i in group], profile, over)
+        score = None if waiting else group_score(head.weight, [res.rows[i].fraction for i in group], profile, over,
+                                                 head.deduction)
         res.pending += waiting and is_number(head.weight)
         res.rows[group[0]].score = score
         cat = profile.category(head.level1).key

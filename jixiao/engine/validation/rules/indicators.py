@@ -303,3 +303,19 @@ def level_needed(ctx: Context):
         if r.level_needed and is_blank(ind.level):
             yield Hit(f"{ctx.row_name(i)}是定性指标，完成情况“{ind.actual}”与指标值“{ind.target}”不同，"
                       "请选择完成档次；未选择前这一行不计分。", ctx.at(ind, "level"))
+
+
+@rule("I18", ERROR, summary="扣减分数为负数或填在没有扣减分数栏的表上",
+      rationale="有的地区由复核人在得分旁的“扣减分数”栏扣分（广西：得分 = 自评得分 − 扣减分数，不低于 0；"
+                "规则配置 reviewer_deduction）。扣减分数为负数就成了加分；规则没有这一栏时，填的数不参与计分。",
+      fix="扣减分数填不小于 0 的数；规则没有扣减分数栏的，请删除。")
+def negative_deduction(ctx: Context):
+    for i, ind in enumerate(ctx.form.indicators):
+        d = num(ind.deduction)
+        if d is None:
+            continue
+        if not ctx.profile.reviewer_deduction:
+            yield Hit(f"{ctx.row_name(i)}填了扣减分数 {_g(d)}，但规则“{ctx.profile.name}”没有扣减分数栏，不参与计分。",
+                      ctx.at(ind, "deduction"))
+        elif d < 0:
+            yield Hit(f"{ctx.row_name(i)}的扣减分数为 {_g(d)}，应不小于 0。", ctx.at(ind, "deduction"))
