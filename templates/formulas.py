@@ -130,18 +130,23 @@ def group_score(weight: str, fractions: str, profile: Profile, completions: str 
     overshoot_deduction), each row of `completions` at or above the threshold costs its points, the
     score never below 0 (jixiao.engine.scoring.group_score)."""
     share = f"MIN({fractions})" if profile.shared_weight_method == "min" else f"AVERAGE({fractions})"
+    dec = pname("score_decimals")
     score = f"{weight}*{share}"
     if profile.overshoot_points and completions:
         # COUNTIF skips the blank ("") completions of qualitative and unscored rows
         slack = f"{OVERSHOOT_SLACK:.0E}".replace("E-0", "E-")
         over = f'COUNTIF({completions},">="&({pname("overshoot")}-{slack}))'
-        score = f"{score}-{pname('overshoot', 'points')}*{over}"
+        score = f"MAX(0,{score}-{pname('overshoot', 'points')}*{over})"
+    score = f"ROUND({score},{dec})"
     if profile.reviewer_deduction and deduction:
-        score = f"{score}-SUM({deduction})"      # 扣减分数: SUM counts a blank or a text as 0
-    if score != f"{weight}*{share}":
-        score = f"MAX(0,{score})"
+        score = deducted(score, deduction)
     return (f'=IF(NOT(ISNUMBER({weight})),"",IF(COUNTIF({fractions},"{WAITING}")>0,"{WAITING}",'
-            f'IF(COUNT({fractions})=0,"",ROUND({score},{pname("score_decimals")}))))')
+            f'IF(COUNT({fractions})=0,"",{score})))')
+
+
+def deducted(score: str, deduction: str) -> str:
+    """A score as shown less a reviewer's 扣减分数 (SUM counts a blank or a text as 0), never below 0."""
+    return f"ROUND(MAX(0,{score}-SUM({deduction})),{pname('score_decimals')})"
 
 
 def total_cap(rate: str, profile: Profile) -> str:

@@ -401,19 +401,19 @@ def overshoots(completions: list[float | None], profile: Profile) -> int:
 def group_score(weight, fractions: list[float | None], profile: Profile, overshooting: int = 0,
                 deduction=None) -> float | None:
     """Score of one 分值 shared by rows with these fractions, less the overshoot deduction of its
-    `overshooting` rows and a reviewer's 扣减分数 `deduction` (never below 0)."""
+    `overshooting` rows (never below 0), rounded; then less a reviewer's 扣减分数 `deduction`, which
+    is taken off the score as the form shows it (never below 0)."""
     got = [f for f in fractions if f is not None]
     if not got or not is_number(weight):
         return None
     share = min(got) if profile.shared_weight_method == "min" else sum(got) / len(got)
     score = float(weight) * share
     if overshooting:
-        score -= profile.overshoot_points * overshooting
+        score = max(0.0, score - profile.overshoot_points * overshooting)
+    score = xround(score, profile.score_decimals)
     if profile.reviewer_deduction and is_number(deduction):
-        score -= float(deduction)
-    if overshooting or (profile.reviewer_deduction and is_number(deduction)):
-        score = max(0.0, score)
-    return xround(score, profile.score_decimals)
+        score = xround(max(0.0, score - float(deduction)), profile.score_decimals)
+    return score
 
 
 def total_cap(rate, profile: Profile) -> float | None:
