@@ -96,6 +96,9 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
                                                        else "按各项得分系数的平均值计分。")))
     if profile.overachievement and profile.overachievement_needs_explanation:
         lines.append(("p", f"完成值达到指标值的{_pct(profile.overachievement)}及以上的，须说明原因（是否年初指标值设定偏低）。"))
+    if profile.reviewer_deduction:
+        lines.append(("p", "得分旁的“扣减分数”由复核人填写：得分＝按规则计算的得分－扣减分数，不低于0分；"
+                           "填表人不要填写。"))
     if profile.overshoot_points:
         lines.append(("p", f"完成值达到指标值的{_pct(profile.overshoot_threshold)}及以上的指标（指标偏离），"
                            f"该项得分减{profile.overshoot_points:g}分（不低于0分）。"))
