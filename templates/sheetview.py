@@ -41,6 +41,7 @@ class SheetView:
     started: bool = False
     amounts: dict = field(default_factory=dict)     # Suzhou computed amounts (balance, carry, rate …)
     udf_scores: list = field(default_factory=list)  # udf mode: JX_SCORES, one value per row
+    udf_deducted: list = field(default_factory=list)  # udf mode: the score cells (JX_SCORES less 扣减分数)
     udf: dict = field(default_factory=dict)         # udf mode: exec_rate, exec_score, total, grade
 
 

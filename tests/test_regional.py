@@ -371,7 +371,7 @@ def test_low_rate_reason_and_text_limits_from_the_profile(tmp_path):
 
 # Random forms under every example profile --------------------------------------------------------------
 
-EXAMPLE_NAMES = ("ningxia", "yunnan2022", "beijing2016", "capped", "central2021", "anhui", "sichuan_text")
+EXAMPLE_NAMES = ("ningxia", "yunnan2022", "beijing2016", "capped", "central2021", "anhui", "sichuan_text", "guangxi_review")
 
 
 def test_random_forms_under_every_regional_profile_agree_in_both_spreadsheets(tmp_path, calc, gnumeric):
@@ -393,3 +393,33 @@ def test_random_forms_under_every_regional_profile_agree_in_both_spreadsheets(tm
                 back, bprof = read_form_and_profile(out)
                 problems += [f"{name}{n} {engine}: T08 {m}" for m in codes(validate_form(back, bprof)).get("T08", [])]
     assert not problems, "\n".join(problems[:20])
+
+
+# Regional rules: a reviewer's 扣减分数 column -------------------------------------------------------------
+
+def test_a_reviewer_deduction_column_beside_the_score(tmp_path, calc, gnumeric):
+    name = example_profile("guangxi_review")
+    rows = rows_weighted(35, 15, 30, 10)
+    rows[0]["deduction"], rows[0]["explanation"] = 2.5, "复核扣分：佐证材料不全"
+    rows[2]["deduction"] = 40                                   # more than the score: floor 0
+    rows[2]["explanation"] = "复核扣分：数据不实"
+    prof, form, files = recalculated(project(name, rows), tmp_path, calc, gnumeric)
+    result = scoring.score_form(form, prof)
+    assert [result.rows[i].score for i in range(4)] == [32.5, 15.0, 0.0, 9.78]
+    assert result.total == 66.78                                 # 32.5 + 15 + 0 + 9.78 + 9.5
+    from openpyxl import load_workbook
+    wb = load_workbook(files[0][1])
+    ws = wb[prof.title]
+    assert "扣减分数" in {c.value for row in ws.iter_rows() for c in row}
+    sheet, ref = next(iter(wb.defined_names["JX_IND_DEDUCTION"].destinations))
+    for engine, path in files:
+        back, bprof = read_form_and_profile(path)
+        assert [i.deduction for i in back.indicators] == [2.5, None, 40, None], engine
+        assert back.shown.get("total") == 66.78, engine
+        assert not {"T08", "I18", "P01"} & set(codes(validate_form(back, bprof))), engine
+    assert any("扣减分数”由复核人填写" in text for _, text in guide_lines(prof, "native"))
+    from tests.test_build_outputs import _check_udf_workbook
+    _check_udf_workbook(prof, form)
+    # a profile without the column refuses the key; a layout with it needs reviewer_deduction
+    with pytest.raises(DataError, match="没有扣减分数栏"):
+        form_from_data(project("national", rows))

@@ -38,16 +38,6 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # a profile name: nev
 MAX_PROFILE_BYTES = 512 * 1024        # a profile file, and its rendered text
 _registered: dict[str, Path] = {}     # name -> file the user gave on the command line
 
-# What each form layout draws: the header fields and text blocks it places (the builder's code knows
-# where they go). A profile may relabel them, not drop them.
-LAYOUTS = {
-    "national": {"header": ("project_name", "department", "unit"), "texts": ("goal_expected", "goal_actual")},
-    "zhuzhou": {"header": ("department", "special_name", "subitem_name", "total_investment",
-                           "total_investment_fiscal", "period"), "texts": ("goal_expected", "goal_actual")},
-    "suzhou": {"header": ("project_name", "project_year", "department"), "texts": ()},
-}
-
-
 # Every key a profile file may hold (jixiao/engine/schema.py): a key not listed is refused by name,
 # with the keys expected there. `validation` and `waivers` are checked by jixiao.engine.validation.config.
 _RULE = keys("kind", "reverse", "plain_number", "range_target", "full_from", "full_to", "below_per_point",
@@ -496,16 +486,25 @@ def _rule(name: str, spec: dict, where: Path) -> Rule:
 
 
 def _check_layout(data: dict, source: Path) -> None:
-    layout = data.get("layout", data.get("name"))
-    if layout not in LAYOUTS:
-        raise ProfileError(f"未知的表样“{layout}”；layout 可用：{'、'.join(LAYOUTS)}", where=str(source))
-    for part in ("header", "texts"):
+    """The profile names a layout (jixiao.engine.layouts) and has the header fields and texts it shows."""
+    from .layouts import LayoutError, block, has_funds, load_layout, required_keys
+    name = data.get("layout", data.get("name"))
+    try:
+        layout = load_layout(name)
+    except LayoutError as exc:
+        raise ProfileError(str(exc), where=str(source)) from None
+    for part, keys in required_keys(layout).items():
         given = {str(item.get("key")) for item in data.get(part) or [] if isinstance(item, dict)}
-        missing = [k for k in LAYOUTS[layout][part] if k not in given]
+        missing = [k for k in keys if k not in given]
         if missing:
-            raise ProfileError(f"表样“{layout}”需要 {part} 中有：{'、'.join(missing)}", where=str(source))
-    if layout != "suzhou" and not (data.get("funds") or {}).get("rows"):
-        raise ProfileError(f"表样“{layout}”需要资金表各行（funds.rows）", where=str(source))
+            raise ProfileError(f"表样“{name}”需要 {part} 中有：{'、'.join(missing)}", where=str(source))
+    if has_funds(layout) and not (data.get("funds") or {}).get("rows"):
+        raise ProfileError(f"表样“{name}”需要资金表各行（funds.rows）", where=str(source))
+    drawn = "deduction" in block(layout, "grid")["columns"]
+    if bool(data.get("reviewer_deduction")) != drawn:
+        raise ProfileError(f"reviewer_deduction（扣减分数）须与表样一致：表样“{name}”" +
+                           ("有扣减分数栏，请设 reviewer_deduction: true" if drawn else
+                            "没有扣减分数栏；请选用有这一栏的表样（如 layout: review）"), where=str(source))
 
 
 def _check_name(data: dict, source: Path) -> None:
