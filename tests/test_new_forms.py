@@ -150,3 +150,26 @@ def test_department_funds_by_source_with_computed_adjustment(tmp_path, calc):
     result = scoring.score_form(read, profile)
     assert (result.exec_rate, result.exec_score) == (0.9786, 9.79)
     assert values.get(_cells(wb, "JX_TOTAL_SCORE")[0].coordinate) == result.total == 98.79
+
+
+def _cli(capsys, *argv):
+    from jixiao import cli
+    code = cli.main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.mark.parametrize("example, year", [("sichuan_2023.yaml", 2023), ("department_2025.yaml", 2025)])
+def test_new_year_and_report_work_on_the_new_forms(capsys, tmp_path, example, year):
+    code, out = _cli(capsys, "fill", EXAMPLES / example, "--out", tmp_path)
+    assert code == 0, out
+    filled = next(tmp_path.glob(f"{year}年度*.xlsx"))
+    code, out = _cli(capsys, "new-year", filled)
+    assert code == 0, out
+    nxt = next(tmp_path.glob(f"{year + 1}年度*.xlsx"))
+    form, profile = read_form_and_profile(nxt)
+    assert form.year == year + 1 and profile.name == example.split("_")[0]
+    assert form.indicators[0].target and form.indicators[0].actual is None   # targets kept, actuals cleared
+    code, out = _cli(capsys, "report", filled, "--out", tmp_path / "reports")
+    assert code == 0, out
+    assert len(list((tmp_path / "reports").glob("*.docx"))) == 1
