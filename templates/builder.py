@@ -24,6 +24,7 @@ from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_
 from jixiao.engine import scoring
 from jixiao.engine.scoring import exec_base, helper_values, rate_indicator
 from jixiao.engine.excel import is_number, xround
+from jixiao.engine import nature
 from jixiao.engine.model import Form, FundsRow, Indicator
 from jixiao.engine.profiles import Profile
 
@@ -59,12 +60,18 @@ def _reading_columns(prefix: str, label: str) -> list[tuple[str, str, None]]:
     return out
 
 
-def helper_columns(mode: str) -> list[tuple[str, str, str | None]]:
+COMPOSED = (("t_text", "指标值（含性质、单位）", None), ("a_text", "完成值（含单位）", None),
+            ("dir_in", "指标方向（含性质）", None))
+
+
+def helper_columns(mode: str, composed: bool = False) -> list[tuple[str, str, str | None]]:
     """(key, heading, defined name) of the helper columns right of the print area: the four inputs,
-    then (native mode) the scoring steps and every step of reading the target and the actual text."""
+    (a grid with 指标性质 / 度量单位 columns) the texts they compose (jixiao.engine.nature), then
+    (native mode) the scoring steps and every step of reading the target and the actual text."""
+    inputs = [*HELPER_INPUTS, *(COMPOSED if composed else ())]
     if mode != "native":
-        return list(HELPER_INPUTS)
-    return [*HELPER_INPUTS, *HELPER_SCORING,
+        return inputs
+    return [*inputs, *HELPER_SCORING,
             *_reading_columns("t_", "指标值"), *((k, h, None) for k, h in TARGET_RESULTS),
             *_reading_columns("a_", "完成值"), *((k, h, None) for k, h in ACTUAL_RESULTS)]
 
@@ -266,9 +273,12 @@ class Draw:
 
 
 def _text(d: Draw, text: str) -> str:
-    """A layout text with its placeholders: {title}, {year}, {max_total}."""
-    for key, value in (("{title}", d.profile.title), ("{year}", str(d.profile.year)),
-                       ("{max_total}", f"{d.profile.max_total:g}")):
+    """A layout text with its placeholders: {title}, {year}, {max_total}, {funds_weight} (the funds
+    block's weight), {grid_weight} (the 一级指标 weights together)."""
+    p = d.profile
+    for key, value in (("{title}", p.title), ("{year}", str(p.year)), ("{max_total}", f"{p.max_total:g}"),
+                       ("{funds_weight}", f"{p.funds_weight:g}"),
+                       ("{grid_weight}", f"{sum(c.weight for c in p.categories):g}")):
         text = text.replace(key, value)
     return text
 
@@ -349,8 +359,9 @@ def _list_block(d: Draw, body: dict, row: int) -> int:
     if body["of"] == "subitems":
         items = [{"name": s.name, "budget": s.budget, "actual": s.actual} for s in d.form.subitems]
     else:
+        wanted = body.get("keys")
         items = [{"label": t["label"], "value": d.form.texts.get(t["key"]), "_name": field_name(t["key"])}
-                 for t in d.profile.data.get("texts") or []]
+                 for t in d.profile.data.get("texts") or [] if wanted is None or t["key"] in wanted]
     n = max(len(items), body.get("min", 0))
     if "side" in body:
         _put_side(d, body["side"], row, row + ("head" in body) + n + ("foot" in body) - 1)
@@ -380,18 +391,21 @@ def _rows_block_item(d: Draw, spec: dict, row: int, item: dict | None) -> int:
 
 def _funds_block(d: Draw, body: dict, row: int) -> int:
     """The funds table: a head row, then one row per profile funds row (the total first: its weight,
-    execution rate and score; the 其中 rows show a dash there)."""
+    execution rate and score; the 其中 rows show a dash there), then the `foot` rows. A column may
+    span two ("E:F"); 年度预算调整 (adjustment) is computed: 调整后预算 − 年初预算."""
     sh, profile, form, view = d.sh, d.profile, d.form, d.view
     spec = profile.data["funds"]["rows"]
-    cols = {k: v.split(":")[0] for k, v in body["columns"].items()}   # "I:J": a cell merged over I to J
-    spans = {k: v.split(":")[-1] for k, v in body["columns"].items()}
+    cols = {k: tuple(v.split(":")) for k, v in body["columns"].items()}  # key -> (first, last) column
+    at = {k: c[0] for k, c in cols.items()}
 
     def put(key: str, r: int, value, style: str, fmt: str | None = None, name: str | None = None):
-        sh.put(f"{cols[key]}{r}", value, style, fmt, name=name, span=f"{spans[key]}{r}" if spans[key] != cols[key] else None)
+        first, last = cols[key][0], cols[key][-1]
+        sh.put(f"{first}{r}", value, style, fmt, name=name, span=f"{last}{r}" if last != first else None)
 
     rows = {fr.key: fr for fr in form.funds}
     head = row
-    _put_side(d, body["side"], head, head + len(spec))
+    foot = (body.get("foot") or {}).get("cells")
+    _put_side(d, body["side"], head, head + len(spec) + (1 if foot else 0))
     for cell in body["head"]:
         _put_cell(d, cell, head)
     first = head + 1
@@ -402,12 +416,16 @@ def _funds_block(d: Draw, body: dict, row: int) -> int:
         fr = rows.get(item["key"], FundsRow(item["key"], item["label"]))
         sh.put(f"{label['col']}{r}", item["label"], "label" if i == 0 else "label_left",
                span=f"{label['to']}{r}" if "to" in label else None)
-        for key in amounts:
-            sh.put(f"{cols[key]}{r}", getattr(fr, key), "input", "General")
-        w, rate_c, score_c = (f"{cols[k]}{r}" for k in ("weight", "rate", "score"))
+        for key in ("initial", "adjustment", "budget", "executed"):
+            if key == "adjustment" and key in cols:
+                put(key, r, Formula(fx.adjustment(f"{at['initial']}{r}", f"{at['budget']}{r}"),
+                                    _difference(fr.budget, fr.initial)), "computed", "General")
+            elif key in cols:
+                put(key, r, getattr(fr, key), "input", "General")
+        w, rate_c, score_c = (f"{at[k]}{r}" for k in ("weight", "rate", "score"))
         if i == 0:
             # 执行率 divides by the profile's denominator (funds.denominator: 全年预算数 / 调整后预算数 or 年初预算数)
-            budget, executed = f"{cols[profile.denominator]}{r}", f"{cols['executed']}{r}"
+            budget, executed = f"{at[profile.denominator]}{r}", f"{at['executed']}{r}"
             weight = form.funds_weight if is_number(form.funds_weight) else profile.funds_weight
             if profile.funds_scored:
                 put("weight", r, weight, "input", "General", name="JX_FUNDS_WEIGHT")
@@ -435,10 +453,18 @@ def _funds_block(d: Draw, body: dict, row: int) -> int:
     t = sh.title
     sh.names["JX_FUNDS_LABEL"] = _range(t, f"{label['col']}{first}", f"{label['col']}{last}")
     for key in amounts:
-        sh.names[f"JX_FUNDS_{key.upper()}"] = _range(t, f"{cols[key]}{first}", f"{cols[key]}{last}")
-    for run in _column_runs([cols[k] for k in amounts]):  # one range per run of adjacent columns
+        sh.names[f"JX_FUNDS_{key.upper()}"] = _range(t, f"{at[key]}{first}", f"{at[key]}{last}")
+    for run in _column_runs([at[k] for k in amounts]):  # one range per run of adjacent columns
         d.inputs["amount"].append(f"{run[0]}{first}:{run[-1]}{last}")
-    return last + 1
+    row = last + 1
+    if foot:
+        row = _rows_block(d, [body["foot"]], row)
+    return row
+
+
+def _difference(budget, initial):
+    """What fx.adjustment shows: 调整后预算 − 年初预算, blank unless both are numbers."""
+    return float(budget) - float(initial) if is_number(budget) and is_number(initial) else ""
 
 
 def _column_runs(letters: list[str]) -> list[list[str]]:
@@ -516,10 +542,13 @@ ROW = "\x00"  # stands for the row number in a row's formula templates
 
 def _row_formulas(rule, profile: Profile, g: dict, col: dict[str, str]) -> dict[str, str]:
     """The native formula of every computed helper cell of a grid row, by key, with ROW where the row
-    number goes (one template per scoring rule; a row's formulas differ only in their row)."""
+    number goes (one template per scoring rule; a row's formulas differ only in their row). With
+    指标性质 / 度量单位 columns, the texts read are the ones they compose."""
     r = ROW
-    refs = fx.RowRefs(name=f"{g['name']}{r}", target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
-                      **{k: f"{col[k]}{r}" for k in fx.RowRefs.__dataclass_fields__ if k not in ("name", "target", "actual")})
+    src = {k: f"{g[k]}{r}" for k in ("name", "target", "actual")}
+    if "nature" in g:
+        src.update(target=f"{col['t_text']}{r}", actual=f"{col['a_text']}{r}", direction=f"{col['dir_in']}{r}")
+    refs = fx.RowRefs(**src, **{k: f"{col[k]}{r}" for k in fx.RowRefs.__dataclass_fields__ if k not in src})
     t = _text_refs("t_", refs.target, col, r)
     a = _text_refs("a_", refs.actual, col, r)
     out: dict[str, str] = {}
@@ -552,7 +581,8 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
     sh, profile, form, view, mode, typed_scores = d.sh, d.profile, d.filled, d.view, d.mode, d.typed_scores
     g = d.grid
     t = sh.title
-    helpers = helper_columns(mode)
+    composed = "nature" in g
+    helpers = helper_columns(mode, composed)
     col = {key: get_column_letter(column_index_from_string(g["helper"]) + i) for i, (key, _, _) in enumerate(helpers)}
     if mode == "udf":
         col["udf"] = get_column_letter(column_index_from_string(g["helper"]) + len(helpers))
@@ -588,7 +618,14 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
         cat = profile.category(ind.level1)
         values = view.rows[i]
         sh.put(f"{g['name']}{r}", ind.name or None, "input_left")
-        sh.put(f"{g['target']}{r}", ind.target, "input", "@")  # text as typed: "12月31日" stays text
+        actual = ind.actual
+        if composed:  # 指标性质 / 指标值 / 度量单位 / 完成值 that compose the row's texts
+            nature_, target, unit, actual = nature.split(ind.target, ind.actual, ind.direction)
+            sh.put(f"{g['nature']}{r}", nature_ or None, "input")
+            sh.put(f"{g['target']}{r}", target, "input", "@")
+            sh.put(f"{g['unit']}{r}", unit or None, "input", "@")
+        else:
+            sh.put(f"{g['target']}{r}", ind.target, "input", "@")  # text as typed: "12月31日" stays text
         computed_actual = _computed_actual(profile, ind)
         if computed_actual:
             rate = Formula(fx.suzhou_exec_rate("JX_SZ_INITIAL", "JX_SZ_ADJUSTMENT", "JX_SZ_APPROPRIATED"),
@@ -596,7 +633,7 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
             sh.put(f"{g['actual']}{r}", rate, "computed", "0.00%")
             sh.names["JX_SZ_EXEC_RATE"] = _range(t, f"{g['actual']}{r}")
         else:
-            sh.put(f"{g['actual']}{r}", ind.actual, "input", "@")
+            sh.put(f"{g['actual']}{r}", actual, "input", "@")
         sh.put(f"{g['reason']}{r}", ind.explanation or None, body.get("reason_style", "input_left"))
         # helper inputs (the prefilled form): the row's own, and what the formulas cannot read from the
         # texts but the rules can — recorded for the add-in's 重新计算, which refreshes them when the
@@ -613,6 +650,14 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
         else:
             sh.put(f"{col['avalue']}{r}", ind.actual_value, "helper_input", "General")
         sh.put(f"{col['level']}{r}", ind.level or None, "helper_input")
+        if composed:
+            nat, tgt, uni, act = (f"{g[k]}{r}" for k in ("nature", "target", "unit", "actual"))
+            for key, formula, value in (
+                    ("t_text", fx.composed_target(nat, tgt, uni), ind.target),
+                    ("a_text", fx.composed_actual(nat, act, uni), ind.actual),
+                    ("dir_in", f'=IF({nat}="{nature.QUALITATIVE}","{nature.QUALITATIVE}",{col["direction"]}{r}&"")',
+                     ind.direction)):
+                sh.put(f"{col[key]}{r}", Formula(formula, "" if value is None else value), "helper", "@", fit=False)
         if mode == "native":
             if cat.rule.name not in templates:
                 templates[cat.rule.name] = _row_formulas(cat.rule, profile, g, col)
@@ -660,9 +705,11 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
             sh.put(f"{g['score']}{r}", score, "computed", "0.00", span=span_s)
     if mode == "udf":
         c, l1 = col["udf"], g["l1"]
-        formula = (f"=JX_SCORES({g['target']}{first}:{g['target']}{last},{g['actual']}{first}:{g['actual']}{last},"
+        tc, ac, dc = (col["t_text"], col["a_text"], col["dir_in"]) if composed else \
+            (g["target"], g["actual"], col["direction"])
+        formula = (f"=JX_SCORES({tc}{first}:{tc}{last},{ac}{first}:{ac}{last},"
                    f"{g['weight']}{first}:{g['weight']}{last},JX_PROFILE,{l1}{first}:{l1}{last},"
-                   f"{col['direction']}{first}:{col['direction']}{last},"
+                   f"{dc}{first}:{dc}{last},"
                    f"{col['level']}{first}:{col['level']}{last},"
                    f"{col['tvalue']}{first}:{col['tvalue']}{last},"
                    f"{col['avalue']}{first}:{col['avalue']}{last},"
@@ -675,6 +722,8 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
         names["JX_IND_L2"] = g["l2"]
     if "deduction" in g:
         names["JX_IND_DEDUCTION"] = g["deduction"]
+    if composed:
+        names.update(JX_IND_NATURE=g["nature"], JX_IND_UNIT=g["unit"])
     for key, label, name in helpers:
         if name:
             names[name] = col[key]
@@ -757,7 +806,7 @@ def _marks(d: Draw, reason_needed: str):
 
 def _helper_letters(g: dict, mode: str) -> dict[str, str]:
     h = column_index_from_string(g["helper"])
-    return {key: get_column_letter(h + i) for i, (key, _, _) in enumerate(helper_columns(mode))}
+    return {key: get_column_letter(h + i) for i, (key, _, _) in enumerate(helper_columns(mode, "nature" in g))}
 
 
 def _unread_marks(sh: Sheet, g: dict, first: int, last: int):
@@ -798,7 +847,7 @@ def _protect_and_print(d: Draw, last_row: int):
     ws.hide_gridlines(2)
     # helper columns: grouped to the right of the print area; the computed ones collapsed
     start = column_index_from_string(g["helper"])
-    count = len(helper_columns(mode)) + (mode == "udf")
+    count = len(helper_columns(mode, "nature" in g)) + (mode == "udf")
     for i in range(count):
         computed = i >= HELPER_COUNT_INPUTS
         sh.set_width(get_column_letter(start + i), 10, hidden=computed, level=int(computed))
@@ -910,6 +959,21 @@ def _l1_label(profile: Profile, grid: dict, level1: str, form: Form | None = Non
     return grid["l1_label"].replace("{label}", cat.label).replace("{weight}", f"{weight:g}")
 
 
+def drawn_form(profile: Profile, form: Form) -> Form:
+    """The form as the profile's layout shows it, and so as it reads back: on a form with 指标性质 /
+    度量单位 columns, each row's target and actual as those columns compose them."""
+    if "nature" not in block_of(load_layout(profile.layout), "grid")["columns"]:
+        return form
+    return replace(form, indicators=[_composed(ind) for ind in form.indicators])
+
+
+def _composed(ind: Indicator) -> Indicator:
+    """A row as a form with 指标性质 / 度量单位 columns shows and reads it (jixiao.engine.nature): the
+    unit printed once applies to the 完成值 too ("≥95%" / "93.1" is 93.1%)."""
+    target, actual, direction = nature.compose(*nature.split(ind.target, ind.actual, ind.direction))
+    return replace(ind, target=target, actual=actual, direction=ind.direction or direction)
+
+
 def _computed_actual(profile: Profile, ind: Indicator) -> bool:
     """The row whose actual the template computes (the Suzhou 预算执行率 indicator)."""
     name = rate_indicator(profile)
@@ -927,9 +991,10 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
     form = form or Form(profile.name, profile.year)
     if not form.indicators:
         form = replace(form, indicators=_placeholder_rows(profile))
+    layout = load_layout(profile.layout)
+    form = drawn_form(profile, form)
     filled = prefilled(form, profile)
     view = sheet_view(profile, filled)
-    layout = load_layout(profile.layout)
     if mode == "udf":
         _udf_values(profile, layout, filled, view)
     book = Book()

@@ -217,3 +217,27 @@ def equal_split_weight(total_name: str, name_cell: str, block: str, upto: str, r
     at = {"first": "1", "last": n}.get(remainder, f"INT({n}/2)+1")
     rest = f"ROUND({total_name}-{base}*({n}-1),{decimals})"
     return f'=IF({name_cell}="","",IF(COUNTA({upto})={at},{rest},{base}))'
+
+
+# 指标性质 / 度量单位 columns (jixiao.engine.nature: the same rule in Python) -------------------------------
+
+def _plain_number(ref: str) -> str:
+    """A number, or a text that is exactly the general-format text of its own value ("95", not "95%")."""
+    return f'OR(ISNUMBER({ref}),IFERROR(--{ref}&""={ref},FALSE))'
+
+
+def composed_target(nature: str, target: str, unit: str) -> str:
+    """指标性质 & 指标值 & 度量单位 ("≥" 95 "%" -> "≥95%") when 指标值 is a plain number and 指标性质 is not
+    定性; else 指标值 as text."""
+    return f'=IF(AND({nature}<>"定性",{_plain_number(target)}),{nature}&{target}&{unit},{target}&"")'
+
+
+def composed_actual(nature: str, actual: str, unit: str) -> str:
+    """完成值 & 度量单位 when 完成值 is a plain number, 度量单位 is not blank and 指标性质 is not 定性."""
+    return f'=IF(AND({nature}<>"定性",{unit}&""<>"",{_plain_number(actual)}),{actual}&{unit},{actual}&"")'
+
+
+def adjustment(initial: str, budget: str) -> str:
+    """年度预算调整 = 调整后预算 − 年初预算 (部门整体支出 funds rows), blank unless both are numbers."""
+    return f'=IF(COUNT({initial},{budget})<2,"",{budget}-{initial})'
+

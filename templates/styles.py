@@ -34,6 +34,7 @@ STYLES = {
     "computed": (dict(name=BODY_FONT, size=BODY_SIZE), "center", "center", True, BORDER, COMPUTED_FILL),
     "computed_bold": (dict(name=BODY_FONT, size=BODY_SIZE, bold=True), "center", "center", True, BORDER, COMPUTED_FILL),
     "note": (dict(name=BODY_FONT, size=9), "left", "top", True, NO_BORDER, None),
+    "form_code": (dict(name=BODY_FONT, size=9), "right", "center", False, NO_BORDER, None),  # 报表编号
     "helper_head": (dict(name=BODY_FONT, size=9, bold=True), "center", "center", True, BORDER, HELPER_HEAD_FILL),
     "helper_input": (dict(name=BODY_FONT, size=9), "center", "center", True, BORDER, INPUT_FILL),
     "helper": (dict(name=BODY_FONT, size=9, color="595959"), "center", "center", True, BORDER, COMPUTED_FILL),

@@ -36,7 +36,7 @@ from jixiao.addin.workbook import (
     ExistingFile,
     NotAHelperCell,
 )
-from jixiao.templates.builder import build_workbook, save_workbook
+from jixiao.templates.builder import build_workbook, drawn_form, save_workbook
 from jixiao.templates.fill import form_from_data, load_data
 from tests.fixtures.actions.fake_xlwings import FakeBook
 from tests.support.formgen import random_form
@@ -250,6 +250,7 @@ def test_parsed_helpers_is_what_the_builder_prefills(tmp_path):
               for prof, form in (random_form(rng) for _ in range(20))]
     checked = high_ranges = 0
     for n, (prof, form) in enumerate(cases):
+        form = drawn_form(prof, form)  # Sichuan: the rows as the 指标性质 / 度量单位 columns compose them
         wb = opened(build_workbook(prof, form))
         cols = {name: sorted(cells_of(wb, name), key=lambda sc: int(sc[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
                 for name in HELPER_NAMES}

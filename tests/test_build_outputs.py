@@ -39,7 +39,11 @@ def test_main_command_writes_every_profile_the_examples_and_the_addin(built):
         "2026/2026年度项目支出绩效自评表.xlsx", "2026/2026年度项目支出绩效自评表.xlsm",
         "2026/2026年度项目支出绩效自评表（株洲）.xlsx", "2026/2026年度项目支出绩效自评表（株洲）.xlsm",
         "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx", "2026/2026年度苏州市级财政支出项目绩效自评表.xlsm",
+        "2026/2026年度部门预算项目支出绩效自评表（四川）.xlsx", "2026/2026年度部门预算项目支出绩效自评表（四川）.xlsm",
+        "2026/2026年度部门整体支出绩效自评表.xlsx", "2026/2026年度部门整体支出绩效自评表.xlsm",
         "2026/示例/2020年度项目支出绩效自评表（株洲·制造强市-智能制造示例）.xlsx",
+        "2026/示例/2023年度部门预算项目支出绩效自评表（四川·乡村道路养护示例）.xlsx",
+        "2026/示例/2025年度部门整体支出绩效自评表（县水利局示例）.xlsx",
         "2026/示例/2021年度苏州市级财政支出项目绩效自评表（智能制造融合发展中心示例）.xlsx",
         "2026/示例/2025年度项目支出绩效自评表（全国样式示例）.xlsx",
         "addin/jixiao.xlam"])
@@ -258,7 +262,7 @@ def test_profile_option_accumulates_and_the_count_is_of_files_written(tmp_path, 
     assert build_templates.main(["--year", "2026", "--profile", "national", "--profile", "suzhou", "national",
                                  "--no-addin", "--out", str(tmp_path)]) == 0
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.xlsx"))
-    assert len(files) == 5 and "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx" in files   # 2 templates, 3 examples
-    assert "共生成 5 个文件" in capsys.readouterr().out
+    assert len(files) == 7 and "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx" in files   # 2 templates, 5 examples
+    assert "共生成 7 个文件" in capsys.readouterr().out
     # running again regenerates dist, the filled examples included
     assert build_templates.main(["--year", "2026", "--profile", "national", "--no-addin", "--out", str(tmp_path)]) == 0

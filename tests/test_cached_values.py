@@ -18,7 +18,7 @@ from jixiao.templates.build import build as build_main_job
 from jixiao.templates.builder import build_workbook
 from jixiao.templates.fill import fill
 from tests.support import cached
-from tests.support.formgen import random_form
+from tests.support.formgen import PROFILES, random_form
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "templates" / "examples"
 
@@ -31,7 +31,7 @@ def calc_pr(path: Path) -> str:
 @pytest.fixture(scope="module")
 def main_job(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    return [p for p in build_main_job(2026, ["national", "zhuzhou", "suzhou"], out, "native", log=lambda *a: None)
+    return [p for p in build_main_job(2026, PROFILES, out, "native", log=lambda *a: None)
             if p.suffix in (".xlsx", ".xlsm")]
 
 
@@ -40,8 +40,8 @@ def random_forms(tmp_path_factory):
     out = tmp_path_factory.mktemp("random")
     rng = random.Random(424242)
     files = []
-    for n in range(9):
-        prof, form = random_form(rng, ("national", "zhuzhou", "suzhou")[n % 3])
+    for n in range(10):
+        prof, form = random_form(rng, PROFILES[n % len(PROFILES)])
         files.append(build_workbook(prof, form).save(out / f"random{n}.xlsx"))
     return files
 

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries, get_column_letter
 
-from jixiao.templates.builder import build_workbook, save_workbook
+from jixiao.templates.builder import build_workbook, drawn_form, save_workbook
 from jixiao.templates.fill import form_from_data, load_data
 from tests.support.formgen import random_form
 from tests.support.libreoffice import error_cells
@@ -104,6 +104,7 @@ compare.artifacts = []
 
 
 def recalc_and_compare(calc, tmp: Path, prof, form, mode="native", label="") -> list[str]:
+    form = drawn_form(prof, form)  # a Sichuan row's unit applies to its 完成值 (jixiao.engine.nature)
     path = save_workbook(build_workbook(prof, form, mode), tmp / f"{label or 'form'}.xlsx")
     values = calc.values(path)
     errors = error_cells(values)
@@ -153,7 +154,7 @@ def test_random_filled_forms_agree_with_the_engine(calc, tmp_path):
 
 def test_blank_templates_recalculate_without_errors(calc, tmp_path):
     from jixiao.engine.profiles import load_profile
-    for name in ("national", "zhuzhou", "suzhou"):
+    for name in ("national", "zhuzhou", "suzhou", "sichuan", "department"):
         for mode in ("native", "udf"):
             prof = load_profile(name, 2026)
             path = save_workbook(build_workbook(prof, mode=mode), tmp_path / f"{name}-{mode}.xlsx")

@@ -18,11 +18,12 @@ class Name:
     kind: str   # cell | column | rows | table
     role: str   # input | output | param | meta
     label: str  # what it holds, in Chinese as users call it
-    layouts: tuple[str, ...] = ("national", "zhuzhou", "suzhou")
+    layouts: tuple[str, ...] = ("national", "zhuzhou", "suzhou", "sichuan", "department")
 
 
-NATIONAL = ("national", "zhuzhou")
+NATIONAL = ("national", "zhuzhou", "sichuan", "department")
 SUZHOU = ("suzhou",)
+SICHUAN = ("sichuan",)
 
 NAMES: tuple[Name, ...] = (
     # meta and parameters (hidden sheet 参数)
@@ -59,7 +60,9 @@ NAMES: tuple[Name, ...] = (
     Name("JX_IND_L1", "column", "input", "一级指标 / 类别"),
     Name("JX_IND_L2", "column", "input", "二级指标", NATIONAL),
     Name("JX_IND_NAME", "column", "input", "三级指标 / 指标名称"),
-    Name("JX_IND_TARGET", "column", "input", "年度指标值 / 目标值"),
+    Name("JX_IND_NATURE", "column", "input", "指标性质：≥ ≤ = > < 定性（与指标值、度量单位合成指标值文字）", SICHUAN),
+    Name("JX_IND_TARGET", "column", "input", "年度指标值 / 目标值（四川：指标值的数）"),
+    Name("JX_IND_UNIT", "column", "input", "度量单位（指标值、完成值共用）", SICHUAN),
     Name("JX_IND_ACTUAL", "column", "input", "实际完成值"),
     Name("JX_IND_WEIGHT", "column", "input", "分值 / 权重（共用分值时只在组首行）"),
     Name("JX_IND_SCORE", "column", "output", "得分 / 自评分（共用分值时只在组首行）"),

@@ -41,6 +41,7 @@ from typing import Any
 from .errors import JixiaoError, WorkbookError
 from .excel import is_number
 from .model import Form, FundsRow, Indicator, SubItem
+from .nature import compose
 from .profiles import Profile, available_profiles, default_year, load_profile
 from .reading import ReadForm, Reading  # noqa: F401 - defined apart: reading a jixiao workbook needs no headings
 
@@ -759,7 +760,8 @@ class _SheetReader:
 
     def _nature(self, ind: Indicator, got: dict, by_field: dict) -> None:
         """Sichuan: 指标性质 (≥ ≤ = 定性) and 度量单位 in their own columns, composed into the texts the
-        target parser reads: 指标性质 "≥", 指标值 95, 度量单位 "%" -> "≥95%"; 完成值 93.1 -> "93.1%"."""
+        target parser reads (jixiao.engine.nature.compose, the rule jixiao's own Sichuan template uses):
+        指标性质 "≥", 指标值 95, 度量单位 "%" -> "≥95%"; 完成值 93.1 -> "93.1%"."""
         if "nature" not in by_field and "unit" not in by_field:
             return
         sym = self.voc.nature.get(norm(got.get("nature"))) if got.get("nature") is not None else None
@@ -767,10 +769,7 @@ class _SheetReader:
         if sym == "定性":
             ind.direction = "定性"
             return
-        if ind.target is not None and (is_number(ind.target) or re.fullmatch(r"[0-9.]+", _num_text(ind.target))):
-            ind.target = f"{sym or ''}{_num_text(ind.target)}{unit}"
-        if ind.actual is not None and (is_number(ind.actual) or re.fullmatch(r"[0-9.]+", _num_text(ind.actual))) and unit:
-            ind.actual = f"{_num_text(ind.actual)}{unit}"
+        ind.target, ind.actual, _ = compose(sym or "", ind.target, unit, ind.actual)
 
     def parents(self, form: Form, parents: list[dict]) -> None:
         """Parent rows (a 分值/得分 without name, target or actual): the 一级's written weight, or the

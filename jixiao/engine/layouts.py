@@ -27,7 +27,7 @@ COLUMN = re.compile(r"[A-Z]{1,2}")
 CELL_KEYS = {
     "col": "列（字母）", "to": "合并到的列", "down": "向下合并的行数", "style": "样式",
     "format": "数字格式", "name": "定义名称（JX_…）", "validate": "输入限制：amount | signed",
-    "text": "固定文字（可含 {title} {year} {max_total}）", "label": "配置中的标签：header.KEY | texts.KEY",
+    "text": "固定文字（可含 {title} {year} {max_total} {funds_weight} {grid_weight}）", "label": "配置中的标签：header.KEY | texts.KEY",
     "field": "填写内容：header.KEY | texts.KEY | amounts.KEY", "default": "为空时的值：year",
     "item": "列表项的内容", "formula": "公式（{JX_名称} 为该名称的单元格）", "value": "公式的缓存值：amounts.KEY",
     "computed": "计算单元格：total_weight | total | grade",
@@ -36,15 +36,15 @@ ROW_KEYS = {"height": "最小行高（磅）", "cells": "单元格"}
 BLOCK_KEYS = {
     "rows": "固定的行", "funds": "资金表", "list": "随数据增长的列表", "grid": "指标表", "notes": "填表说明",
 }
-FUNDS_KEYS = {"side": "左侧合并标签", "head": "表头行", "label": "行名称单元格", "columns": "各列位置",
-              "dash": "其中行在分值、执行率、得分列显示的文字"}
-FUNDS_COLUMNS = ("initial", "adjustment", "budget", "executed", "weight", "rate", "score", "reason")
-LIST_KEYS = {"of": "subitems | texts", "min": "最少行数", "side": "左侧合并标签", "head": "表头行",
+FUNDS_KEYS = {"side": "左侧合并标签", "head": "表头行", "label": "行名称单元格", "columns": "各列位置（E 或 E:F）",
+              "dash": "其中行在分值、执行率、得分列显示的文字", "foot": "资金行下面的行（如原因说明）"}
+FUNDS_COLUMNS = ("initial", "adjustment", "budget", "executed", "weight", "rate", "score")
+LIST_KEYS = {"of": "subitems | texts", "keys": "只列这些文字栏目（texts 的 key）", "min": "最少行数", "side": "左侧合并标签", "head": "表头行",
              "row": "每项一行", "foot": "合计行"}
 GRID_KEYS = {"columns": "各列位置", "helper": "辅助列起始列", "head": "表头行单元格", "side": "左侧合并标签",
              "l1_label": "一级指标标签（{label} {weight}）", "reason_style": "说明列样式",
              "reason_needed": "说明列何时标红：below_weight | no_value"}
-GRID_COLUMNS = ("l1", "l2", "name", "target", "actual", "weight", "score", "deduction", "reason")
+GRID_COLUMNS = ("l1", "l2", "name", "nature", "target", "unit", "actual", "weight", "score", "deduction", "reason")
 GRID_REQUIRED = ("l1", "name", "target", "actual", "weight", "score", "reason")
 SIDE_KEYS = {"col": "列", "text": "文字", "from": "自 head | first 行起（指标表）", "style": "样式"}
 NOTES_KEYS = {"prefix": "前缀", "to": "合并到的列"}
@@ -85,6 +85,8 @@ def required_keys(layout: dict) -> dict[str, list[str]]:
             part, _, k = str(cell.get(key, "")).partition(".")
             if part in out and k not in out[part]:
                 out[part].append(k)
+    for b in layout["blocks"]:
+        out["texts"] += [k for k in (b.get("list") or {}).get("keys") or () if k not in out["texts"]]
     return out
 
 
@@ -104,6 +106,7 @@ def _cells(layout: dict):
                 yield from row["cells"]
         elif kind in ("funds", "grid"):
             yield from body.get("head") or ()
+            yield from (body.get("foot") or {}).get("cells") or ()
         elif kind == "list":
             for part in ("head", "row", "foot"):
                 yield from (body.get(part) or {}).get("cells") or ()
@@ -210,12 +213,16 @@ def _check(data, path: Path) -> None:
             _keys(path, f"{where} columns", body["columns"], dict.fromkeys(FUNDS_COLUMNS, ""),
                   ("budget", "executed", "weight", "rate", "score"))
             for col in body["columns"].values():
-                for part in str(col).split(":"):          # "I:J": a cell merged over I to J
+                for part in str(col).split(":"):
                     _col(path, f"{where} columns", part)
+            if "foot" in body:
+                _row(path, f"{where} foot", body["foot"])
         elif kind == "list":
             _keys(path, where, body, LIST_KEYS, ("of", "row"))
             if body["of"] not in LIST_OF:
                 _fail(path, where, f"of 可用：{'、'.join(LIST_OF)}")
+            if "keys" in body and (body["of"] != "texts" or not isinstance(body["keys"], list)):
+                _fail(path, where, "keys 只用于 of: texts，应为 key 的列表")
             if "side" in body:
                 _side(path, f"{where} side", body["side"])
             for part in ("head", "row", "foot"):
@@ -227,6 +234,8 @@ def _check(data, path: Path) -> None:
             _keys(path, f"{where} columns", body["columns"], dict.fromkeys(GRID_COLUMNS, ""), GRID_REQUIRED)
             for col in [*body["columns"].values(), body["helper"]]:
                 _col(path, f"{where} columns", col)
+            if ("nature" in body["columns"]) != ("unit" in body["columns"]):
+                _fail(path, f"{where} columns", "指标性质（nature）和度量单位（unit）两列须同时有或同时没有")
             for i, cell in enumerate(body["head"], 1):
                 _cell(path, f"{where} head 第{i}格", cell)
             _side(path, f"{where} side", body["side"])

@@ -41,6 +41,7 @@ from .scoring import budget_rate, equal_split
 from .errors import JixiaoError, WorkbookError
 from .excel import is_blank, is_number, xround
 from .model import Form, FundsRow, Indicator, SubItem
+from .nature import compose
 from .profiles import Profile, load_profile
 from .safeopen import (  # noqa: F401 - col_number is part of this module's interface
     CELL_RE,
@@ -540,9 +541,11 @@ GRID = {
     "level1": "JX_IND_L1", "level2": "JX_IND_L2", "name": "JX_IND_NAME", "target": "JX_IND_TARGET",
     "actual": "JX_IND_ACTUAL", "weight": "JX_IND_WEIGHT", "score": "JX_IND_SCORE",
     "explanation": "JX_IND_REASON", "direction": "JX_IND_DIRECTION", "target_value": "JX_IND_TVALUE",
-    "actual_value": "JX_IND_AVALUE", "level": "JX_IND_LEVEL", "deduction": "JX_IND_DEDUCTION",
+    "actual_value": "JX_IND_AVALUE", "level": "JX_IND_LEVEL", "nature": "JX_IND_NATURE", "unit": "JX_IND_UNIT",
+    "deduction": "JX_IND_DEDUCTION",
 }
-GRID_OPTIONAL = ("direction", "target_value", "actual_value", "level", "deduction")
+GRID_OPTIONAL = ("direction", "target_value", "actual_value", "level", "nature", "unit", "deduction")
+COMPOSING = ("nature", "unit")  # 指标性质 / 度量单位: composed into the target and actual (jixiao.engine.nature)
 GRID_TEXT = ("level1", "level2", "name", "explanation", "direction", "level")
 FUNDS = {"label": "JX_FUNDS_LABEL", "initial": "JX_FUNDS_INITIAL", "budget": "JX_FUNDS_BUDGET",
          "executed": "JX_FUNDS_EXECUTED"}
@@ -850,6 +853,12 @@ class _FormReader:
                         last["level2"] = ""
                     last[f] = text
                     values[f] = text
+            if any(f in values for f in COMPOSING):
+                target, actual, direction = compose(values.pop("nature", None), values.get("target"),
+                                                    values.pop("unit", None), values.get("actual"))
+                values.update(target=target, actual=actual)
+                if direction and not _text(values.get("direction")).strip():
+                    values["direction"] = direction
             for f, value in values.items():
                 setattr(ind, f, _text(value).strip() if f in GRID_TEXT else value)
             form.indicators.append(ind)

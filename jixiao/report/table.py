@@ -96,14 +96,17 @@ def _national(g: Grid, form: Form, profile: Profile, ctx: Context) -> None:
         g.put(r + 3, 0, labels["period"], "label")
         g.put(r + 3, 1, h.get("period"), "left", cols=8)
         r += 4
-    else:
-        g.put(r, 0, labels["project_name"], "label")
-        g.put(r, 1, h.get("project_name"), "left", cols=8)
-        g.put(r + 1, 0, labels["department"], "label")
-        g.put(r + 1, 1, h.get("department"), "left", cols=4)
-        g.put(r + 1, 5, labels["unit"], "label")
-        g.put(r + 1, 6, h.get("unit"), "left", cols=3)
-        r += 2
+    else:  # the profile's first header field on a row, the next two side by side (national: 项目名称; 主管部门, 实施单位)
+        keys = list(labels)
+        g.put(r, 0, labels[keys[0]], "label")
+        g.put(r, 1, h.get(keys[0]), "left", cols=8)
+        if len(keys) > 1:
+            g.put(r + 1, 0, labels[keys[1]], "label")
+            g.put(r + 1, 1, h.get(keys[1]), "left", cols=4 if len(keys) > 2 else 8)
+        if len(keys) > 2:
+            g.put(r + 1, 5, labels[keys[2]], "label")
+            g.put(r + 1, 6, h.get(keys[2]), "left", cols=3)
+        r += 1 + (len(keys) > 1)
     # funds
     zhuzhou = profile.layout == "zhuzhou"
     spec = profile.data["funds"]["rows"]

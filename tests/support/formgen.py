@@ -47,8 +47,11 @@ def random_indicator(rng: random.Random, profile: Profile, level1: str, level2: 
         level=rng.choice(["", "", rng.choice(levels), "很好"]))
 
 
+PROFILES = ["national", "zhuzhou", "suzhou", "sichuan", "department"]
+
+
 def random_form(rng: random.Random, profile_name: str | None = None, year: int = 2026) -> tuple[Profile, Form]:
-    prof = load_profile(profile_name or rng.choice(["national", "zhuzhou", "suzhou"]), year)
+    prof = load_profile(profile_name or rng.choice(PROFILES), year)
     form = Form(prof.name, prof.year, header={"project_name": f"随机项目{rng.randint(1, 99999)}"})
     if prof.layout == "suzhou":
         init = rng.choice([None, 0, rng.randint(100, 5000)])
