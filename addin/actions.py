@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import jixiao
 from jixiao import __version__
-from jixiao.engine.scoring import helper_values
+from jixiao.engine.scoring import helper_values, text_values
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_blank, is_number, xround
 from jixiao.engine.files import atomic_output
@@ -238,7 +238,8 @@ class HelperChange:
 
     def text(self) -> str:
         cell = self.addr.rpartition("!")[2]
-        return f"{cell} {HELPER_LABELS[self.field]} {_g(self.old)} → {_g(self.new)}"
+        new = "清空（表内公式能读懂文字）" if is_blank(self.new) else _g(self.new)
+        return f"{cell} {HELPER_LABELS[self.field]} {_g(self.old) if not is_blank(self.old) else '（空）'} → {new}"
 
 
 @dataclass
@@ -263,11 +264,13 @@ class RecalcReport:
 def plan_helpers(form: Form, profile: Profile, state: dict[str, list]) -> tuple[dict, list, list, dict]:
     """What 重新计算 writes into the helper columns: (writes addr -> value, changed, kept, records).
 
-    For each helper cell of each indicator row, ``new`` is what the texts say (``engine.helper_values``):
-    - the cell already holds ``new``: recorded;
-    - the cell is blank, holds what jixiao last wrote there (``state``, written first by the template
-      builder), or a record left by another indicator on this row: refreshed to ``new``;
-    - otherwise jixiao never put this value there: the user typed it — kept, and listed.
+    The template's formulas read the texts themselves; a helper cell is only needed where they cannot
+    (``engine.helper_values``: ``new``, None where the formulas read the text). For each helper cell:
+    - it holds ``new``: recorded (jixiao answers for it);
+    - it is blank, or holds what jixiao last wrote there (``state``, written first by the template
+      builder), or a record left by another indicator on this row: set to ``new`` (a value jixiao
+      wrote and the formulas no longer need is cleared);
+    - otherwise the user typed it: kept, and listed when it differs from what the texts read.
     ``records`` is the new state: the value jixiao answers for in each cell.
     """
     writes: dict[str, Any] = {}
@@ -280,23 +283,28 @@ def plan_helpers(form: Form, profile: Profile, state: dict[str, list]) -> tuple[
         except JixiaoError:
             continue  # an unknown 一级指标 cannot be scored: P02 reports it
         bare = replace(ind, direction="", target_value=None, actual_value=None)
-        new = dict(zip(HELPER_NAMES, helper_values(bare, profile, "actual_formula" in ind.cells)))
+        computed = "actual_formula" in ind.cells
+        new = dict(zip(HELPER_NAMES, helper_values(bare, profile, computed)))
+        read = dict(zip(HELPER_NAMES, text_values(bare, profile, computed)))
         name = str(ind.name or "")
         for fld, value in new.items():
             addr = ind.cells.get(fld)
-            if not addr:
-                continue
+            if not addr or (computed and fld == "actual_value"):
+                continue  # a computed actual's 完成值（数值）is the template's formula
             current = getattr(ind, fld)
             rec = state.get(addr)
             stale = rec is not None and (str(rec[1] or "") != name or _same(current, rec[2]))
             if _same(current, value):
-                records[addr] = [addr, name, value]
+                if value is not None:
+                    records[addr] = [addr, name, value]
             elif is_blank(current) or stale:
                 writes[addr] = value
                 changed.append(HelperChange(addr, fld, current, value))
-                records[addr] = [addr, name, value]
+                if value is not None:
+                    records[addr] = [addr, name, value]
             else:
-                kept.append(HelperChange(addr, fld, current, value))
+                if not _same(current, read[fld]):
+                    kept.append(HelperChange(addr, fld, current, read[fld]))
                 if rec is not None:
                     records[addr] = rec
     return writes, changed, kept, records

@@ -273,11 +273,14 @@ class OpenpyxlBook(Book):
         it is opened (openpyxl writes fullCalcOnLoad)."""
 
     def _write(self, path: Path) -> None:
+        from jixiao.templates.cached import restore_cached_values
+
         self.wb.save(path)
         if self.has_vba:
             from .build import restore_ribbon
 
             restore_ribbon(path)
+        restore_cached_values(path)  # openpyxl dropped what the formulas computed
 
     def save_as(self, path, overwrite: bool = False) -> Path:
         """Save as a new file ``path`` (atomically); raises ExistingFile if it exists, unless overwrite."""

@@ -23,6 +23,8 @@ from jixiao.engine.model import Form, FundsRow, Indicator
 from jixiao.engine.profiles import Profile
 
 from . import styles as st
+from . import text_formulas as tf
+from .sheetview import SheetView, sheet_view
 from .xlsx import Book, Formula
 
 PARAM_SHEET = "参数"
@@ -37,13 +39,41 @@ GRIDS = {
     "suzhou": dict(l1="B", l2=None, name="C", target="D", weight="E", actual="F", score="G", reason="H",
                    helper="I", last="G"),
 }
-HELPERS = (("direction", "指标方向", "JX_IND_DIRECTION"), ("tvalue", "指标值（数值）", "JX_IND_TVALUE"),
-           ("avalue", "完成值（数值）", "JX_IND_AVALUE"), ("level", "定性档次", "JX_IND_LEVEL"),
-           ("dir_used", "计分方向", "JX_IND_DIR_USED"), ("t", "计分指标值", "JX_IND_T"),
-           ("a", "计分完成值", "JX_IND_A"), ("completion", "完成率", "JX_IND_COMPLETION"),
-           ("fraction", "得分系数", "JX_IND_FRACTION"))
-HELPER_INPUTS = 4  # the first four helper columns are inputs
-NATIONAL_WIDTHS = {"A": 8.5, "B": 10, "C": 12, "D": 21, "E": 14, "F": 15, "G": 6.5, "H": 8, "I": 19}
+HELPER_INPUTS = (("direction", "指标方向", "JX_IND_DIRECTION"), ("tvalue", "指标值（数值）", "JX_IND_TVALUE"),
+                 ("avalue", "完成值（数值）", "JX_IND_AVALUE"), ("level", "定性档次", "JX_IND_LEVEL"))
+HELPER_SCORING = (("dir_used", "计分方向", "JX_IND_DIR_USED"), ("t", "计分指标值", "JX_IND_T"),
+                  ("a", "计分完成值", "JX_IND_A"), ("completion", "完成率", "JX_IND_COMPLETION"),
+                  ("fraction", "得分系数", "JX_IND_FRACTION"))
+TARGET_RESULTS = (("t_direction", "指标值·方向"), ("t_value", "指标值·数"), ("t_percent", "指标值·百分"),
+                  ("t_scale", "指标值·数量级"))
+ACTUAL_RESULTS = (("a_written", "完成值·所写数"), ("a_assumed", "完成值·推定单位"), ("a_value", "完成值·数"),
+                  ("a_level", "完成值·档次"))
+
+
+def _reading_columns(prefix: str, label: str) -> list[tuple[str, str, None]]:
+    """The steps of reading one text (templates/text_formulas.py), a chain over several cells when
+    the vocabulary is long."""
+    out = []
+    for step, count in (("cleaned", tf.chain_cells(len(tf.V.replace))), ("marked", tf.chain_cells(len(tf.V.words)))):
+        out += [(f"{prefix}{step}{n}", f"{label}·{tf.STEP_LABELS[step]}{n}", None) for n in range(1, count)]
+        out.append((f"{prefix}{step}", f"{label}·{tf.STEP_LABELS[step]}", None))
+    out += [(f"{prefix}{step}", f"{label}·{tf.STEP_LABELS[step]}", None) for step in tf.STEPS]
+    return out
+
+
+def helper_columns(mode: str) -> list[tuple[str, str, str | None]]:
+    """(key, heading, defined name) of the helper columns right of the print area: the four inputs,
+    then (native mode) the scoring steps and every step of reading the target and the actual text."""
+    if mode != "native":
+        return list(HELPER_INPUTS)
+    return [*HELPER_INPUTS, *HELPER_SCORING,
+            *_reading_columns("t_", "指标值"), *((k, h, None) for k, h in TARGET_RESULTS),
+            *_reading_columns("a_", "完成值"), *((k, h, None) for k, h in ACTUAL_RESULTS)]
+
+
+HELPER_COUNT_INPUTS = len(HELPER_INPUTS)
+# 得分 (H) is wide enough for "待定（1项未计分）" on two lines (the 总分 row is two lines high)
+NATIONAL_WIDTHS = {"A": 8.5, "B": 10, "C": 12, "D": 21, "E": 14, "F": 15, "G": 6.5, "H": 10, "I": 17}
 SUZHOU_WIDTHS = {"A": 13, "B": 10, "C": 22, "D": 14, "E": 10, "F": 14, "G": 10, "H": 24}
 UNSET_WIDTH = 13  # what the row-height estimate takes for a column whose width is set later (helper columns)
 
@@ -177,8 +207,7 @@ def _param_sheet(book: Book, profile: Profile, mode: str, started: Formula) -> d
     r = len(rows) + 2
     sh.cell(f"A{r}", "定性档次"), sh.cell(f"B{r}", "得分比例")
     first = r + 1
-    entries = [(lv.label, lv.score) for lv in profile.levels]
-    entries += [(lv.short, lv.score) for lv in profile.levels if lv.short != lv.label]
+    entries = profile.level_names()
     for i, (label, score) in enumerate(entries):
         sh.cell(f"A{first + i}", label), sh.cell(f"B{first + i}", score)
     last = first + len(entries) - 1
@@ -190,6 +219,21 @@ def _param_sheet(book: Book, profile: Profile, mode: str, started: Formula) -> d
     for i, d in enumerate(DIRECTIONS):
         sh.cell(f"A{r + 1 + i}", d)
     names["JX_P_DIRECTIONS"] = _range(PARAM_SHEET, f"A{r + 1}", f"A{r + len(DIRECTIONS)}")
+    # the reading vocabulary (templates/vocabulary.yaml) for the text-reading formulas: one list per
+    # column from E, its name and 说明 above it
+    c = column_index_from_string("E")
+    for name, text, note in tf.cells():
+        letter = get_column_letter(c)
+        sh.cell(f"{letter}1", name), sh.cell(f"{letter}2", note), sh.cell(f"{letter}3", text)
+        names[name] = _range(PARAM_SHEET, f"{letter}3")
+        c += 1
+    for name, values, note in tf.lists():
+        letter = get_column_letter(c)
+        sh.cell(f"{letter}1", name), sh.cell(f"{letter}2", note)
+        for i, value in enumerate(values, 3):
+            sh.cell(f"{letter}{i}", value)
+        names[name] = _range(PARAM_SHEET, f"{letter}3", f"{letter}{max(3, len(values) + 2)}")
+        c += 1
     _protect(sh.ws)
     _margins(sh.ws, 0.75, 0.75, 1, 1)
     return names
@@ -246,7 +290,7 @@ def _national_header(sh: Sheet, profile: Profile, form: Form | None) -> int:
     return row + 1
 
 
-def _funds_block(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str,
+def _funds_block(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mode: str,
                  typed_scores: bool = False) -> int:
     spec = profile.data["funds"]["rows"]
     zhuzhou = profile.layout == "zhuzhou"
@@ -273,9 +317,10 @@ def _funds_block(sh: Sheet, profile: Profile, form: Form | None, row: int, mode:
                 score = f'=IF(H{r}="","",JX_EXECSCORE(F{r},E{r},G{r},JX_PROFILE))'
             else:
                 rate, score = fx.exec_rate(f"F{r}", f"E{r}"), fx.exec_score(f"H{r}", f"G{r}", profile)
-            reported = (form.reported if form else {}) if typed_scores else {}
-            rate = reported.get("exec_rate", Formula(rate))      # typed_scores: the published numbers, as typed
-            score = reported.get("exec_score", Formula(score))
+            reported = form.reported if typed_scores else {}
+            values = view.udf if mode == "udf" else {"exec_rate": view.exec_rate, "exec_score": view.exec_score}
+            rate = reported.get("exec_rate", Formula(rate, values["exec_rate"]))  # typed_scores: published numbers
+            score = reported.get("exec_score", Formula(score, values["exec_score"]))
             sh.put(f"H{r}", rate, "computed", "0.00%", name="JX_EXEC_RATE")
             sh.put(f"I{r}", score, "computed", "0.00", name="JX_EXEC_SCORE")
         else:
@@ -307,7 +352,7 @@ def _goals_block(sh: Sheet, profile: Profile, form: Form | None, row: int) -> in
 # ---------------------------------------------------------------------------------------------------
 # Blocks of the Suzhou form
 
-def _suzhou_top(sh: Sheet, profile: Profile, form: Form | None) -> int:
+def _suzhou_top(sh: Sheet, profile: Profile, form: Form, view: SheetView) -> int:
     sh.put("A1", profile.title, "title", span="G1")
     sh.min_heights[1] = 34
     amounts = form.amounts if form else {}
@@ -327,7 +372,9 @@ def _suzhou_top(sh: Sheet, profile: Profile, form: Form | None) -> int:
     sh.put("B5", amounts.get("initial"), "input", "General", name="JX_SZ_INITIAL")
     sh.put("C5", amounts.get("adjustment"), "input", "General", name="JX_SZ_ADJUSTMENT", span="D5")
     sh.put("E5", amounts.get("appropriated"), "input", "General", name="JX_SZ_APPROPRIATED")
-    sh.put("F5", Formula('=IF(COUNT(B5,C5,E5)=0,"",N(B5)+N(C5)-N(E5))'), "computed", "General", name="JX_SZ_BALANCE", span="G5")
+    # SUM, not N(): a blank counts 0 (N() of a blank cell is #NUM! in Gnumeric)
+    sh.put("F5", Formula('=IF(COUNT(B5,C5,E5)=0,"",SUM(B5,C5)-SUM(E5))', view.amounts["balance"]), "computed",
+           "General", name="JX_SZ_BALANCE", span="G5")
     # 市级财政资金使用情况
     sh.put("A6", "市级财政资金使用情况（万元）", "label", span="A8")
     sh.put("B6", "财政拨款数", "head", span="B7")
@@ -336,9 +383,10 @@ def _suzhou_top(sh: Sheet, profile: Profile, form: Form | None) -> int:
     sh.put("E6", "其中：", "head", span="G6")
     sh.put("E7", "结转数", "head")
     sh.put("F7", "财政收回数", "head", span="G7")
-    sh.put("B8", Formula('=IF(E5="","",E5)'), "computed", "General")
+    sh.put("B8", Formula('=IF(E5="","",E5)', view.amounts["appropriated"]), "computed", "General")
     sh.put("C8", amounts.get("paid"), "input", "General", name="JX_SZ_PAID")
-    sh.put("D8", Formula('=IF(COUNT(E5,C8)=0,"",N(E5)-N(C8))'), "computed", "General", name="JX_SZ_CARRY")
+    sh.put("D8", Formula('=IF(COUNT(E5,C8)=0,"",SUM(E5)-SUM(C8))', view.amounts["carry"]), "computed", "General",
+           name="JX_SZ_CARRY")
     sh.put("E8", amounts.get("carryover"), "input", "General", name="JX_SZ_CARRYOVER")
     sh.put("F8", amounts.get("recovered"), "input", "General", name="JX_SZ_RECOVERED", span="G8")
     # 项目资金构成
@@ -359,9 +407,11 @@ def _suzhou_top(sh: Sheet, profile: Profile, form: Form | None) -> int:
     last = first + n - 1
     total_row = last + 1
     sh.put(f"B{total_row}", "合计", "label", span=f"C{total_row}")
-    sh.put(f"D{total_row}", Formula(f'=IF(COUNT(D{first}:D{last})=0,"",SUM(D{first}:D{last}))'), "computed", "General",
+    sh.put(f"D{total_row}", Formula(f'=IF(COUNT(D{first}:D{last})=0,"",SUM(D{first}:D{last}))',
+                                    view.amounts["sub_budget"]), "computed", "General",
            name="JX_SUB_TOTAL_BUDGET", span=f"E{total_row}")
-    sh.put(f"F{total_row}", Formula(f'=IF(COUNT(F{first}:F{last})=0,"",SUM(F{first}:F{last}))'), "computed", "General",
+    sh.put(f"F{total_row}", Formula(f'=IF(COUNT(F{first}:F{last})=0,"",SUM(F{first}:F{last}))',
+                                    view.amounts["sub_actual"]), "computed", "General",
            name="JX_SUB_TOTAL_ACTUAL", span=f"G{total_row}")
     t = sh.title
     sh.names.update({"JX_SUB_NAME": _range(t, f"B{first}", f"B{last}"),
@@ -385,18 +435,57 @@ def _suzhou_texts(sh: Sheet, profile: Profile, form: Form | None, row: int) -> i
 # ---------------------------------------------------------------------------------------------------
 # The indicator grid (both families)
 
-def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, typed_scores: bool) -> tuple[int, int, int]:
+def _text_refs(prefix: str, source: str, col: dict[str, str], r: int) -> tf.TextRefs:
+    def chain(step: str) -> list[str]:
+        keys = sorted((k for k in col if k.startswith(prefix + step) and k[len(prefix + step):].isdigit()),
+                      key=lambda k: int(k[len(prefix + step):]))
+        return [f"{col[k]}{r}" for k in keys] + [f"{col[prefix + step]}{r}"]
+    return tf.TextRefs(source, chain("cleaned"), chain("marked"), *(f"{col[prefix + s]}{r}" for s in tf.STEPS))
+
+
+ROW = "\x00"  # stands for the row number in a row's formula templates
+
+
+def _row_formulas(rule, profile: Profile, g: dict, col: dict[str, str]) -> dict[str, str]:
+    """The native formula of every computed helper cell of a grid row, by key, with ROW where the row
+    number goes (one template per scoring rule; a row's formulas differ only in their row)."""
+    r = ROW
+    refs = fx.RowRefs(name=f"{g['name']}{r}", target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
+                      **{k: f"{col[k]}{r}" for k in fx.RowRefs.__dataclass_fields__ if k not in ("name", "target", "actual")})
+    t = _text_refs("t_", refs.target, col, r)
+    a = _text_refs("a_", refs.actual, col, r)
+    out: dict[str, str] = {}
+    for prefix, text, as_target in (("t_", t, True), ("a_", a, False)):
+        for key, formula in zip([k for k in col if k.startswith(prefix + "cleaned")], tf.cleaned(text)):
+            out[key] = formula
+        for key, formula in zip([k for k in col if k.startswith(prefix + "marked")], tf.marked(text)):
+            out[key] = formula
+        out.update({prefix + k: f for k, f in tf.steps(text, as_target).items()})
+    target = tf.TargetCells(refs.t_value, refs.t_percent, f"{col['t_scale']}{r}")
+    written = f"{col['a_written']}{r}"
+    out.update(t_direction=tf.target_direction(t, rule.plain_number), t_percent=tf.percent_power(t),
+               t_scale=tf.scale_power(t), t_value=tf.target_value(t, rule.range_target == "high", refs.t_percent),
+               a_written=tf.actual_written(a), a_assumed=tf.actual_assumed(a, written, target),
+               a_value=tf.actual_value(a, written, target, f"{col['a_assumed']}{r}"),
+               a_level=tf.level_of_words(refs.a_cleaned),
+               dir_used=fx.dir_used(refs, rule), t=fx.t_used(refs), a=fx.a_used(refs),
+               completion=fx.completion(refs, rule), fraction=fx.fraction(refs, rule, profile))
+    return out
+
+
+ARRAY_KEYS = frozenset({f"{p}{s}" for p in ("t_", "a_") for s in tf.ARRAY_STEPS} | {"t_direction", "a_level", "fraction"})
+HELPER_FORMATS = {"t": "General", "a": "General", "completion": "0.00%", "fraction": "0.0000"}
+
+
+def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mode: str,
+          typed_scores: bool) -> tuple[int, int, int]:
     g = GRIDS[family(profile)]
     t = sh.title
     suzhou = family(profile) == "suzhou"
-    helper_cols = {}
-    col = column_index_from_string(g["helper"])
-    helpers = HELPERS[:HELPER_INPUTS] if mode == "udf" else HELPERS
-    for key, label, name in helpers:
-        helper_cols[key] = get_column_letter(col)
-        col += 1
+    helpers = helper_columns(mode)
+    col = {key: get_column_letter(column_index_from_string(g["helper"]) + i) for i, (key, _, _) in enumerate(helpers)}
     if mode == "udf":
-        helper_cols["udf"] = get_column_letter(col)
+        col["udf"] = get_column_letter(column_index_from_string(g["helper"]) + len(helpers))
     # header row
     head = row
     if suzhou:
@@ -408,18 +497,13 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
                                         "得分", "偏差原因分析及改进措施")):
             sh.put(f"{c}{head}", text, "head")
     for key, label, name in helpers:
-        sh.put(f"{helper_cols[key]}{head}", label, "helper_head")
+        sh.put(f"{col[key]}{head}", label, "helper_head")
     if mode == "udf":
-        sh.put(f"{helper_cols['udf']}{head}", "规则得分（JX_SCORES）", "helper_head")
-    rows = list(form.indicators) if form and form.indicators else _placeholder_rows(profile)
+        sh.put(f"{col['udf']}{head}", "规则得分（JX_SCORES）", "helper_head")
+    rows = form.indicators
     first = head + 1
     last = first + len(rows) - 1
-    refs = {}  # native mode's helper cells of each row (udf mode has no such columns: "ZZ" is never written)
-    for i, ind in enumerate(rows):
-        r = first + i
-        refs[i] = fx.RowRefs(name=f"{g['name']}{r}", target=f"{g['target']}{r}", actual=f"{g['actual']}{r}",
-                             **{k: f"{helper_cols.get(k, 'ZZ')}{r}" for k, _, _ in HELPERS})
-    groups = Form(profile.name, profile.year, indicators=rows).weight_groups()
+    groups = form.weight_groups()
     head_of = {i: grp for grp in groups for i in grp[:1]}
     # merged labels: 一级 over its rows, 二级 over consecutive equal rows
     spans = _runs([r.level1 for r in rows])
@@ -437,37 +521,49 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
     # Suzhou equal-split weights: the category's name cells
     block_of = {i: (s, e) for s, e in spans for i in range(s, e + 1)}
     split = profile.data.get("equal_split") or {}
+    templates: dict[str, dict[str, str]] = {}
     for i, ind in enumerate(rows):
         r = first + i
         cat = profile.category(ind.level1)
+        values = view.rows[i]
         sh.put(f"{g['name']}{r}", ind.name or None, "input_left")
-        sh.put(f"{g['target']}{r}", ind.target, "input")
-        actual = ind.actual
+        sh.put(f"{g['target']}{r}", ind.target, "input", "@")  # text as typed: "12月31日" stays text
         computed_actual = suzhou and ind.name == rate_indicator(profile)
         if computed_actual:
-            actual = Formula(fx.suzhou_exec_rate("JX_SZ_INITIAL", "JX_SZ_ADJUSTMENT", "JX_SZ_APPROPRIATED"))
-            sh.put(f"{g['actual']}{r}", actual, "computed", "0.00%")
+            rate = Formula(fx.suzhou_exec_rate("JX_SZ_INITIAL", "JX_SZ_ADJUSTMENT", "JX_SZ_APPROPRIATED"),
+                           view.amounts.get("rate", ""))
+            sh.put(f"{g['actual']}{r}", rate, "computed", "0.00%")
             sh.names["JX_SZ_EXEC_RATE"] = _range(t, f"{g['actual']}{r}")
         else:
-            sh.put(f"{g['actual']}{r}", actual, "input")
+            sh.put(f"{g['actual']}{r}", ind.actual, "input", "@")
         sh.put(f"{g['reason']}{r}", ind.explanation or None, "input_left" if not suzhou else "helper_input")
-        # helper inputs, pre-filled from the parse of the texts (recorded for the add-in's 重新计算)
-        direction, tvalue, avalue = helper_values(ind, profile, computed_actual)
+        # helper inputs (the prefilled form): the row's own, and what the formulas cannot read from the
+        # texts but the rules can — recorded for the add-in's 重新计算, which refreshes them when the
+        # texts change and keeps what the user typed
         bare = helper_values(replace(ind, direction="", target_value=None, actual_value=None), profile, computed_actual)
         for key, parsed in zip(("direction", "tvalue", "avalue"), bare):
             if parsed is not None:
-                sh.state.append([f"{t}!{helper_cols[key]}{r}", str(ind.name or ""), parsed])
-        sh.put(f"{helper_cols['direction']}{r}", direction or None, "helper_input")
-        sh.put(f"{helper_cols['tvalue']}{r}", tvalue, "helper_input", "General")
-        sh.put(f"{helper_cols['avalue']}{r}", avalue, "helper_input", "General")
-        sh.put(f"{helper_cols['level']}{r}", ind.level or None, "helper_input")
+                sh.state.append([f"{t}!{col[key]}{r}", str(ind.name or ""), parsed])
+        sh.put(f"{col['direction']}{r}", ind.direction or None, "helper_input")
+        sh.put(f"{col['tvalue']}{r}", ind.target_value, "helper_input", "General")
+        if computed_actual:  # the computed rate is the row's 完成值（数值）: a fraction, read as it is
+            sh.put(f"{col['avalue']}{r}", Formula(f"={g['actual']}{r}", view.amounts.get("rate", "")), "helper",
+                   "General")
+        else:
+            sh.put(f"{col['avalue']}{r}", ind.actual_value, "helper_input", "General")
+        sh.put(f"{col['level']}{r}", ind.level or None, "helper_input")
         if mode == "native":
-            ref = refs[i]
-            sh.put(ref.dir_used, Formula(fx.dir_used(ref, cat.rule)), "helper")
-            sh.put(ref.t, Formula(fx.t_used(ref)), "helper", "General")
-            sh.put(ref.a, Formula(fx.a_used(ref)), "helper", "General")
-            sh.put(ref.completion, Formula(fx.completion(ref, cat.rule)), "helper", "0.00%")
-            sh.put(ref.fraction, Formula(fx.fraction(ref, cat.rule, profile)), "helper", "0.0000")
+            if cat.rule.name not in templates:
+                templates[cat.rule.name] = _row_formulas(cat.rule, profile, g, col)
+            for key, template in templates[cat.rule.name].items():
+                formula = template.replace(ROW, str(r))
+                value = values[key]
+                if key in ARRAY_KEYS:
+                    sh.array(f"{col[key]}{r}", f"{col[key]}{r}", Formula(formula, [value]), "helper",
+                             HELPER_FORMATS.get(key))
+                else:
+                    sh.put(f"{col[key]}{r}", Formula(formula, value), "helper", HELPER_FORMATS.get(key, "General"),
+                           fit=False)
         # weight and score, once per weight group (merged over the group)
         if i in head_of:
             grp = head_of[i]
@@ -480,37 +576,40 @@ def _grid(sh: Sheet, profile: Profile, form: Form | None, row: int, mode: str, t
                 block = f"${g['name']}${first + s}:${g['name']}${first + e}"
                 upto = f"${g['name']}${first + s}:{g['name']}{r}"
                 weight = Formula(fx.equal_split_weight(pname("cat", cat.key), f"{g['name']}{r}", block, upto,
-                                                       split.get("remainder", "middle"), split.get("decimals", 2)))
+                                                       split.get("remainder", "middle"), split.get("decimals", 2)),
+                                 view.weights.get(i, ""))
                 sh.put(f"{g['weight']}{r}", weight, "computed", "General", span=span_w)
             else:
                 sh.put(f"{g['weight']}{r}", weight, "input", "General", span=span_w)
             if typed_scores and ind.reported_score is not None:
                 score = ind.reported_score
             elif mode == "udf":
-                score = Formula(f"={helper_cols['udf']}{r}")
+                score = Formula(f"={col['udf']}{r}", view.udf_scores[i])
             else:
-                frac = helper_cols["fraction"]
-                score = Formula(fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile))
+                frac = col["fraction"]
+                score = Formula(fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile),
+                                view.scores[i])
             sh.put(f"{g['score']}{r}", score, "computed", "0.00", span=span_s)
     if mode == "udf":
-        c, l1 = helper_cols["udf"], g["l1"]
+        c, l1 = col["udf"], g["l1"]
         formula = (f"=JX_SCORES({g['target']}{first}:{g['target']}{last},{g['actual']}{first}:{g['actual']}{last},"
                    f"{g['weight']}{first}:{g['weight']}{last},JX_PROFILE,{l1}{first}:{l1}{last},"
-                   f"{helper_cols['direction']}{first}:{helper_cols['direction']}{last},"
-                   f"{helper_cols['level']}{first}:{helper_cols['level']}{last},"
-                   f"{helper_cols['tvalue']}{first}:{helper_cols['tvalue']}{last},"
-                   f"{helper_cols['avalue']}{first}:{helper_cols['avalue']}{last},"
+                   f"{col['direction']}{first}:{col['direction']}{last},"
+                   f"{col['level']}{first}:{col['level']}{last},"
+                   f"{col['tvalue']}{first}:{col['tvalue']}{last},"
+                   f"{col['avalue']}{first}:{col['avalue']}{last},"
                    f"{g['name']}{first}:{g['name']}{last})")
-        sh.array(f"{c}{first}", f"{c}{last}", Formula(formula), "helper", "0.00")
+        sh.array(f"{c}{first}", f"{c}{last}", Formula(formula, list(view.udf_scores)), "helper", "0.00")
     names = {"JX_IND_L1": g["l1"], "JX_IND_NAME": g["name"], "JX_IND_TARGET": g["target"],
              "JX_IND_ACTUAL": g["actual"], "JX_IND_WEIGHT": g["weight"], "JX_IND_SCORE": g["score"],
              "JX_IND_REASON": g["reason"]}
     if g["l2"]:
         names["JX_IND_L2"] = g["l2"]
     for key, label, name in helpers:
-        names[name] = helper_cols[key]
+        if name:
+            names[name] = col[key]
     if mode == "udf":
-        names["JX_IND_UDF"] = helper_cols["udf"]
+        names["JX_IND_UDF"] = col["udf"]
     for name, c in names.items():
         sh.names[name] = _range(t, f"{c}{first}", f"{c}{last}")
     return head, first, last
@@ -526,7 +625,7 @@ def _runs(values: list) -> list[tuple[int, int]]:
     return runs
 
 
-def _totals(sh: Sheet, profile: Profile, form: Form | None, row: int, first: int, last: int, mode: str,
+def _totals(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, first: int, last: int, mode: str,
             typed_scores: bool) -> int:
     g = GRIDS[family(profile)]
     w, s = g["weight"], g["score"]
@@ -536,30 +635,37 @@ def _totals(sh: Sheet, profile: Profile, form: Form | None, row: int, first: int
     if not suzhou:
         score_refs.insert(0, "JX_EXEC_SCORE")
         weight_refs.insert(0, "JX_FUNDS_WEIGHT")
-    reported = (form.reported if form else {}) if typed_scores else {}
+    reported = form.reported if typed_scores else {}
+    sh.min_heights[row] = TOTAL_ROW_HEIGHT  # room for "待定（n项未计分）" on two lines
+    total_weight = Formula(f"=SUM({','.join(weight_refs)})", view.total_weight)
     if suzhou:
         sh.put(f"A{row}", "合计", "head", span=f"D{row}")
-        sh.put(f"{w}{row}", Formula(f"=SUM({','.join(weight_refs)})"), "computed_bold", "General", name="JX_TOTAL_WEIGHT")
+        sh.put(f"{w}{row}", total_weight, "computed_bold", "General", name="JX_TOTAL_WEIGHT")
         sh.put(f"F{row}", None, "label")
     else:
         sh.put(f"A{row}", "总分", "head", span=f"F{row}")
-        sh.put(f"{w}{row}", Formula(f"=SUM({','.join(weight_refs)})"), "computed_bold", "General", name="JX_TOTAL_WEIGHT")
+        sh.put(f"{w}{row}", total_weight, "computed_bold", "General", name="JX_TOTAL_WEIGHT")
     if "total" in reported:
         total = reported["total"]
     elif mode == "udf":
-        total = Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}{"," + score_refs[0] if not suzhou else ""}))')
+        total = Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}'
+                        f'{"," + score_refs[0] if not suzhou else ""}))', view.udf["total"])
     else:
-        total = Formula(fx.total(score_refs, profile))
-    sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL")
+        total = Formula(fx.total(score_refs, score_refs[-1], profile), view.total)
+    sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL_SCORE")
     total_ref = f"{s}{row}"
-    grade = reported.get("grade") if "grade" in reported else Formula(
-        f'=IF({total_ref}="","",JX_GRADE({total_ref},JX_PROFILE))' if mode == "udf" else fx.grade(total_ref, profile))
+    if "grade" in reported:
+        grade = reported["grade"]
+    elif mode == "udf":
+        grade = Formula(f'=IF({total_ref}="","",JX_GRADE({total_ref},JX_PROFILE))', view.udf["grade"])
+    else:
+        grade = Formula(fx.grade(total_ref, profile), view.grade)
     if suzhou:
         row += 1
         sh.put(f"A{row}", "自评等级（按得分率折算）", "head", span=f"F{row}")
-        sh.put(f"G{row}", grade, "computed_bold", name="JX_GRADE")
+        sh.put(f"G{row}", grade, "computed_bold", name="JX_TOTAL_GRADE")
     else:
-        sh.put(f"I{row}", grade, "computed_bold", '"等级："@', name="JX_GRADE")
+        sh.put(f"I{row}", grade, "computed_bold", '"等级："@', name="JX_TOTAL_GRADE")
     return row + 1
 
 
@@ -611,7 +717,8 @@ def _mark(sh: Sheet, rng: str, formula: str, color: str):
     sh.ws.conditional_format(rng, {"type": "formula", "criteria": formula, "format": sh.book.fmt(bg_color=color)})
 
 
-RED, ORANGE = "#F4B6B6", "#FCD9A8"
+RED, ORANGE, YELLOW = "#F4B6B6", "#FCD9A8", "#FFF2A8"
+TOTAL_ROW_HEIGHT = 30
 
 
 def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
@@ -625,7 +732,7 @@ def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
         a = g["actual"]
         _mark(sh, reason_rng, f'AND(JX_STARTED,${g["name"]}{first}<>"",${a}{first}="",TRIM(${why}{first})="")', RED)
     if mode == "native" and profile.overachievement and profile.overachievement_needs_explanation:
-        comp = get_column_letter(column_index_from_string(g["helper"]) + 7)
+        comp = _helper_letters(profile, mode)["completion"]
         _mark(sh, reason_rng, f'AND(ISNUMBER(${comp}{first}),${comp}{first}>={pname("over")},TRIM(${why}{first})="")',
               ORANGE)
     if mode == "native":
@@ -635,31 +742,35 @@ def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
         _mark(sh, rate, f'AND(ISNUMBER({rate}),{rate}<{pname("low_rate")})', ORANGE)
 
 
+def _helper_letters(profile: Profile, mode: str) -> dict[str, str]:
+    h = column_index_from_string(GRIDS[family(profile)]["helper"])
+    return {key: get_column_letter(h + i) for i, (key, _, _) in enumerate(helper_columns(mode))}
+
+
 def _unread_marks(sh: Sheet, profile: Profile, g: dict, first: int, last: int):
-    """Orange on the helper cells a sheet formula needs but cannot read from text: a text target with
-    no direction (计分方向 待定) or with a direction but no 指标值（数值）, an actual written as text with
-    no 完成值（数值）, a qualitative actual worded unlike its target with no level. The 填表说明 sheet
-    says what to fill in."""
-    h = column_index_from_string(g["helper"])
-    col = {key: get_column_letter(h + i) for i, (key, _, _) in enumerate(HELPERS)}
-    e, f, r = f"${g['target']}{first}", f"${g['actual']}{first}", first
-    used, avalue = f"${col['dir_used']}{r}", f"${col['a']}{r}"
+    """Orange on the helper cells a row waits for (its score shows 待定): 指标方向 and 指标值（数值）for a
+    target the formulas cannot read, 指标值（数值）for a text target scored as a quantity, 完成值（数值）
+    for an actual the formulas cannot read, 定性档次 for a qualitative actual worded unlike its target;
+    yellow on an actual whose unit was assumed (百分点 / 元). The 填表说明 sheet says what to fill in."""
+    col = _helper_letters(profile, "native")
+    r = first
+    used, frac = f"${col['dir_used']}{r}", f"${col['fraction']}{r}"
     quantitative = f'OR({used}="正向",{used}="反向",{used}="等于")'
     rules = [
-        (f"{col['direction']}{first}:{col['tvalue']}{last}", f'{used}="{fx.UNRESOLVED}"'),
+        (f"{col['direction']}{first}:{col['tvalue']}{last}", f'{used}="{fx.UNRESOLVED}"', ORANGE),
         (f"{col['tvalue']}{first}:{col['tvalue']}{last}",
-         f'AND({quantitative},${col["tvalue"]}{r}="",ISTEXT({e}))'),
+         f'AND({quantitative},${col["tvalue"]}{r}="",OR(${col["t_status"]}{r}="{tf.WORDS}",'
+         f'${col["t_status"]}{r}="{tf.UNREAD}"))', ORANGE),
         (f"{col['avalue']}{first}:{col['avalue']}{last}",
-         f'AND({avalue}="",{f}<>"",TRIM({f})<>TRIM({e}),{used}<>"定性",{used}<>"{fx.UNRESOLVED}",{used}<>"")'),
+         f'AND({quantitative},{frac}="{fx.WAITING}",${col["a_status"]}{r}="{tf.UNREAD}")', ORANGE),
+        (f"{col['level']}{first}:{col['level']}{last}", f'AND({used}="定性",{frac}="{fx.WAITING}")', ORANGE),
+        (f"{g['actual']}{first}:{g['actual']}{last}", f'${col["a_assumed"]}{r}<>""', YELLOW),
     ]
-    if profile.unselected_applies == "same_text":
-        rules.append((f"{col['level']}{first}:{col['level']}{last}",
-                      f'AND({used}="定性",${col["level"]}{r}="",{f}<>"",TRIM({f})<>TRIM({e}))'))
-    for rng, formula in rules:
-        _mark(sh, rng, formula, ORANGE)
+    for rng, formula, color in rules:
+        _mark(sh, rng, formula, color)
 
 
-def _protect_and_print(sh: Sheet, profile: Profile, head: int, last_row: int):
+def _protect_and_print(sh: Sheet, profile: Profile, head: int, last_row: int, mode: str):
     ws = sh.ws
     g = GRIDS[family(profile)]
     _protect(ws, format_rows_and_columns=True)
@@ -674,8 +785,10 @@ def _protect_and_print(sh: Sheet, profile: Profile, head: int, last_row: int):
     ws.hide_gridlines(2)
     # helper columns: grouped to the right of the print area; the computed ones collapsed
     start = column_index_from_string(g["helper"])
-    for i in range(len(HELPERS) + 1):
-        sh.set_width(get_column_letter(start + i), 10, hidden=i >= HELPER_INPUTS, level=int(i >= HELPER_INPUTS))
+    count = len(helper_columns(mode)) + (mode == "udf")
+    for i in range(count):
+        computed = i >= HELPER_COUNT_INPUTS
+        sh.set_width(get_column_letter(start + i), 10, hidden=computed, level=int(computed))
 
 
 def _margins(ws, left: float, right: float, top: float, bottom: float, footer: str = ""):
@@ -716,13 +829,78 @@ def _state_sheet(book: Book, rows: list[list]) -> None:
 
 # ---------------------------------------------------------------------------------------------------
 
+def prefilled(form: Form, profile: Profile) -> Form:
+    """The form with the helper inputs the template writes: each row's own direction / target_value /
+    actual_value, and what its formulas cannot read from the texts but the rules can
+    (jixiao.engine.scoring.helper_values). The sheet computes on these, so its values do too."""
+    rows = []
+    for ind in form.indicators:
+        computed = profile.layout == "suzhou" and ind.name == rate_indicator(profile)
+        direction, tvalue, avalue = helper_values(ind, profile, computed)
+        rows.append(replace(ind, direction=direction or "", target_value=tvalue, actual_value=avalue))
+    return replace(form, indicators=rows)
+
+
+def _udf_values(profile: Profile, form: Form, view: SheetView) -> None:
+    """udf mode: the values the JX_ functions give in the sheet (they are plain Python here), for the
+    cached values; the same arguments as the formulas pass."""
+    from jixiao.udfs import functions as f
+
+    groups = {g[0]: g for g in form.weight_groups()}
+    spans = {start for start, _ in _runs([r.level1 for r in form.indicators])}
+    computed = scoring_inputs(form, profile)
+    col = lambda get: [get(i, ind) for i, ind in enumerate(computed.indicators)]  # noqa: E731
+    weights = col(lambda i, ind: (view.weights.get(i, ind.weight) if i in groups else None))
+    labels = col(lambda i, ind: (_l1_label(profile, ind.level1) if i in spans else None))
+    scores = f.JX_SCORES(col(lambda i, ind: ind.target), col(lambda i, ind: ind.actual), weights, profile.name,
+                         labels, col(lambda i, ind: ind.direction or None), col(lambda i, ind: ind.level or None),
+                         col(lambda i, ind: ind.target_value), col(lambda i, ind: ind.actual_value),
+                         col(lambda i, ind: ind.name or None))
+    view.udf_scores = [row[0] for row in scores] if isinstance(scores, list) else [scores] * len(form.indicators)
+    scored = [v for i, v in enumerate(view.udf_scores) if i in groups]
+    out = {}
+    if profile.layout != "suzhou":
+        total = form.funds_total or None
+        budget, executed = (total.budget, total.executed) if total else (None, None)
+        weight = form.funds_weight if is_number(form.funds_weight) else profile.funds_weight
+        rate = "" if not (is_number(budget) and is_number(executed)) or float(budget) <= 0 \
+            else f.JX_EXECRATE(executed, budget)
+        out["exec_rate"] = rate
+        out["exec_score"] = "" if rate == "" else f.JX_EXECSCORE(executed, budget, weight, profile.name)
+        more = [out["exec_score"]]
+    else:
+        more = []
+    counted = [v for v in [*more, *scored] if is_number(v)]
+    out["total"] = "" if not counted else f.JX_TOTAL(scored, more or None)
+    out["grade"] = "" if out["total"] == "" else f.JX_GRADE(out["total"], profile.name)
+    view.udf = out
+
+
+def scoring_inputs(form: Form, profile: Profile) -> Form:
+    from jixiao.engine.scoring import with_computed_inputs
+    return with_computed_inputs(form, profile)
+
+
+def _l1_label(profile: Profile, level1: str) -> str:
+    cat = profile.category(level1)
+    return cat.label if family(profile) == "suzhou" else f"{cat.label}\n（{cat.weight:g}分）"
+
+
 def build_workbook(profile: Profile, form: Form | None = None, mode: str = "native",
                    typed_scores: bool = False) -> Book:
     """The profile's form as a new workbook (`Book`: `.save(path)`, `.bytes()`): blank when `form` is
-    None, else filled with its data. `typed_scores` writes the form's reported scores as typed numbers
-    instead of formulas (what a hand-filled form looks like; used to show and test the validator)."""
+    None, else filled with its data. Every formula cell carries the value it computes (templates/
+    sheetview.py). `typed_scores` writes the form's reported scores as typed numbers instead of
+    formulas (what a hand-filled form looks like; used to show and test the validator)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
+    form = form or Form(profile.name, profile.year)
+    if not form.indicators:
+        form = replace(form, indicators=_placeholder_rows(profile))
+    filled = prefilled(form, profile)
+    view = sheet_view(profile, filled)
+    if mode == "udf":
+        _udf_values(profile, filled, view)
     book = Book()
     sh = Sheet(book, book.sheet(profile.title[:31]))
     fam = family(profile)
@@ -730,11 +908,11 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
         sh.set_width(col, width)
     funds_ranges: list[str] = []
     if fam == "suzhou":
-        row = _suzhou_top(sh, profile, form)
+        row = _suzhou_top(sh, profile, form, view)
         subs = [sh.names[n].split("!")[1].replace("$", "") for n in ("JX_SUB_BUDGET", "JX_SUB_ACTUAL")]
         funds_ranges = ["B5", "!C5", "E5", "C8", "E8", "F8", *subs]
-        head, first, last = _grid(sh, profile, form, row, mode, typed_scores)
-        row = _totals(sh, profile, form, last + 1, first, last, mode, typed_scores)
+        head, first, last = _grid(sh, profile, filled, view, row, mode, typed_scores)
+        row = _totals(sh, profile, form, view, last + 1, first, last, mode, typed_scores)
         row = _notes(sh, profile, row, "G", "填表说明：")
         row = _suzhou_texts(sh, profile, form, row)
         last_row = row - 1
@@ -742,14 +920,15 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
         _title(sh, profile, "I")
         row = _national_header(sh, profile, form)
         funds_first = row + 1
-        row = _funds_block(sh, profile, form, row, mode, typed_scores)
+        row = _funds_block(sh, profile, form, view, row, mode, typed_scores)
         funds_ranges = [f"D{funds_first}:F{row - 1}"]
         row = _goals_block(sh, profile, form, row)
-        head, first, last = _grid(sh, profile, form, row, mode, typed_scores)
-        row = _totals(sh, profile, form, last + 1, first, last, mode, typed_scores)
+        head, first, last = _grid(sh, profile, filled, view, row, mode, typed_scores)
+        row = _totals(sh, profile, form, view, last + 1, first, last, mode, typed_scores)
         last_row = _notes(sh, profile, row, "I", "备注：" if profile.layout == "zhuzhou" else "注：") - 1
     executed = "JX_FUNDS_EXECUTED" if fam != "suzhou" else None
-    names = _param_sheet(book, profile, mode, Formula(fx.started("JX_IND_ACTUAL", "JX_IND_AVALUE", executed)))
+    started = Formula(fx.started("JX_IND_ACTUAL", "JX_IND_AVALUE", executed), view.started)
+    names = _param_sheet(book, profile, mode, started)
     names.update(sh.names)
     for name, ref in names.items():
         if "!" not in ref:
@@ -758,7 +937,7 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
     _input_rules(sh, profile, first, last, funds_ranges)
     _marks(sh, profile, first, last, mode)
     sh.fit_rows()
-    _protect_and_print(sh, profile, head, last_row)
+    _protect_and_print(sh, profile, head, last_row, mode)
     _guide_sheet(book, profile, mode)
     _state_sheet(book, sh.state)
     return book

@@ -12,56 +12,81 @@ from dataclasses import dataclass
 
 from jixiao.engine.contract import pname
 from jixiao.engine.profiles import Profile, Rule
+from jixiao.engine.scoring import PENDING
+from jixiao.engine.targets import STATUS_WORDS
+
+WORDS = STATUS_WORDS["words"]
 
 
 @dataclass(frozen=True)
 class RowRefs:
-    """A1 references of one indicator row (e.g. target="E13")."""
+    """A1 references of one indicator row (e.g. target="E13"): its inputs, the results of reading its
+    target and actual texts (templates/text_formulas.py) and its scoring steps."""
 
     name: str        # 三级指标 / 指标名称
     target: str
     actual: str
-    direction: str   # J 指标方向 (input)
-    tvalue: str      # K 指标值（数值）(input)
-    avalue: str      # L 完成值（数值）(input)
-    level: str       # M 定性档次 (input)
-    dir_used: str    # N 计分方向
-    t: str           # O 计分用指标值
-    a: str           # P 计分用完成值
-    completion: str  # Q 完成率
-    fraction: str    # R 得分系数
+    direction: str   # 指标方向 (input)
+    tvalue: str      # 指标值（数值）(input)
+    avalue: str      # 完成值（数值）(input)
+    level: str       # 定性档次 (input)
+    t_cleaned: str   # the target text read: cleaned, status (量/文/数/待定/""), direction, number, percent
+    t_status: str
+    t_direction: str
+    t_value: str
+    t_percent: str
+    a_cleaned: str   # the actual text read: cleaned, status, value in the target's scale, level named
+    a_status: str
+    a_value: str
+    a_level: str
+    dir_used: str    # 计分方向
+    t: str           # 计分指标值
+    a: str           # 计分完成值
+    completion: str  # 完成率
+    fraction: str    # 得分系数
 
 
-UNRESOLVED = "待定"  # a text target with no direction chosen: a sheet formula cannot read text
-WAITING = "待定"     # the 得分系数 of a row that waits for input: its whole 分值 group shows no score
+UNRESOLVED = PENDING  # a target the formulas cannot read, with no direction chosen
+WAITING = PENDING     # the 得分系数 of a row that waits for input: its whole 分值 group shows 待定
+DIRECTIONS = ("正向", "反向", "等于", "定性")
+
+
+def _repeated(r: RowRefs) -> str:
+    """The actual repeats the target ("合规" / "合规", "≥266米" / "≥266米"), once cleaned."""
+    return f'AND(ISTEXT({r.target}),ISTEXT({r.actual}),{r.a_cleaned}<>"",EXACT({r.a_cleaned},{r.t_cleaned}))'
 
 
 def dir_used(r: RowRefs, rule: Rule) -> str:
-    """The direction the row is scored in. Without a direction chosen, a number is scored as the
-    profile's plain_number direction, a chosen level makes it qualitative, and a text target stays
-    待定 (not scored, marked) until a direction or 指标值（数值）is filled in — never guessed."""
-    return (f'=IF({r.direction}<>"",{r.direction},IF(OR(ISNUMBER({r.tvalue}),ISNUMBER({r.target})),'
-            f'"{rule.plain_number}",IF({r.target}="","",IF({r.level}<>"","定性","{UNRESOLVED}"))))')
+    """The direction the row is scored in (jixiao.engine.scoring._direction): the one chosen, else the
+    one the target reads as (a bare number: the profile's plain_number; words: 定性); a number in
+    指标值（数值）with a blank target is plain_number; a target the formulas cannot read stays 待定
+    until a direction is chosen (or a level, which makes it 定性) — never guessed."""
+    chosen = "OR(" + ",".join(f'{r.direction}="{d}"' for d in DIRECTIONS) + ")"
+    return (f'=IF({chosen},{r.direction},IF({r.t_direction}<>"",{r.t_direction},'
+            f'IF({r.t_status}="{PENDING}",IF(TRIM({r.level})<>"","定性","{UNRESOLVED}"),'
+            f'IF(ISNUMBER({r.tvalue}),"{rule.plain_number}",""))))')
 
 
 def t_used(r: RowRefs) -> str:
-    return (f'=IF({r.dir_used}="定性","",IF(ISNUMBER({r.tvalue}),{r.tvalue},'
-            f'IF(ISNUMBER({r.target}),{r.target},"")))')
+    return (f'=IF(OR({r.dir_used}="定性",{r.dir_used}="{UNRESOLVED}"),"",IF(ISNUMBER({r.tvalue}),{r.tvalue},'
+            f'IF(ISNUMBER({r.t_value}),{r.t_value},"")))')
 
 
 def a_used(r: RowRefs) -> str:
-    return (f'=IF({r.dir_used}="定性","",IF(ISNUMBER({r.avalue}),{r.avalue},'
-            f'IF(ISNUMBER({r.actual}),{r.actual},"")))')
+    return (f'=IF(OR({r.dir_used}="定性",{r.dir_used}="{UNRESOLVED}"),"",IF(ISNUMBER({r.avalue}),{r.avalue},'
+            f'IF(ISNUMBER({r.a_value}),{r.a_value},"")))')
 
 
 def completion(r: RowRefs, rule: Rule) -> str:
+    """1 when the actual repeats the target; else a÷t (正向), the reverse rule (反向)…; "" otherwise."""
     t, a = r.t, f"MAX({r.a},0)"
     positive = f"IF({t}<=0,IF({a}>={t},1,0),{a}/{t})"
     equal = f"IF({t}=0,IF({a}<=0,1,0),{positive})"
     beyond = f"{t}/{a}" if rule.reverse == "ratio" else f"MAX(0,2-{a}/{t})"
     reverse = f"IF({a}<={t},1,IF({t}<=0,0,{beyond}))"
-    return (f'=IF(OR({t}="",{r.a}=""),"",IF({r.dir_used}="反向",{reverse},'
-            f'IF({r.dir_used}="等于",{equal},{positive})))')
+    curve = f'IF({r.dir_used}="反向",{reverse},IF({r.dir_used}="等于",{equal},{positive}))'
+    return (f'=IF({t}="","",IF(AND(NOT(ISNUMBER({r.avalue})),{_repeated(r)}),1,'
+            f'IF({r.a}="","",{curve})))')
 
 
 def _curve(r: RowRefs, rule: Rule) -> str:
@@ -73,37 +98,38 @@ def _curve(r: RowRefs, rule: Rule) -> str:
     below, above = pname(name, "below"), pname(name, "above")
     points = f"({lo}-{c})*100"
     if rule.shortfall_basis == "points":
-        points = (f'IF(AND(ISNUMBER(SEARCH("%",{r.target})),{r.dir_used}<>"反向"),'
+        points = (f'IF(AND({r.t_percent}<0,{r.dir_used}<>"反向"),'
                   f'({r.t}-MAX({r.a},0))*100,{points})')
     return (f"IF({c}<{lo},MAX(0,1-{points}*{below}),"
             f"IF({c}>{hi},MAX(0,1-({c}-{hi})*100*{above}),1))")
 
 
 def fraction(r: RowRefs, rule: Rule, profile: Profile) -> str:
-    """Share of the weight the row earns: "" for a spare row; "待定" for a row waiting for input (a
-    qualitative level, or a direction / 指标值（数值）for a text target), which leaves its whole 分值
-    group unscored rather than scored on the other rows. An actual written as text with
-    no 完成值（数值）counts 0 unless it reads as the target, like the engine for unreadable text; the
-    sheet marks the cell and rule I15 says when the engine reads a number the sheet did not."""
+    """Share of the weight the row earns, in the order of jixiao.engine.scoring.score_row: "" for a
+    spare row; 待定 for a row that waits (a target or actual the formulas cannot read, a text target
+    with no number, a qualitative actual in other words than the target with no level chosen), which
+    leaves its whole 分值 group 待定; 0 for an actual in words against a quantity; the rule's curve.
+    A single-cell array formula (the level names are matched with EXACT over a list)."""
     missing = 'IF(JX_STARTED,0,"")'
-    same_text = f"TRIM({r.actual})=TRIM({r.target})"
+    repeated = _repeated(r)
     default = (pname("unselected") if profile.unselected_applies == "filled"
-               else f'IF({same_text},{pname("unselected")},"{WAITING}")')
-    qualitative = (f'IFERROR(INDEX(JX_P_LEVEL_SCORE,MATCH({r.level},JX_P_LEVEL_NAME,0)),'
-                   f'IF({r.actual}="",{missing},{default}))')
-    text_actual = f'IF({r.actual}="",{missing},IF({same_text},1,0))'  # a text the sheet cannot read: 0, marked
+               else f'IF({repeated},{pname("unselected")},"{WAITING}")')
+    qualitative = (f'IFERROR(INDEX(JX_P_LEVEL_SCORE,MATCH(TRUE,EXACT(JX_P_LEVEL_NAME,TRIM({r.level})),0)),'
+                   f'IF({r.a_level}<>"",{r.a_level},IF({r.a_status}="",{missing},{default})))')
     spare = f'AND({r.name}="",{r.target}="",{r.actual}="",NOT(ISNUMBER({r.avalue})))'
-    # a text target with a direction but no 指标值（数值）waits too
-    no_target = f'IF(AND(ISTEXT({r.target}),{r.target}<>""),"{WAITING}",{missing})'
+    no_target = f'IF(OR({r.t_status}="{WORDS}",{r.t_status}="{PENDING}"),"{WAITING}",{missing})'
+    quantity = (f'IF(ISNUMBER({r.avalue}),{_curve(r, rule)},IF({r.a_status}="",{missing},'
+                f'IF({repeated},1,IF({r.a_status}="{PENDING}","{WAITING}",IF({r.a_value}="",0,{_curve(r, rule)})))))')
     return (f'=IF({spare},"",IF({r.dir_used}="定性",{qualitative},IF({r.dir_used}="{UNRESOLVED}","{WAITING}",'
-            f'IF({r.t}="",{no_target},IF({r.a}="",{text_actual},{_curve(r, rule)})))))')
+            f'IF({r.t}="",{no_target},{quantity}))))')
 
 
 def group_score(weight: str, fractions: str, profile: Profile) -> str:
-    """One 分值 over the rows whose fractions are in `fractions` (e.g. "R13:R14")."""
+    """One 分值 over the rows whose fractions are in `fractions` (e.g. "R13:R14"): 待定 while a row
+    waits, never a number computed without it."""
     share = f"MIN({fractions})" if profile.shared_weight_method == "min" else f"AVERAGE({fractions})"
-    return (f'=IF(OR(NOT(ISNUMBER({weight})),COUNT({fractions})=0,COUNTIF({fractions},"{WAITING}")>0),"",'
-            f'ROUND({weight}*{share},{pname("score_decimals")}))')
+    return (f'=IF(NOT(ISNUMBER({weight})),"",IF(COUNTIF({fractions},"{WAITING}")>0,"{WAITING}",'
+            f'IF(COUNT({fractions})=0,"",ROUND({weight}*{share},{pname("score_decimals")}))))')
 
 
 def exec_rate(executed: str, budget: str) -> str:
@@ -119,7 +145,7 @@ def exec_score(rate: str, weight: str, profile: Profile) -> str:
 
 def suzhou_exec_rate(initial: str, adjustment: str, appropriated: str) -> str:
     """预算执行率 = 财政拨款数 ÷ (年初预算数 + 调整数); blanks count as 0."""
-    budget = f"(N({initial})+N({adjustment}))"
+    budget = f"SUM({initial},{adjustment})"   # blanks as 0 (N() of a blank is #NUM! in Gnumeric)
     return (f'=IF(AND(ISNUMBER({appropriated}),{budget}>0),'
             f'ROUND({appropriated}/{budget},{pname("rate_decimals")}),"")')
 
@@ -131,9 +157,13 @@ def started(actuals: str, avalues: str, executed: str | None) -> str:
     return f"=OR({','.join(parts)})"
 
 
-def total(score_refs: list[str], profile: Profile) -> str:
+def total(score_refs: list[str], scores: str, profile: Profile) -> str:
+    """总分: "待定（n项未计分）" while any 分值 group of `scores` (the indicator score column) waits —
+    a printed form never shows a total lower than the rules give — else the rounded sum."""
     refs = ",".join(score_refs)
-    return f'=IF(COUNT({refs})=0,"",ROUND(SUM({refs}),{pname("score_decimals")}))'
+    pending = f'COUNTIF({scores},"{WAITING}")'
+    return (f'=IF({pending}>0,"{PENDING}（"&{pending}&"项未计分）",'
+            f'IF(COUNT({refs})=0,"",ROUND(SUM({refs}),{pname("score_decimals")})))')
 
 
 def grade(total_ref: str, profile: Profile) -> str:
@@ -144,7 +174,7 @@ def grade(total_ref: str, profile: Profile) -> str:
     expr = pname("grade", str(n), "name")
     for i in range(n - 1, 0, -1):
         expr = f"IF({x}>={pname('grade', str(i), 'min')},{pname('grade', str(i), 'name')},{expr})"
-    return f'=IF({total_ref}="","",{expr})'
+    return f'=IF(ISNUMBER({total_ref}),{expr},IF({total_ref}="","","{PENDING}"))'
 
 
 def equal_split_weight(total_name: str, name_cell: str, block: str, upto: str, remainder: str,

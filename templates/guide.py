@@ -24,6 +24,19 @@ def _rule_text(profile: Profile) -> list[str]:
     return out
 
 
+def _level_words(profile: Profile) -> str:
+    """"达成”“达成年度指标”“完成”等为“达成年度指标”；…: a few of each level's names, the full list is the
+    profile's (qualitative.levels[].words)."""
+    if all(len(lv.names) == 1 for lv in profile.levels):
+        return "、".join(lv.label for lv in profile.levels)
+    parts = []
+    for lv in profile.levels:
+        names = [n for n in lv.names if n != lv.label][:3] or [lv.label]
+        parts.append("、".join(f"“{n}”" for n in names) + ("等" if len(lv.names) > len(names) + 1 else "") +
+                     f"为“{lv.label}”")
+    return "；".join(parts)
+
+
 def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
     """(kind, text) lines: h1 title, h2 section heading, p paragraph."""
     lines: list[tuple[str, str]] = [("h1", f"{profile.title}（{profile.year}年度）填表说明"),
@@ -31,15 +44,16 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
     lines.append(("h2", "一、怎么填"))
     lines += [("p", "1. 浅黄色单元格由填表人填写；浅蓝色单元格是公式，自动计算执行率、得分、总分和等级，不需要也不能手工修改。"),
               ("p", "2. 金额单位为万元，只填数字，不要写“万元”等文字；百分数可填 95% 或 0.95。"),
-              ("p", "3. 年度指标值、实际完成值按习惯填写文字即可（如“20个以上”“≥95%”“合规”）。表格右侧灰色表头的“指标方向、"
-                     "指标值（数值）、完成值（数值）、定性档次”四列是计分依据：生成或导入时已按文字自动填好，请核对；"
-                     "手工改了指标值或完成值文字后，请同步修改这几列（装有 jixiao 加载项时点“重新计算”自动刷新）。"),
-              ("p", "   表格公式不能读懂文字：在空白模板里直接输入文字指标值（如“≥95%”）时，请在“指标方向”选择方向，"
-                     "并在“指标值（数值）”填数字（“≥50万元”填 50，95% 填 95%）；实际完成值写成文字（如“96%达标”）时，在"
-                     "“完成值（数值）”填数字。缺少时相应单元格显示橙色：缺方向或指标值（数值）的行（连同与它共用分值的行）暂不计分，"
-                     "文字完成值暂按0分计。定性指标（如“合规”）请把“指标方向”选为“定性”。只填数字的行不需要这几列。"),
-              ("p", "4. 定性指标请在“定性档次”列选择完成档次；未选择档次、且实际完成值与指标值文字相同的，按“"
-                     f"{profile.unselected_level.label}”计分，并在校验时提示；文字不同又未选档次的，暂不计分（档次单元格显示橙色）。"),
+              ("p", "3. 年度指标值、实际完成值按习惯填写文字即可，如“≥95%”“20个以上”“不超过10次”“2-3次”“30万-50万/家”"
+                     "“≥15年”“合规”：表内公式读得懂这些写法，自动判断方向（正向、反向、等于、定性）和数值，不需要加载项。"
+                     "读不懂的写法（一格里写了几个数、数字旁引用文件名等）不会按猜测计分：这一行及与它共用分值的行显示“待定”，"
+                     "总分显示“待定（n项未计分）”，表格右侧相应的“指标方向”“指标值（数值）”“完成值（数值）”栏显示橙色，"
+                     "在那里填上方向和数字即可计分。这几栏填了的，一律按所填计分（jixiao fill 生成的表已按文字填好需要的栏）。"),
+              ("p", "   完成值没写单位时：指标值是百分数而完成值只写了数（“≥95%”/“93.1”），按 93.1% 计分；指标值以万元、亿元计"
+                     "而完成值是不带单位的大数（“≥50万元”/“480000”），按元折算为 48 万元。校验时会提示，请写明单位。"),
+              ("p", "4. 定性指标：实际完成值写成档次的按该档次计分（" + _level_words(profile) + "）；与指标值文字相同的（“合规”/“合规”）"
+                     f"按“{profile.unselected_level.label}”计分，并在校验时提示；写法不同又未在“定性档次”列选择的，暂显示“待定”"
+                     "（档次单元格显示橙色）。"),
               ("p", "5. 得分低于分值的指标，须填写偏差原因分析及改进措施（未填时该单元格标红）。"
                      if profile.layout != "suzhou" else
                      "5. 无法提供实际完成值的指标，须在表格右侧“情况说明”栏写明原因（未填时该单元格标红），否则得0分。"),

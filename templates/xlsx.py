@@ -219,6 +219,18 @@ class Book:
         (r1, c1), (r2, c2) = cell_index(first), cell_index(last)
         ws.merge_range(r1, c1, r2, c2, None, fmt)
 
+    def formula_cells(self) -> dict[str, dict[str, tuple[str, Any]]]:
+        """{sheet: {cell: (formula text as written in the file, cached value)}}; an array formula at its
+        first cell. Before `bytes()`."""
+        out: dict[str, dict[str, tuple[str, Any]]] = {}
+        for ws in self.wb.worksheets():
+            cells = out.setdefault(ws.name, {})
+            for row, columns in ws.table.items():
+                for col, cell in columns.items():
+                    if isinstance(cell, (CellFormulaTuple, CellArrayFormulaTuple)):
+                        cells[xl_rowcol_to_cell_fast(row, col)] = (ws._prepare_formula(cell.formula), cell.value)
+        return out
+
     # the file -------------------------------------------------------------------------------------
     @property
     def fully_cached(self) -> bool:

@@ -131,6 +131,8 @@ def snapshot(path: Path, skip_helpers: bool = False) -> dict:
             value = cell.value
             if isinstance(value, ArrayFormula):
                 value = ("array", value.ref, value.text)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)  # 10 and 10.0 are one number (openpyxl writes 10.0 back as 10)
             out[(ws.title, cell.coordinate)] = (repr(value), cell.data_type)
     return out
 
@@ -255,7 +257,10 @@ def test_parsed_helpers_is_what_the_builder_prefills(tmp_path):
         for i, ind in enumerate(form.indicators):
             computed = prof.layout == "suzhou" and ind.name == rate
             got = tuple(wb[cols[name][i][0]][cols[name][i][1]].value for name in HELPER_NAMES)
-            assert got == parsed_helpers(ind, prof, computed), (n, i, ind)
+            if computed:  # the computed rate is also the row's 完成值（数值）: a formula, not a pre-fill
+                assert str(got[2]).startswith("=") and got[:2] == parsed_helpers(ind, prof, computed)[:2], (n, i)
+            else:
+                assert got == parsed_helpers(ind, prof, computed), (n, i, ind)
             checked += 1
             high_ranges += (prof.categories[0].rule.range_target == "high" and not computed
                             and parse_target(ind.target).comparator == RANGE and not is_number(ind.target_value))
@@ -463,34 +468,59 @@ def helper_values(path: Path, name: str) -> tuple:
     return ind.direction, ind.target_value, ind.actual_value
 
 
-def test_recalc_refreshes_helpers_after_a_target_changed(tmp_path, zhuzhou, calc):
+UNREADABLE = "补助项目不少于25个（另培训2次）"   # two numbers in one cell: the rules read ≥ 25, the formulas wait
+
+
+def test_a_changed_target_scores_live_with_no_recalc(tmp_path, zhuzhou, calc, gnumeric):
+    """The heart of issue 9: the formulas read what the accountant types; no helper value is needed."""
     row = "智能制造奖励、补助项目"
-    target = ind_cell(zhuzhou, row, "target")
-    type_into(zhuzhou, {target: "25个以上", ind_cell(zhuzhou, "补贴资金按时发放率", "target"): "≤5%"})
-    assert helper_values(zhuzhou, row) == ("正向", 20, 15)          # stale: still the old text's 20
+    type_into(zhuzhou, {ind_cell(zhuzhou, row, "target"): "25个以上"})
+    assert helper_values(zhuzhou, row) == ("", None, None)
+    form, profile = read_form_and_profile(zhuzhou)
+    res = engine.score_form(form, profile)
+    score_sheet, _, score_cell = ind_cell(zhuzhou, row, "score").rpartition("!")
+    total_sheet, _, total_cell = form.cells["total"].rpartition("!")
+    for values in (calc.values(zhuzhou), gnumeric.values(gnumeric.recalc(zhuzhou, tmp_path / "gn.xlsx"))):
+        assert values[score_sheet][score_cell] == res.rows[0].score == 6.0   # 15 of 25
+        assert values[total_sheet][total_cell] == res.total
+    book = open_book(zhuzhou)
+    report = recalc(book)
+    assert report.changed == report.kept == [] and "无需刷新" in book.told[-1]
+
+
+def test_recalc_fills_what_the_formulas_cannot_read(tmp_path, zhuzhou, calc):
+    row = "智能制造奖励、补助项目"
+    type_into(zhuzhou, {ind_cell(zhuzhou, row, "target"): UNREADABLE})
+    form, profile = read_form_and_profile(zhuzhou)
+    score_sheet, _, score_cell = ind_cell(zhuzhou, row, "score").rpartition("!")
+    total_sheet, _, total_cell = form.cells["total"].rpartition("!")
+    values = calc.values(zhuzhou)
+    assert values[score_sheet][score_cell] == "待定" and values[total_sheet][total_cell] == "待定（1项未计分）"
     before = snapshot(zhuzhou, skip_helpers=True)
     book = OpenpyxlBook(zhuzhou)
     report = recalc(book)
     out = book.save_as(tmp_path / "recalc.xlsx")
-    assert helper_values(out, row) == ("正向", 25, 15)
-    assert helper_values(out, "补贴资金按时发放率") == ("反向", 0.05, 1)
-    assert {c.field for c in report.changed} == {"target_value", "direction"}
-    assert "K15" in book.told[-1] and "20 → 25" in book.told[-1]
+    assert helper_values(out, row) == ("正向", 25, None)
+    assert {(c.field, c.new) for c in report.changed} == {("direction", "正向"), ("target_value", 25)}
+    assert "K15" in book.told[-1] and "25" in book.told[-1]
     assert snapshot(out, skip_helpers=True) == before
-    # a spreadsheet engine now scores with the new target: 15 of 25 -> 6.00 of 10
     form, profile = read_form_and_profile(out)
     res = engine.score_form(form, profile)
     values = calc.values(out)
-    score_sheet, _, score_cell = ind_cell(out, row, "score").rpartition("!")
     assert values[score_sheet][score_cell] == res.rows[0].score == 6.0
-    total_sheet, _, total_cell = form.cells["total"].rpartition("!")
     assert values[total_sheet][total_cell] == res.total
+    # the text becomes readable again: the value jixiao wrote is cleared, the formulas read the text
+    type_into(out, {ind_cell(out, row, "target"): "25个以上"})
+    again = OpenpyxlBook(out)
+    report = recalc(again)
+    assert helper_values(again.save_as(tmp_path / "again.xlsx"), row) == ("", None, None)
+    assert {(c.field, c.new) for c in report.changed} == {("direction", None), ("target_value", None)}
 
 
 def test_recalc_keeps_a_value_the_user_typed_in_a_helper_column(tmp_path, zhuzhou):
     row = "智能制造奖励、补助项目"
     tvalue = ind_cell(zhuzhou, row, "target_value")
-    type_into(zhuzhou, {ind_cell(zhuzhou, row, "target"): "25个以上"})
+    type_into(zhuzhou, {ind_cell(zhuzhou, row, "target"): UNREADABLE})
     first = OpenpyxlBook(zhuzhou)
     recalc(first)                                    # jixiao writes 25 and remembers it
     p1 = first.save_as(tmp_path / "1.xlsx")
@@ -533,9 +563,9 @@ def test_write_helpers_refuses_any_other_cell(zhuzhou):
     tvalue = ind_cell(zhuzhou, "智能制造奖励、补助项目", "target_value")
     with pytest.raises(NotAHelperCell):
         book.write_helpers({tvalue: 99, target: "99个"})
-    assert helper_values(zhuzhou, "智能制造奖励、补助项目")[1] == 20
+    assert helper_values(zhuzhou, "智能制造奖励、补助项目")[1] is None
     sheet, _, cell = tvalue.rpartition("!")
-    assert book.wb[sheet][cell].value == 20          # nothing written, not even the allowed cell
+    assert book.wb[sheet][cell].value is None        # nothing written, not even the allowed cell
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,13 +738,13 @@ def test_xlwings_password_protected_sheet(tmp_path, zhuzhou):
 
 def test_xlwings_recalc(tmp_path, zhuzhou):
     row = "智能制造奖励、补助项目"
-    type_into(zhuzhou, {ind_cell(zhuzhou, row, "target"): "25个以上"})
+    type_into(zhuzhou, {ind_cell(zhuzhou, row, "target"): UNREADABLE})
     fake = fake_book(zhuzhou)
     active = fake.sheets.active
     report = recalc(XlwingsBook(fake))
     sheet, _, cell = ind_cell(zhuzhou, row, "target_value").rpartition("!")
     assert fake.sheets[sheet].range(cell).value == 25
-    assert [c.new for c in report.changed] == [25]
+    assert sorted((c.field, c.new) for c in report.changed) == [("direction", "正向"), ("target_value", 25)]
     assert fake.app.calculated == 1
     state = fake.sheets[STATE_SHEET]
     assert state.api.Visible == 2 and fake.sheets.active is active

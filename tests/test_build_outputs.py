@@ -88,7 +88,7 @@ def test_computed_cells_hold_formulas_inputs_unlocked_and_no_volatile_or_whole_c
     ws = wb.worksheets[0]
     assert ws.protection.sheet and not ws.protection.password
     names = {n: list(wb.defined_names[n].destinations) for n in wb.defined_names}
-    for name in ("JX_IND_SCORE", "JX_TOTAL", "JX_GRADE") + (("JX_EXEC_RATE", "JX_EXEC_SCORE") if prof.funds_scored else ()):
+    for name in ("JX_IND_SCORE", "JX_TOTAL_SCORE", "JX_TOTAL_GRADE") + (("JX_EXEC_RATE", "JX_EXEC_SCORE") if prof.funds_scored else ()):
         for sheet, ref in names[name]:
             for row in ws[ref.replace("$", "")] if ":" in ref else [[ws[ref.replace("$", "")]]]:
                 for cell in row:
@@ -154,8 +154,8 @@ def test_rendered_form_embeds_a_cjk_font_and_fits_one_page_wide(calc, tmp_path, 
     first_page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
                                 capture_output=True, text=True, check=True).stdout
     # the whole form, left column to right column, title to total, is on page 1
-    left, right = ("项目名称", "偏差原因分析及改进") if prof.layout == "national" else (
-        ("部门名称", "偏差原因分析及改进") if prof.layout == "zhuzhou" else ("项目名称", "自评分"))
+    left, right = ("项目名称", "偏差原因分析") if prof.layout == "national" else (
+        ("部门名称", "偏差原因分析") if prof.layout == "zhuzhou" else ("项目名称", "自评分"))
     assert left in first_page and right in first_page and prof.title in first_page
     assert ("总分" if prof.layout != "suzhou" else "合计") in first_page
 
@@ -184,10 +184,10 @@ def _check_udf_workbook(prof, form):
         if row.score is not None:
             got = ev.cell(sheet, scores[i].coordinate)
             assert got == row.score, (i, got, row.score)
-    total = ev.cell(sheet, cells("JX_TOTAL")[0].coordinate)
-    assert (total if total != "" else None) == res.total
-    grade = ev.cell(sheet, cells("JX_GRADE")[0].coordinate)
-    assert (grade or "") == res.grade
+    total = ev.cell(sheet, cells("JX_TOTAL_SCORE")[0].coordinate)
+    assert total == (res.total_text if res.pending else "" if res.total is None else res.total)
+    grade = ev.cell(sheet, cells("JX_TOTAL_GRADE")[0].coordinate)
+    assert (grade or "") == ("待定" if res.pending else res.grade)
     if prof.funds_scored:
         got = ev.cell(sheet, cells("JX_EXEC_SCORE")[0].coordinate)
         assert (None if got == "" else got) == res.exec_score

@@ -260,7 +260,14 @@ def test_amounts_compare_in_the_targets_scale(target, actual, weight, expected):
 
 
 def test_helper_columns_hold_numbers_as_written():
-    """The template's 指标值（数值）/完成值（数值）are in the target's written scale, as a user would type them."""
-    assert engine.helper_values(Indicator("产出指标", "", "x", "≥50万元", "45万元"), NATIONAL) == ("正向", 50.0, 45.0)
+    """The template's 指标值（数值）/完成值（数值）are pre-filled only where its formulas cannot read a text the
+    rules read, in the target's written scale, as a user would type them."""
+    assert engine.helper_values(Indicator("产出指标", "", "x", "≥50万元", "45万元"), NATIONAL) == (None, None, None)
     assert engine.helper_values(Indicator("产出指标", "", "x", "不低于30万/个", "30万-50万/家"), NATIONAL) == \
-        ("正向", 30.0, 30.0)
+        (None, None, None)
+    two = "诊断评估不低于1万/个 系统解决方案设计不低于5万/个"
+    assert engine.helper_values(Indicator("产出指标", "", "x", two, "1.2万/个"), NATIONAL) == ("正向", 1.0, None)
+    assert engine.helper_values(Indicator("产出指标", "", "x", "≥50万元", "完成45万元，占90%"), NATIONAL) == \
+        (None, None, 45.0)
+    assert engine.helper_values(Indicator("产出指标", "", "x", "≥50万元", "45万元", direction="反向"), NATIONAL) == \
+        ("反向", None, None)

@@ -34,7 +34,7 @@ def test_scores_range_form_scores_a_whole_table_with_shared_weights():
     out = f.JX_SCORES(["20个以上", "2-3次", "按照文件实施", "100%"],
                       ["15个", "2-3次", "均按文件要求实施", "100%及时发放"],
                       [10, None, 10, 15], "zhuzhou", ["产出指标", None, None, None])
-    assert out == [[7.5], [""], [""], [15.0]]   # qualitative, actual worded otherwise: waits for a level
+    assert out == [[7.5], [""], ["待定"], [15.0]]   # qualitative, actual worded otherwise: waits for a level
     out = f.JX_SCORES(["20个以上", "2-3次", "按照文件实施", "100%"],
                       ["15个", "2-3次", "均按文件要求实施", "100%及时发放"],
                       [10, None, 10, 15], "zhuzhou", ["产出指标", None, None, None], None, [None, None, "达成", None])
@@ -51,6 +51,8 @@ def test_scores_range_form_ignores_spare_rows():
 def test_total_and_grade():
     assert f.JX_TOTAL([10, 7.5, 10, 15, 15, 10, 5, 5, 10]) == 87.5
     assert f.JX_TOTAL([[10], [None], [""], [7.125]]) == 17.13
+    assert f.JX_TOTAL([[10], ["待定"], [7.5]]) == "待定（1项未计分）"   # never a total lower than the rules give
+    assert f.JX_GRADE("待定（1项未计分）") == "待定"
     assert f.JX_GRADE(98) == "优" and f.JX_GRADE(72, "suzhou") == "优" and f.JX_GRADE(63.99, "suzhou") == "中" and f.JX_GRADE(None) == ""
 
 
@@ -87,3 +89,24 @@ def test_contract_doc_is_current():
     from jixiao.engine import contract
     doc = Path(__file__).resolve().parent.parent / "docs" / "workbook-contract.md"
     assert doc.read_text(encoding="utf-8") == contract.document(), "run: python -m jixiao.engine.contract > docs/workbook-contract.md"
+
+
+def udf_names() -> set[str]:
+    return {name for name in dir(f) if name.startswith("JX_") and callable(getattr(f, name))}
+
+
+def test_no_workbook_name_shadows_a_worksheet_function():
+    """A workbook-level defined name equal to a UDF name wins over the function (LibreOffice evaluates
+    JX_TOTAL(…) as the name: Err:508; Excel cannot tell them apart in OOXML either)."""
+    from jixiao.engine import contract
+    from jixiao.engine.profiles import available_profiles, load_profile
+
+    functions = udf_names()
+    assert {"JX_TOTAL", "JX_GRADE", "JX_SCORES"} <= functions
+    names = {n.name for n in contract.NAMES}
+    for profile in available_profiles():
+        prof = load_profile(profile, 2026)
+        names |= {contract.field_name(h["key"]) for h in prof.data.get("header") or []}
+        names |= {contract.field_name(t["key"]) for t in prof.data.get("texts") or []}
+        names |= {n for n, _, _ in contract.params(prof)}
+    assert not names & functions, names & functions

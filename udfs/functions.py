@@ -121,16 +121,13 @@ def JX_COMPLETION(target, actual, profile=None, category=None):
     """完成程度：正向为 实际÷目标，反向按规则配置折算；1 表示恰好完成。"""
     prof = _profile(profile)
     rule = prof.category(category).rule if not is_blank(category) else prof.categories[0].rule
-    t = parse_target(target)
-    direction = scoring.direction_of(t, rule)
-    if direction == scoring.QUALITATIVE_DIR:
+    t = scoring.read_target(target, rule)
+    if t.direction == scoring.QUALITATIVE_DIR or t.value is None:
         return _error("#N/A", "定性指标没有完成率")
-    a = parse_actual(actual, t)
-    tv = float(target) if is_number(target) else scoring.target_number(t, rule)
-    av = float(actual) if is_number(actual) else scoring.actual_number(a, t)
-    if av is None:
+    a = scoring.read_actual(actual, t, target)
+    if a.value is None:
         return _error("#VALUE!", f"实际完成值“{actual}”不是数值")
-    return scoring.completion(direction, tv, av, rule)
+    return scoring.completion(t.direction, t.value, a.value, rule)
 
 
 @xw.func(category=CATEGORY)
@@ -147,9 +144,7 @@ def JX_SCORE(target, actual, weight, profile=None, category=None, direction=None
     prof = _profile(profile)
     cat = prof.category(category) if not is_blank(category) else prof.categories[0]
     w = _number(weight, "分值")
-    lvl = "" if is_blank(level) else str(level)
-    if not lvl and prof.level(actual) is not None:
-        lvl = str(actual)  # a qualitative actual written as the level itself
+    lvl = "" if is_blank(level) else str(level)  # an actual that names a level ("达成") scores as it
     ind = Indicator(level1=cat.label, target=target, actual=actual, weight=w,
                     direction="" if is_blank(direction) else str(direction), level=lvl)
     row = scoring.score_row(ind, prof, cat, started=False)
@@ -205,7 +200,12 @@ def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directio
             target_value=float(tvals[i]) if is_number(tvals[i]) else None,
             actual_value=float(avals[i]) if is_number(avals[i]) else None))
     result = scoring.score_form(form, prof)
-    return [["" if r.score is None else r.score] for r in result.rows]
+    groups = {g[0]: g for g in form.weight_groups()}
+    out = []
+    for i, r in enumerate(result.rows):
+        waiting = i in groups and r.weight is not None and any(result.rows[j].waiting for j in groups[i])
+        out.append([scoring.PENDING if waiting else "" if r.score is None else r.score])  # never a partial score
+    return out
 
 
 @xw.func(category=CATEGORY)
@@ -215,6 +215,9 @@ def JX_SCORES(targets, actuals, weights, profile=None, categories=None, directio
 def JX_TOTAL(scores, more=None):
     """总分 = 各项得分之和（空白忽略），保留两位小数。"""
     values = _column(scores) + _column(more)
+    pending = sum(1 for v in values if v == scoring.PENDING)
+    if pending:  # never a total lower than the rules give
+        return scoring.FormResult(pending=pending).total_text
     bad = [v for v in values if not is_blank(v) and not is_number(v)]
     if bad:
         return _error("#VALUE!", f"得分中有非数字“{bad[0]}”")
@@ -229,6 +232,8 @@ def JX_GRADE(total, profile=None):
     """等级：按规则配置的分档（全国：90分及以上优，80分及以上良，60分及以上中，其余差）。"""
     if is_blank(total):
         return ""
+    if isinstance(total, str) and total.startswith(scoring.PENDING):
+        return scoring.PENDING
     return scoring.grade(_number(total, "总分"), _profile(profile))
 
 

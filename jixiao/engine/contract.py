@@ -76,8 +76,8 @@ NAMES: tuple[Name, ...] = (
     Name("JX_IND_UDF", "column", "output", "JX_SCORES 数组公式的结果（仅 udf 模式）"),
     # totals
     Name("JX_TOTAL_WEIGHT", "cell", "output", "总分值"),
-    Name("JX_TOTAL", "cell", "output", "总分"),
-    Name("JX_GRADE", "cell", "output", "等级"),
+    Name("JX_TOTAL_SCORE", "cell", "output", "总分（jixiao 0.1 的工作簿中名为 JX_TOTAL）"),
+    Name("JX_TOTAL_GRADE", "cell", "output", "等级（jixiao 0.1 的工作簿中名为 JX_GRADE）"),
 )
 
 BY_NAME = {n.name: n for n in NAMES}

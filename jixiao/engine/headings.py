@@ -100,7 +100,6 @@ class Vocabulary:
     sz_amounts: dict
     sz_sub: dict
     sz_total: frozenset
-    level_words: tuple[frozenset, ...]
     layouts: tuple[dict, ...]
     known: frozenset       # every label word: such a cell is never "unplaced"
     grid_contains: tuple = ()   # (field, words): a grid header containing a word, when no word matches
@@ -145,7 +144,6 @@ def vocabulary() -> Vocabulary:
         end_labels=tuple(norm(w) for w in totals["end_labels"]),
         sz_markers=tuple(norm(w) for w in sz["markers"]), sz_amounts=_table(sz["amounts"]),
         sz_sub=_table(sz["subitems"]), sz_total=frozenset(norm(w) for w in sz["subitem_total"]),
-        level_words=tuple(frozenset(norm(w) for w in words) for words in data["level_words"]),
         layouts=tuple(data["layouts"]),
         grid_contains=tuple((f, tuple(norm(w) for w in words)) for f, words in grid.get("contains") or ()),
     )
@@ -1027,21 +1025,14 @@ def pick_profile(layout: dict, override: str | None) -> tuple[str, str]:
 
 
 def _apply_levels(form: Form, profile: Profile) -> None:
-    """An actual written as a qualitative level ("达成预期指标") is the level chosen."""
-    words = vocabulary().level_words
-    levels = profile.levels
+    """An actual written as a qualitative level ("达成预期指标") is the level chosen (the words of each
+    level are the profile's: qualitative.levels[].words)."""
     for ind in form.indicators:
         if ind.level or not isinstance(ind.actual, str):
             continue
         chosen = profile.level(ind.actual)
         if chosen is not None:
             ind.level = chosen.label
-            continue
-        t = norm(ind.actual)
-        for rank, group in enumerate(words):
-            if t in group and rank < len(levels) and len(levels) == len(words):
-                ind.level = levels[rank].label
-                break
 
 
 def _describe_missing(readers: list[_SheetReader]) -> str:

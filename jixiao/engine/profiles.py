@@ -13,7 +13,6 @@ as their only variable, from files of bounded size.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 from dataclasses import dataclass
@@ -21,18 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .data import cache_dir, data_path, parse_yaml
 from .errors import ProfileError
+from .targets import clean
 
-def _data_dir(package: str, folder: str) -> Path:
-    """A data folder of a jixiao package, found without importing (running) that package: the engine
-    reads the built-in profiles as data and imports no face. Works installed and from a checkout."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"{package} is not installed")
-    return Path(list(spec.submodule_search_locations)[0]).resolve() / folder
-
-
-BUILTIN_DIR = _data_dir("jixiao.templates", "profiles")
+BUILTIN_DIR = data_path("jixiao.templates", "profiles")
 SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml", ".yml")
 DIRECTIONS = ("正向", "反向", "等于", "定性")
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # a profile name: never a path
@@ -88,6 +80,12 @@ class Level:
     min: float
     max: float
     score: float
+    words: tuple[str, ...] = ()   # other ways forms write this level ("达成预期指标", "已完成")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every text that names this level: label, short form, words (no repeats)."""
+        return tuple(dict.fromkeys((self.label, self.short, *self.words)))
 
 
 @dataclass(frozen=True)
@@ -142,14 +140,35 @@ class Profile:
                            "、".join(c.label for c in self.categories))
 
     def level(self, text) -> Level | None:
-        """The qualitative level a user picked, by full label or short form; None if blank/unknown."""
-        if text is None:
+        """The qualitative level a text names exactly once cleaned (label, short form or one of its
+        words: "达成", "达成预期指标", "好"); None if blank or anything else ("基本达成", "达成了")."""
+        if text is None or isinstance(text, bool) or not isinstance(text, str):
             return None
-        t = str(text).strip()
+        t = clean(text)
         for lv in self.levels:
-            if t in (lv.label, lv.short):
+            if any(t == clean(name) for name in lv.names):
                 return lv
         return None
+
+    def chosen_level(self, text) -> Level | None:
+        """The level picked in the 定性档次 cell: a name as written, spaces around it ignored (the sheet
+        compares TRIM of the cell with the names)."""
+        if not isinstance(text, str):
+            return None
+        t = text.strip(" ")
+        return next((lv for lv in self.levels if any(t == clean(name) for name in lv.names)), None) if t else None
+
+    def level_names(self) -> list[tuple[str, float]]:
+        """(name, score) of every text naming a level, cleaned as the sheet compares them, labels
+        first: what the 参数 sheet lists (JX_P_LEVEL_NAME / JX_P_LEVEL_SCORE)."""
+        out = [(clean(lv.label), lv.score) for lv in self.levels]
+        seen = {name for name, _ in out}
+        for lv in self.levels:
+            for name in map(clean, lv.names):
+                if name not in seen:
+                    seen.add(name)
+                    out.append((name, lv.score))
+        return out
 
 
 def _deep_merge(base: dict, over: dict) -> dict:
@@ -259,18 +278,6 @@ def _sandbox():
 CACHE_VERSION = 1
 
 
-def cache_dir() -> Path | None:
-    """$JIXIAO_CACHE_DIR, else the user's cache folder; JIXIAO_CACHE_DIR=off (or "") disables it."""
-    env = os.environ.get("JIXIAO_CACHE_DIR")
-    if env is not None:
-        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "jixiao" / "cache" if base else None
-    base = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home() != Path("/") else "")
-    return Path(base) / "jixiao" if base else None
-
-
 def _stamp(path: Path) -> list:
     st = path.stat()
     return [str(path), st.st_mtime_ns, st.st_size]
@@ -327,7 +334,7 @@ def _render(path: Path, year: int, used: list[Path] | None = None) -> dict:
         rendered = _sandbox().from_string(text).render(year=year)
         if len(rendered) > MAX_PROFILE_BYTES:
             raise ProfileError(f"规则配置展开后超过 {MAX_PROFILE_BYTES // 1024} KB", where=str(path))
-        data = yaml.safe_load(rendered)
+        data = parse_yaml(rendered)
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"无法读取规则配置文件：{exc}", where=str(path)) from None
     except jinja2.sandbox.SecurityError as exc:
@@ -365,6 +372,14 @@ def _number(value, dotted: str, where: Path) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProfileError(f"设置项“{dotted}”应为数字，现为“{value}”", where=str(where))
     return float(value)
+
+
+def _words(value, dotted: str, where: Path) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ProfileError(f"设置项“{dotted}”应为文字的列表，如 [达成, 已完成]", where=str(where))
+    return tuple(v.strip() for v in value)
 
 
 def _rule(name: str, spec: dict, where: Path) -> Rule:
@@ -432,8 +447,14 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
     levels = tuple(Level(label=str(lv["label"]), short=str(lv.get("short", lv["label"])),
                          min=_number(lv["min"], "qualitative.levels.min", source),
                          max=_number(lv["max"], "qualitative.levels.max", source),
-                         score=_number(lv["score"], "qualitative.levels.score", source))
+                         score=_number(lv["score"], "qualitative.levels.score", source),
+                         words=_words(lv.get("words"), f"qualitative.levels[{lv['label']}].words", source))
                    for lv in _need(data, "qualitative.levels", source))
+    named: dict[str, str] = {}
+    for lv in levels:
+        for name in lv.names:
+            if named.setdefault(name, lv.label) != lv.label:
+                raise ProfileError(f"定性档次的写法“{name}”同时属于“{named[name]}”和“{lv.label}”", where=str(source))
     for lv in levels:
         if not (0 <= lv.min <= lv.score <= lv.max <= 1):
             raise ProfileError(f"定性档次“{lv.label}”应满足 0 ≤ min ≤ score ≤ max ≤ 1", where=str(source))

@@ -509,7 +509,9 @@ SZ_AMOUNTS = {"initial": "JX_SZ_INITIAL", "adjustment": "JX_SZ_ADJUSTMENT", "app
               "carryover": "JX_SZ_CARRYOVER", "recovered": "JX_SZ_RECOVERED"}
 SZ_OUTPUTS = ("balance", "carry")
 SUBS = {"name": "JX_SUB_NAME", "budget": "JX_SUB_BUDGET", "actual": "JX_SUB_ACTUAL"}
-REPORTED = {"exec_rate": "JX_EXEC_RATE", "exec_score": "JX_EXEC_SCORE", "total": "JX_TOTAL", "grade": "JX_GRADE"}
+REPORTED = {"exec_rate": "JX_EXEC_RATE", "exec_score": "JX_EXEC_SCORE", "total": "JX_TOTAL_SCORE", "grade": "JX_TOTAL_GRADE"}
+# Names of workbooks made by jixiao 0.1 (they shadowed the JX_TOTAL / JX_GRADE worksheet functions)
+OLD_NAMES = {"JX_TOTAL_SCORE": "JX_TOTAL", "JX_TOTAL_GRADE": "JX_GRADE"}
 
 
 def required_names(profile: Profile) -> list[str]:
@@ -822,8 +824,8 @@ class _FormReader:
                     continue
                 row, col = parse_cell(ind.cells["actual"].rpartition("!")[2])
                 value, formula = sheet.own(row, col)
-                if formula:
-                    ind.actual = budget_rate(form.amounts, self.profile)
+                if formula:  # the template computes it, and uses it as the row's 完成值（数值）too
+                    ind.actual = ind.actual_value = budget_rate(form.amounts, self.profile)
                     ind.cells["actual_formula"] = ind.cells["actual"]
 
     def _category_key(self, ind: Indicator) -> str | None:
@@ -835,6 +837,8 @@ class _FormReader:
     def read_reported(self, form: Form) -> None:
         _, _, form.cells["total_weight"] = self.single("JX_TOTAL_WEIGHT")  # where the sum of 分值 is shown
         for key, name in REPORTED.items():
+            if name not in self.wb.names and OLD_NAMES.get(name) in self.wb.names:
+                name = OLD_NAMES[name]
             value, formula, addr = self.single(name)
             if not addr:
                 continue

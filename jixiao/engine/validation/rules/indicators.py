@@ -4,7 +4,7 @@ from __future__ import annotations
 from ... import scoring
 from ...excel import is_blank, is_number, trim, xround
 from ...profiles import DIRECTIONS
-from ...targets import QUALITATIVE, parse_actual, parse_target
+from ...targets import parse_target
 from ..core import ERROR, NATIONAL, WARNING, Context, Hit, differs, fmt, num, pct, rule
 
 
@@ -138,7 +138,7 @@ def missing_name_or_target(ctx: Context):
 def bad_level(ctx: Context):
     labels = "、".join(lv.label for lv in ctx.profile.levels)
     for i, ind in enumerate(ctx.form.indicators):
-        if not is_blank(ind.level) and ctx.profile.level(ind.level) is None:
+        if not is_blank(ind.level) and ctx.profile.chosen_level(ind.level) is None:
             yield Hit(f"{ctx.row_name(i)}的定性档次“{ind.level}”不是规定档次（{labels}）。", ctx.at(ind, "level"))
 
 
@@ -218,65 +218,67 @@ def bad_direction(ctx: Context):
       fix="修改文字后请同步修改数值栏，或在装有 jixiao 加载项时点“重新计算”刷新。")
 def helper_values(ctx: Context):
     for i, ind in enumerate(ctx.form.indicators):
-        target = parse_target(ind.target)
         try:
             rule = ctx.profile.category(ind.level1).rule
         except Exception:  # an unknown 一级指标 is P02's finding
             continue
+        target = scoring.read_target(ind.target, rule)
         for fld, text, value, label in (("target_value", ind.target, ind.target_value, "年度指标值"),
                                         ("actual_value", ind.actual, ind.actual_value, "实际完成值")):
             if not is_number(value) or is_blank(text) or is_number(text):
                 continue
-            parsed = target if fld == "target_value" else parse_actual(text, target)
-            if parsed.kind == QUALITATIVE or parsed.value is None:
+            expected = target.value if fld == "target_value" else scoring.read_actual(text, target, ind.target).value
+            if expected is None:
                 continue
-            expected = (scoring.target_number(parsed, rule) if fld == "target_value"
-                        else scoring.actual_number(parsed, target))
             if differs(expected, value, 6):
                 yield Hit(f"{ctx.row_name(i)}的{label}“{text}”读作 {_g(expected)}，但数值栏为 {_g(value)}，"
                           f"计分按 {_g(value)}。", ctx.at(ind, fld))
 
 
-@rule("I15", ERROR, summary="表内公式读不懂的文字：计分依据栏未填",
-      rationale="模板里的公式不能从文字中读出数字和方向：指标值写成文字（如“≥95%”）而“指标方向”“指标值（数值）”为空时，"
-                "这一行在表内不计分；完成值写成文字而“完成值（数值）”为空时，表内按 0 分计；未选方向时表内按正向计分。"
-                "规则按文字读出的数计分，两者就会不同。用 jixiao fill 生成或点“重新计算”时这些栏会自动填好。",
-      fix="在该行的“指标方向”“指标值（数值）”“完成值（数值）”栏填写（橙色单元格），或在装有加载项时点“重新计算”。")
+@rule("I15", ERROR, summary="表内公式读不懂的文字：这一行在表内显示“待定”",
+      rationale="模板里的公式能读懂常见写法（“≥95%”“20个以上”“不超过10次”“2-3次”“30万-50万/家”“合规”“达成”），"
+                "读不懂的（一格里有几个数字、带文件名、写成“诊断评估不低于1万/个 系统解决方案设计不低于5万/个”等）"
+                "这一行在表内显示“待定”，总分显示“待定（n项未计分）”，打印出来不会是错误的分数；规则能读出的数，"
+                "要由填表人填进右侧计分依据栏，表内才会计分。用 jixiao fill 生成或点“重新计算”时这些栏会自动填好。",
+      fix="在该行的“指标方向”“指标值（数值）”或“完成值（数值）”栏填写（橙色单元格），或在装有加载项时点“重新计算”。")
 def sheet_cannot_read(ctx: Context):
     if ctx.form.params.get("JX_MODE") != "native":
         return  # udf mode: JX_SCORES reads the texts itself
-    quantitative = (scoring.POSITIVE, scoring.REVERSE, scoring.EQUAL)
     for i, r in ctx.rows.items():
         ind = ctx.form.indicators[i]
-        if "direction" not in ind.cells:
-            continue  # not read from a workbook with the helper columns
-        text_target = isinstance(ind.target, str) and not is_blank(ind.target)
-        name = ctx.row_name(i)
-        if is_blank(ind.direction) and text_target:
-            plain = ctx.categories[i].rule.plain_number if ctx.categories[i] else scoring.POSITIVE
-            if is_number(ind.target_value):
-                if r.direction not in (plain, scoring.QUALITATIVE_DIR):
-                    yield Hit(f"{name}未选指标方向，表内公式按“{plain}”计分，而指标值“{ind.target}”读作“{r.direction}”。",
-                              ctx.at(ind, "direction"))
-            elif not is_blank(ind.level):
-                if r.direction != scoring.QUALITATIVE_DIR:
-                    yield Hit(f"{name}未选指标方向，表内按所选档次作为定性指标计分，而指标值“{ind.target}”读作"
-                              f"“{r.direction}”的定量指标：请选择指标方向。", ctx.at(ind, "direction"))
-            else:
-                what = ("请把“指标方向”选为“定性”" if r.direction == scoring.QUALITATIVE_DIR
-                        else "请选择“指标方向”并填写“指标值（数值）”")
-                yield Hit(f"{name}的指标值“{ind.target}”是文字，表内公式读不出方向和数值，这一行（及与它共用分值的行）"
-                          f"暂不计分：{what}。", ctx.at(ind, "direction"))
-                continue
-        elif r.direction in quantitative and text_target and not is_number(ind.target_value):
-            yield Hit(f"{name}已选指标方向，但指标值“{ind.target}”是文字、未填“指标值（数值）”，表内这一行"
-                      "（及与它共用分值的行）暂不计分。", ctx.at(ind, "target_value"))
+        if "direction" not in ind.cells or r.waiting:
+            continue  # not read from a workbook with the helper columns; or the rules wait too (I16 …)
+        sheet = scoring.score_row(ind, ctx.profile, ctx.categories[i], ctx.started, scoring.SHEET)
+        if not sheet.waiting:
             continue
-        if (r.direction in quantitative and r.actual_value is not None
-                and not is_number(ind.actual_value) and isinstance(ind.actual, str) and not is_blank(ind.actual)
-                and trim(ind.actual).lower() != trim(ind.target).lower()):
-            yield Hit(f"{name}的实际完成值“{ind.actual}”是文字，未填“完成值（数值）”，表内公式按 0 分计，"
-                      f"规则读作 {_g(r.actual_value)}。", ctx.at(ind, "actual_value"))
+        name = ctx.row_name(i)
+        if sheet.unread == "actual":
+            yield Hit(f"{name}的实际完成值“{ind.actual}”表内公式读不懂，这一行（及与它共用分值的行）在表内显示“待定”；"
+                      f"规则读作 {_g(r.actual_value) if r.actual_value is not None else '文字（记 0 分）'}，"
+                      "请在“完成值（数值）”栏填写。", ctx.at(ind, "actual_value"))
+        elif r.direction == scoring.QUALITATIVE_DIR:
+            yield Hit(f"{name}的指标值“{ind.target}”表内公式读不懂，这一行在表内显示“待定”：请把“指标方向”选为“定性”。",
+                      ctx.at(ind, "direction"))
+        else:
+            yield Hit(f"{name}的指标值“{ind.target}”表内公式读不懂，这一行（及与它共用分值的行）在表内显示“待定”；"
+                      f"规则读作“{r.direction}”、指标值 {_g(r.target_value)}，请在“指标方向”和“指标值（数值）”栏填写。",
+                      ctx.at(ind, "direction" if is_blank(ind.direction) else "target_value"))
+
+
+@rule("I17", WARNING, summary="完成值的单位与指标值不一致，已按推定的单位计分",
+      rationale="指标值写成百分数（“≥95%”）而完成值只写了数（“93.1”），按 93.1% 计分；指标值以万元、亿元计而完成值是"
+                "不带单位的大数（“≥50万元”/“480000”），按元折算（48 万元）。这样不会因漏写单位而得满分或零分，"
+                "但推定可能不对，须由填表人确认。",
+      fix="在实际完成值中写明单位（“93.1%”“48万元”），或在“完成值（数值）”栏填写按指标值单位计的数。")
+def unit_assumed(ctx: Context):
+    for i, r in ctx.rows.items():
+        ind = ctx.form.indicators[i]
+        if r.assumed == "percent":
+            yield Hit(f"{ctx.row_name(i)}的指标值“{ind.target}”是百分数，实际完成值“{ind.actual}”没有写%，"
+                      f"按 {pct(r.actual_value)} 计分。", ctx.at(ind, "actual"))
+        elif r.assumed == "scale":
+            yield Hit(f"{ctx.row_name(i)}的指标值“{ind.target}”以“{parse_target(ind.target).scale_word}”计，实际完成值"
+                      f"“{ind.actual}”没有单位且大得多，按元折算为 {_g(r.actual_value)}。", ctx.at(ind, "actual"))
 
 
 @rule("I16", ERROR, summary="定性指标的完成情况与指标值不同，但未选择完成档次",

@@ -127,7 +127,7 @@ def params_changed(ctx: Context):
                       "表内公式会按表中的数计分。", ctx.cell(f"params.{name}"))
     levels = got.get("JX_P_LEVEL_SCORE")
     if levels is not None:
-        expected = [lv.score for lv in ctx.profile.levels] + [lv.score for lv in ctx.profile.levels if lv.short != lv.label]
+        expected = [score for _, score in ctx.profile.level_names()]
         if len(levels) != len(expected) or not all(_same_param(a, b) for a, b in zip(levels, expected)):
             yield Hit(f"定性档次的得分比例在表中为 {levels}，规则配置为 {expected}。", ctx.cell("params.JX_P_LEVEL_SCORE"))
 
