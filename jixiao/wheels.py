@@ -359,7 +359,13 @@ def _pip_failure(output: str, target: Target, code: int, errors: str = "") -> Pa
     if found:
         return PackagingError(f"{found.group(1)} 没有适用于 {target.label} 的 wheel（索引中有的版本：{found.group(2).strip()}；"
                               f"依赖固定为本机环境中安装的版本，见 pip list）。{detail}")
-    return PackagingError(f"pip download 失败（退出码 {code}，{target.label}）：{detail}")
+    indexes = re.search(r"^Looking in indexes: (.+)$", output, re.M)
+    where = f"软件包索引 {indexes.group(1).strip()}" if indexes else "软件包索引"
+    if "ResolutionImpossible" in output or "No matching distribution" in output:
+        return PackagingError(f"pip download 没能找齐 {target.label} 的依赖：可能无法连接{where}（请检查网络和代理），"
+                              f"或其中没有所需版本的 wheel（依赖固定为本机环境中安装的版本，见 pip list）。{detail}",
+                              unreachable=True)
+    return PackagingError(f"pip download 失败（退出码 {code}，{target.label}，{where}）：{detail}")
 
 
 def _swap_in(new: Path, out: Path) -> None:

@@ -83,7 +83,7 @@ def package(out: Path, wheelhouse: bool = True, log=print) -> list[Path]:
         if wheels.drop_if_stale(house, wheel):
             log(stale)
         raise wheels.PackagingError(f"未能生成离线安装包 {house}：{exc.message}\n"
-                                    "离线安装包要联网下载依赖；不联网时加 --no-wheelhouse 跳过这一步。",
+                                    f"离线安装包要联网下载依赖；不联网时加 --no-wheelhouse（或设环境变量 {NO_WHEELHOUSE_ENV}=1）跳过这一步。",
                                     unreachable=exc.unreachable) from None
     count = len(list(house.glob("*.whl")))
     log(f"离线安装包 {house}（{count} 个 wheel：Windows x64，Python {'、'.join(wheels.WINDOWS_PYTHONS)}；说明见其中的 {wheels.README}）")

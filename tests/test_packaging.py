@@ -219,6 +219,23 @@ def test_a_stale_wheelhouse_is_removed_and_a_current_one_kept(tmp_path, wheel):
     assert wheels.drop_if_stale(house, wheel) is True and not house.exists()
 
 
+def test_without_network_the_main_job_says_so_and_leaves_no_wheelhouse(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # no mirror or local folder from pip's configuration
+    for name in ("PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")  # nothing listens there
+    monkeypatch.setenv("PIP_RETRIES", "0")
+    out = tmp_path / "dist"
+    (out / "wheelhouse").mkdir(parents=True)
+    (out / "wheelhouse" / "jixiao-0.0.9-py3-none-any.whl").write_bytes(b"an older jixiao")
+    code = build_templates.main(["--year", "2026", "--profile", "national", "--no-examples", "--no-addin", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "未能生成离线安装包" in err and "可能无法连接软件包索引 http://127.0.0.1:9/simple" in err
+    assert "不联网时加 --no-wheelhouse（或设环境变量 JIXIAO_NO_WHEELHOUSE=1）" in err and "Traceback" not in err
+    # the templates and the wheel are there; the old wheelhouse (another jixiao) is gone, nothing half-made
+    assert sorted(p.name for p in out.iterdir()) == ["2026", f"jixiao-{__version__}-py3-none-any.whl"]
+
+
 # ---------------------------------------------------------------------------------------------
 # The real wheelhouse: needs PyPI
 # ---------------------------------------------------------------------------------------------
@@ -248,9 +265,17 @@ def test_the_wheelhouse_resolves_for_windows_and_installs_offline(wheel, tmp_pat
         chosen, missing = wheels.resolve(house, wheel, target, pins)
         assert missing == []
         cp = "cp" + target.python.replace(".", "")
-        assert f"pywin32" in chosen and chosen["pywin32"].name.endswith(f"-{cp}-{cp}-win_amd64.whl")
+        assert "pywin32" in chosen and chosen["pywin32"].name.endswith(f"-{cp}-{cp}-win_amd64.whl")
         assert chosen["xlwings"].name == f"xlwings-{pins['xlwings']}-{cp}-{cp}-win_amd64.whl"
     assert "安装说明.txt" in os.listdir(house) and wheel.name in names
+    # pip's own resolver, with no index, finds everything in the folder for each Windows Python (pywin32
+    # named: pip evaluates xlwings' marker for this machine, not for Windows)
+    for target in wheels.windows_targets():
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-index",
+                               "--find-links", str(house), "--only-binary=:all:", *target.pip_args,
+                               "--dest", str(tmp_path / f"check-{target.python}"), "jixiao", "pywin32"],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
     # the same folder installs with no index at all (here, for this machine's Python)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
