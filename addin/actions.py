@@ -37,9 +37,10 @@ from jixiao import __version__
 from jixiao.engine.scoring import helper_values, text_values
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_blank, is_number, xround
-from jixiao.engine.files import atomic_output
+from jixiao.engine.files import NAME_MAX_BYTES, atomic_output, fit_name, name_bytes, safe_name
 from jixiao.engine.model import Form, FundsRow, SubItem
 from jixiao.engine.profiles import Profile, load_profile
+from jixiao.engine.safetext import printable, shown_name
 from jixiao.engine.validation import ERROR, WARNING, Finding, validate_form
 from jixiao.engine.validation.core import Context, differs, fmt, pct
 
@@ -351,8 +352,13 @@ def recalc(book: Book) -> RecalcReport:
         form, profile = book.read()
         state = {str(row[0]): row for row in book.read_state() if row and row[0]}
         writes, changed, kept, records = plan_helpers(form, profile, state)
+        merged: list[str] = []
         if writes:
             book.write_helpers(writes)
+            merged = getattr(book, "merged_helpers", [])
+            if merged:
+                changed = [c for c in changed if c.addr not in merged]
+                records = {addr: rec for addr, rec in records.items() if addr not in merged}
         if records != state:
             book.write_state(list(records.values()))
         book.recalculate()
@@ -366,6 +372,9 @@ def recalc(book: Book) -> RecalcReport:
                      + _more([f"{c.addr.rpartition('!')[2]} {HELPER_LABELS[c.field]}为 {_g(c.old)}，文字读作 {_g(c.new)}"
                               for c in kept])
                      + "。如需按文字刷新，请清空这些单元格后再点“重新计算”。")
+    if merged:
+        parts.append(f"有 {len(merged)} 个计分依据单元格在合并单元格中，无法按行写入，未作改动："
+                     + _more([a.rpartition('!')[2] for a in merged]) + "。请取消这些单元格的合并后再点“重新计算”。")
     if diffs:
         parts.append(f"手工填写的得分与规则计算结果不一致 {len(diffs)} 处：{_more([d.text() for d in diffs])}。"
                      "请删除手填的数字以恢复公式，或在偏差原因分析中说明依据。")
@@ -410,13 +419,13 @@ def next_year_path(src: Path, year: int, new_year: int) -> Path:
     new year in front when the name has none; "（2）", "（3）" ... added while such a file exists."""
     pattern = re.compile(rf"(?<!\d){year}(?!\d)")
     stem = pattern.sub(str(new_year), src.stem) if pattern.search(src.stem) else f"{new_year}年度{src.stem}"
-    return free_path(src.with_name(stem + src.suffix))
+    return free_path(src.with_name(fit_name(stem, src.suffix, reserve=len("（9999）".encode()))))
 
 
 def free_path(path: Path) -> Path:
     """``path``, or "name（2）.ext", "name（3）.ext" ... the first that does not exist."""
     candidate, n = path, 2
-    while candidate.exists():
+    while candidate.exists() or candidate.is_symlink():
         candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
         n += 1
     return candidate
@@ -444,7 +453,7 @@ def _write_new(book, target: Path, exact: bool = False, overwrite: bool = False)
             return target
         except FileExistsError:  # the name was taken since it was chosen: the next free one
             if exact:
-                raise ExistingFile(f"{target} 已存在，不会覆盖；确要替换请加 --force") from None
+                raise ExistingFile(f"{shown_name(target)} 已存在，不会覆盖；确要替换请加 --force") from None
             target = free_path(wanted)
 
 
@@ -506,8 +515,8 @@ def next_year_file(path: Path) -> list[tuple[Path, list[str]]]:
         new_year = rf.form.year + 1
         profile = load_profile(rf.profile.name, new_year)  # by name, never by a path
         src = path.with_suffix(".xlsx")
-        if len(forms) > 1:
-            src = src.with_name(f"{src.stem}（{rf.reading.sheet}）.xlsx")
+        if len(forms) > 1:        # the sheet's name comes from the file: made safe like any name
+            src = src.with_name(safe_name(f"{src.stem}（{rf.reading.sheet}）", ".xlsx"))
         while True:
             target = next_year_path(src, rf.form.year, new_year)
             try:
@@ -761,8 +770,8 @@ COMMANDS = {
 
 
 def sibling(path: Path, mark: str) -> Path:
-    """"某项目.xlsx" -> "某项目（已校验）.xlsx" beside it."""
-    return path.with_name(f"{path.stem}{mark}{path.suffix}")
+    """"某项目.xlsx" -> "某项目（已校验）.xlsx" beside it (a long name shortened to fit 255 bytes)."""
+    return path.with_name(fit_name(path.stem, f"{mark}{path.suffix}"))
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -799,39 +808,44 @@ def main(argv: list[str] | None = None, *, button: str | None = None, prog: str 
             plain = args.workbook if args.workbook.suffix.lower() in (".xlsx", ".xlsm") else args.workbook.with_suffix(".xlsx")
             out = sibling(plain, COMMANDS[args.button][4])
         if out is not None:
+            if name_bytes(out.name) > NAME_MAX_BYTES:
+                raise ActionError(f"输出文件的文件名过长（超过 {NAME_MAX_BYTES} 字节）；请另取一个短些的文件名")
             if _same_path(out, args.workbook):
-                raise ActionError(f"输出文件“{out}”就是输入文件；输入文件从不改写，请另取一个文件名")
+                raise ActionError(f"输出文件“{shown_name(out)}”就是输入文件；输入文件从不改写，请另取一个文件名")
             if out.suffix.lower() not in (".xlsx", ".xlsm"):
-                raise ActionError(f"输出文件应以 .xlsx 或 .xlsm 结尾（现为“{out}”）")
+                raise ActionError(f"输出文件应以 .xlsx 或 .xlsm 结尾（现为“{shown_name(out)}”）")
             if out.is_dir():
-                raise ActionError(f"输出文件“{out}”是一个文件夹；请写出文件名")
-            if out.exists() and not force:
-                raise ActionError(f"输出文件“{out}”已经存在；为免覆盖，本次没有运行。确要替换请加 --force，"
+                raise ActionError(f"输出文件“{shown_name(out)}”是一个文件夹；请写出文件名")
+            if os.path.lexists(out) and not force:
+                raise ActionError(f"输出文件“{shown_name(out)}”已经存在；为免覆盖，本次没有运行。确要替换请加 --force，"
                                   "或用 --out 另取一个文件名")
         if args.button == "next-year" and not _made_by_jixiao(args.workbook):
             if out is not None:
                 raise ActionError("这张表不是 jixiao 生成的（按表头读取），新表按原文件名放在它旁边；--out 只用于 jixiao 生成的表")
             for target, lost in next_year_file(args.workbook):
-                print(f"已生成下一年度的自评表：{target}")
+                print(printable(f"已生成下一年度的自评表：{shown_name(target)}"))
                 for line in lost:
-                    print(f"  未写入：{line}")
+                    print(printable(f"  未写入：{line}"))
             return 0
         book = open_book(args.workbook)
         button_id = COMMANDS[args.button][0]
+        if args.button in ("validate", "recalc"):
+            book.check_save_as(out, force)   # refused before any work: name, extension and content, --force
         if args.button == "next-year":
             result = next_year(book, open_new=False, target=out, overwrite=force)
         else:
             result = BUTTONS[button_id](book)
         for text in book.told:
-            print(text)
+            print(printable(text))
         if isinstance(result, ValidationReport):
             for f in result.findings:
-                print(f"{f.severity}\t{f.sheet}!{f.cell}\t{f.code}\t{f.message}")
+                print(printable(f"{f.severity}\t{f.sheet}!{f.cell}\t{f.code}\t{f.message}"))
         if args.button in ("validate", "recalc"):
             saved = book.save_as(out, overwrite=force)
-            print(f"已写入 {saved}（输入文件未改动）")
+            print(printable(f"已写入 {shown_name(saved)}（输入文件未改动）"))
     except (JixiaoError, ExistingFile) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        where = isinstance(exc, JixiaoError) and not exc.where
+        print(f"错误：{shown_name(args.workbook) + '：' if where else ''}{printable(str(exc))}", file=sys.stderr)
         return 2
     return 1 if isinstance(result, ValidationReport) and result.errors else 0
 

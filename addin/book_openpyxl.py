@@ -1,19 +1,27 @@
 """The headless Book: a workbook file, read and changed in memory with openpyxl, saved atomically.
 
-Used by the tests and the command line. The file is vetted by ``jixiao.engine.safeopen`` (file type by magic
-bytes, zip-bomb limits) before openpyxl parses it. A package with a VBA project is loaded with
-``keep_vba=True`` and, after saving, gets its ribbon relationship back (``jixiao.addin.build.restore_ribbon``;
-openpyxl drops customUI14's). A plain .xlsx is never loaded with keep_vba (openpyxl would then write it
-with the macro-enabled content type).
+Used by the tests and the command line. The file is read once, as a regular file, and vetted by
+``jixiao.engine.safeopen`` (file type by magic bytes, zip-bomb limits, and ``Package.vet``: every XML part
+within the limits, no DTD) before openpyxl parses those same bytes. A package with a VBA project is
+loaded with ``keep_vba=True`` and, after saving, gets its ribbon relationship back
+(``jixiao.addin.build.restore_ribbon``; openpyxl drops customUI14's). A plain .xlsx is never loaded with
+keep_vba (openpyxl would then write it with the macro-enabled content type). A copy's extension must
+match its content (``suffix``): Excel refuses an .xlsx holding macros, and the reverse.
+
+Text is written through ``jixiao.engine.safetext``: a string from a form never becomes a formula.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import io
+import os
+import warnings
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -23,8 +31,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from jixiao.templates.styles import lines_needed, row_height
 from jixiao.engine.errors import WorkbookError
-from jixiao.engine.files import atomic_output
+from jixiao.engine.files import NAME_MAX_BYTES, atomic_output, check_replaceable, name_bytes, workbook_bytes
+from jixiao.engine.reader import cell_number
 from jixiao.engine.safeopen import LIMITS, Limits, Package
+from jixiao.engine.safetext import put, shown_name
 
 from .workbook import (
     CONF_SHEET,
@@ -55,7 +65,10 @@ def _is_mark(rule) -> bool:
 
 
 def _plain(value):
-    """A cell value as the file reader gives it: dates as serial numbers."""
+    """A cell value as the file reader gives it: dates as serial numbers, what no spreadsheet holds
+    (NaN, infinity, beyond ±9.99E+307) as #NUM!."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return cell_number(value)
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return to_excel(value)
     if isinstance(value, _dt.timedelta):
@@ -72,12 +85,28 @@ class OpenpyxlBook(Book):
         super().__init__()
         self._path = Path(path)
         with Package(self._path, limits) as pkg:
+            pkg.vet()
             self.has_vba = pkg.has_macros
-        try:
-            self.wb = load_workbook(self._path, keep_vba=self.has_vba)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on damaged files
-            raise WorkbookError(f"无法打开工作簿：{exc}", where=str(self._path)) from None
+            pkg.fh.seek(0)
+            self._bytes = pkg.fh.read()       # openpyxl parses exactly what was vetted
+        self.wb = self._load()
         self._cached = None
+
+    def _load(self, **options):
+        try:
+            with warnings.catch_warnings():   # "extension not supported" etc. are no business of the user's
+                warnings.simplefilter("ignore")
+                return load_workbook(io.BytesIO(self._bytes), keep_vba=self.has_vba, **options)
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on damaged files
+            raise WorkbookError(f"无法打开工作簿（文件已损坏或格式不受支持：{type(exc).__name__}）；"
+                                "请在 Excel/WPS 中打开后另存为 .xlsx 再试", where=str(self._path)) from None
+
+    @property
+    def suffix(self) -> str:
+        """The extension this workbook's content needs: .xlsx, .xlsm (macros), .xltx or .xltm (templates)."""
+        template = bool(getattr(self.wb, "template", False))
+        return {(False, False): ".xlsx", (True, False): ".xlsm", (False, True): ".xltx",
+                (True, True): ".xltm"}[(self.has_vba, template)]
 
     # --- identity ----------------------------------------------------------------------------------
     @property
@@ -92,7 +121,7 @@ class OpenpyxlBook(Book):
     def _cached_values(self):
         """The values the file was saved with (formula results), for inputs holding a user's formula."""
         if self._cached is None:
-            self._cached = load_workbook(self._path, data_only=True)
+            self._cached = self._load(data_only=True)
         return self._cached
 
     def view(self) -> GridView:
@@ -133,10 +162,7 @@ class OpenpyxlBook(Book):
 
     # --- writing -----------------------------------------------------------------------------------
     def _write_value(self, sheet: str, row: int, col: int, value: Any) -> None:
-        cell = self.wb[sheet].cell(row, col)
-        cell.value = value
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # a text, never a formula
+        put(self.wb[sheet].cell(row, col), value)   # a text, never a formula
 
     def write_results(self, table: ResultTable, after: str | None = None, activate: bool = False) -> None:
         wb = self.wb
@@ -148,13 +174,13 @@ class OpenpyxlBook(Book):
         ws = wb.create_sheet(RESULT_SHEET, index)
         row = 1
         for i, line in enumerate(table.title):
-            cell = ws.cell(row, 1, line)
+            cell = put(ws.cell(row, 1), line)
             cell.font = Font(bold=True, size=14 if i == 0 else 11)
             row += 1
         row += 1
         head = row
         for col, text in enumerate(table.header, 1):
-            cell = ws.cell(row, col, text)
+            cell = put(ws.cell(row, col), text)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", start_color="D9D9D9", end_color="D9D9D9")
             cell.border = _BORDER
@@ -164,9 +190,7 @@ class OpenpyxlBook(Book):
             lines = max(lines_needed(str(v or ""), w, 11) for v, w in zip(values, table.widths))
             ws.row_dimensions[row].height = row_height(lines, 11)
             for col, value in enumerate(values, 1):
-                cell = ws.cell(row, col, value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"
+                cell = put(ws.cell(row, col), value)
                 cell.border = _BORDER
                 cell.alignment = Alignment(vertical="top", wrap_text=True)
             if link:
@@ -234,7 +258,7 @@ class OpenpyxlBook(Book):
                 rule.priority = i
                 cf.add(range_name(m.row, m.col, m.last_row, m.last_col), rule)
                 cell = ws.cell(m.row, m.col)
-                if cell.comment is None:
+                if not isinstance(cell, MergedCell) and cell.comment is None:   # overlapping merges
                     lines = max(3, min(18, len(m.note) // 16 + m.note.count("\n") + 2))
                     cell.comment = Comment(MARK_PREFIX + m.note, "jixiao", height=lines * 18, width=300)
             cf.max_priority = max((r.priority or 0 for rs in cf._cf_rules.values() for r in rs), default=0)
@@ -272,24 +296,44 @@ class OpenpyxlBook(Book):
         """Nothing to do: the file carries formulas, and Excel, WPS and LibreOffice compute them when
         it is opened (openpyxl writes fullCalcOnLoad)."""
 
-    def _write(self, path: Path) -> None:
+    def _write(self, path: Path, shown: Path | None = None) -> None:
         from jixiao.templates.cached import restore_cached_values
 
-        self.wb.save(path)
+        data = workbook_bytes(self.wb, shown or path)   # complete in memory before any byte reaches the disk
+        with open(path, "wb") as fh:
+            fh.write(data)
         if self.has_vba:
             from .build import restore_ribbon
 
             restore_ribbon(path)
         restore_cached_values(path)  # openpyxl dropped what the formulas computed
 
+    def check_save_as(self, path, overwrite: bool = False) -> Path:
+        """Refuse, before any work, a copy that could not be written as asked: an existing file unless
+        overwrite (ExistingFile; with overwrite, anything but a regular file: OutputError), a name over
+        255 bytes or an extension that does not match the content (WorkbookError)."""
+        path = Path(path)
+        if name_bytes(path.name) > NAME_MAX_BYTES:
+            raise WorkbookError(f"副本的文件名过长（超过 {NAME_MAX_BYTES} 字节）；请另取一个短些的文件名", where=str(path))
+        if path.suffix.lower() != self.suffix:
+            kind = {".xlsm": "含宏（VBA）的工作簿", ".xltm": "含宏的模板", ".xltx": "模板", ".xlsx": "不含宏的工作簿"}[self.suffix]
+            raise WorkbookError(f"副本的扩展名“{path.suffix or '（无）'}”与内容不符：本工作簿是{kind}，副本应以 {self.suffix} 结尾"
+                                f"（如 {shown_name(path.with_suffix(self.suffix).name)}）；扩展名不符的文件 Excel 不会打开",
+                                where=str(path))
+        if path.is_dir():
+            raise ExistingFile(f"{shown_name(path)} 是一个文件夹")
+        if os.path.lexists(path):
+            if not overwrite:
+                raise ExistingFile(f"{shown_name(path)} 已存在，不会覆盖")
+            check_replaceable(path)          # --force replaces a regular file only
+        return path
+
     def save_as(self, path, overwrite: bool = False) -> Path:
         """Save as a new file ``path`` (atomically); raises ExistingFile if it exists, unless overwrite."""
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise ExistingFile(f"{path} 已存在，不会覆盖")
+        path = self.check_save_as(path, overwrite)
         try:
             with atomic_output(path, overwrite=overwrite) as tmp:
-                self._write(tmp)
+                self._write(tmp, path)
         except FileExistsError as exc:
             raise ExistingFile(str(exc)) from None
         return path
@@ -298,8 +342,9 @@ class OpenpyxlBook(Book):
         """Write the changes back to the file this book was opened from, atomically (temp + rename).
         openpyxl keeps what jixiao's templates contain; content it does not support (pictures, charts,
         some extensions) would be lost, so prefer :meth:`save_as` for files made elsewhere."""
+        check_replaceable(self._path)
         with atomic_output(self._path) as tmp:
-            self._write(tmp)
+            self._write(tmp, self._path)
         self._cached = None
         return self._path
 

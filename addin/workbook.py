@@ -259,13 +259,19 @@ class Book(ABC):
     def write_helpers(self, values: dict[str, Any]) -> int:
         """Write ``values`` ("Sheet!J13" -> value, None clears) into the helper columns. Every address
         is checked first: one outside JX_IND_DIRECTION / TVALUE / AVALUE raises NotAHelperCell and
-        nothing is written."""
+        nothing is written. A helper cell inside a merged area cannot hold its own row's value: it is
+        left alone and listed in ``merged_helpers``."""
         allowed = self.helper_cells()
+        view = self.last_view or self.view()
+        self.merged_helpers: list[str] = []
         todo = []
         for addr, value in values.items():
             sheet, row, col = split_address(addr)
             if (sheet, row, col) not in allowed:
                 raise NotAHelperCell(f"{addr} is not in the helper columns {', '.join(HELPER_NAMES.values())}")
+            if view.sheet(sheet).merge_of(row, col) is not None:
+                self.merged_helpers.append(addr)
+                continue
             todo.append((sheet, row, col, value))
         by_sheet: dict[str, list] = {}
         for sheet, row, col, value in todo:

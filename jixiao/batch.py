@@ -40,7 +40,8 @@ def collect(paths: list[str]) -> tuple[list[str], list[str]]:
     """Files to check, in order, and the files skipped as not spreadsheets. Files as given are
     always checked, whatever their name (a foreign file gets its own message); folders are walked
     recursively and sorted, skipping hidden entries, Excel's "~$" lock files and (listed) files
-    without a spreadsheet suffix. A path that does not exist is kept (it is reported as unreadable)."""
+    without a spreadsheet suffix. A path that does not exist is kept (it is reported as unreadable), and
+    so is a folder that cannot be listed: it is reported, never skipped silently."""
     out: list[str] = []
     seen: set[str] = set()
     skipped: list[str] = []
@@ -51,9 +52,12 @@ def collect(paths: list[str]) -> tuple[list[str], list[str]]:
             seen.add(key)
             out.append(p)
 
+    def unreadable(exc: OSError) -> None:     # a sub-folder without permission: checked as a file, it says so
+        add(os.fsdecode(exc.filename) if exc.filename is not None else str(exc))
+
     for p in paths:
         if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.startswith((".", "~$")):
@@ -86,11 +90,12 @@ def summary_fields(form, profile, result) -> dict:
 
 
 def failure(path: str, exc: BaseException) -> dict:
+    from .engine.safetext import shown_name
     if isinstance(exc, JixiaoError):
-        message, internal = str(exc) if exc.where else f"{path}：{exc.message}", ""
+        message, internal = str(exc) if exc.where else f"{shown_name(path)}：{exc.message}", ""
     else:
         import traceback
-        message = f"{path}：内部错误（{type(exc).__name__}: {exc}），请把以下信息发给开发者"
+        message = f"{shown_name(path)}：内部错误（{type(exc).__name__}: {exc}），请把以下信息发给开发者"
         internal = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return {"file": path, "readable": False, "error": message, "traceback": internal, "findings": [],
             "waived": [], "errors": 0, "warnings": 0, "status": UNREADABLE}

@@ -21,9 +21,14 @@ spreadsheet inside a folder being checked (the next run would take it for a form
 report there is fine), and an existing file is replaced only with --force.
 
 Exit codes (validate, score and check): 0 clean; 1 some 错误 found (validate, check); 2 an input could
-not be read (validate and score still go on with the other files) or a usage error. Errors meant for
-users are printed in Chinese, never as a traceback; an unexpected failure prints one line, and its
-traceback only with --debug.
+not be read (validate and score still go on with the other files; a folder that cannot be read is
+reported as such, never skipped silently), an output could not be written, or a usage error. Errors
+meant for users are printed in Chinese, never as a traceback; an unexpected failure prints one line,
+and its traceback only with --debug.
+
+Text from files stays text (jixiao.engine.safetext): what reaches the terminal has its control
+characters escaped, CSV cells cannot start a formula, JSON is valid whatever a name holds, and the
+summary workbook stores every name as text. A text report (-o) is never named like a spreadsheet.
 """
 from __future__ import annotations
 
@@ -35,7 +40,9 @@ from pathlib import Path
 
 from .batch import READ_CODE, collect, failure, is_spreadsheet, read, reading, run_all, skipped_line, summary_fields
 from .engine.errors import JixiaoError
-from .engine.files import atomic_output
+from .engine.files import (NAME_MAX_BYTES, NAME_RESERVE, atomic_output, check_replaceable, fit_name, name_bytes,
+                           write_error)
+from .engine.safetext import csv_cell, json_text, printable, shown_name
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -73,18 +80,22 @@ def check_outputs(outputs: list[tuple[str, Path | None]], paths: list[str], file
     for n, (label, path) in enumerate(given):
         twin = next((other for other, earlier in given[:n] if _same_file(path, earlier)), None)
         if twin:
-            raise JixiaoError(f"{label}与{twin}是同一个文件“{path}”；请分别指定")
+            raise JixiaoError(f"{label}与{twin}是同一个文件“{shown_name(path)}”；请分别指定")
+        if name_bytes(path.name) > NAME_MAX_BYTES:
+            raise JixiaoError(f"{label}的文件名过长（超过 {NAME_MAX_BYTES} 字节）；请另取一个短些的文件名", where=str(path))
         if path.is_dir():
-            raise JixiaoError(f"{label}“{path}”是一个文件夹；请写出文件名")
+            raise JixiaoError(f"{label}“{shown_name(path)}”是一个文件夹；请写出文件名")
         if any(_same_file(path, f) for f in files):
-            raise JixiaoError(f"{label}“{path}”是要{what}的文件；输入的文件从不改写，请另取一个文件名")
+            raise JixiaoError(f"{label}“{shown_name(path)}”是要{what}的文件；输入的文件从不改写，请另取一个文件名")
         folder = next((p for p in paths if os.path.isdir(p) and _collected_from(p, path)), None)
         if folder is not None:
-            raise JixiaoError(f"{label}“{path}”在要{what}的文件夹“{folder}”中，是表格文件，下次{what}这个文件夹时"
+            raise JixiaoError(f"{label}“{shown_name(path)}”在要{what}的文件夹“{shown_name(folder)}”中，是表格文件，下次{what}这个文件夹时"
                               "会被当作一份自评表；请存到这个文件夹之外")
-        if path.exists() and not force:
-            raise JixiaoError(f"{label}“{path}”已经存在；为免覆盖，本次没有{what}，也没有写入任何文件。"
+        if os.path.lexists(path) and not force:
+            raise JixiaoError(f"{label}“{shown_name(path)}”已经存在；为免覆盖，本次没有{what}，也没有写入任何文件。"
                               "确要替换请加 --force，或另取一个文件名")
+        if force:
+            check_replaceable(path)     # --force replaces a regular file, never a link, device or FIFO
 
 
 # One file ----------------------------------------------------------------------------------------
@@ -170,10 +181,14 @@ def _num(x, places: int = 2) -> str:
 
 
 def _title(res: dict) -> str:
-    bits = [b for b in (res.get("unit"), res.get("project")) if b]
+    bits = [shown_name(b) for b in (res.get("unit"), res.get("project")) if b]
     about = f"{res.get('region') or res.get('profile')} {res.get('year')}"
-    where = f"{res['file']}［{res['sheet']}］" if res.get("sheet") else res["file"]
-    return f"{where}（{about}{'，' + '，'.join(bits) if bits else ''}）"
+    return f"{_where(res)}（{about}{'，' + '，'.join(bits) if bits else ''}）"
+
+
+def _where(res: dict) -> str:
+    """The file (and, for a workbook holding several forms, the sheet) a result is about, on one line."""
+    return shown_name(f"{res['file']}［{res['sheet']}］" if res.get("sheet") else res["file"])
 
 
 def _how_read(res: dict) -> str:
@@ -225,7 +240,8 @@ def _found(paths: list[str], what: str) -> tuple[list[str], list[str]]:
     files, skipped = collect(paths)
     if not files:
         hint = f"：跳过 {len(skipped)} 个非表格文件（文件夹中只查找 .xlsx、.xlsm 等；其他文件请直接写出文件名）"
-        raise JixiaoError(f"没有找到要{what}的表格文件" + (hint if skipped else ""))
+        where = "、".join(f"“{shown_name(p)}”" for p in paths[:3]) + (" 等" if len(paths) > 3 else "")
+        raise JixiaoError(f"在{where}中没有找到要{what}的表格文件" + (hint if skipped else ""))
     return files, skipped
 
 
@@ -233,9 +249,9 @@ CSV_HEAD = ["文件", "代码", "级别", "工作表", "单元格", "说明", "�
 
 
 def csv_text(value) -> str:
-    """A CSV field that a spreadsheet opening the CSV shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A CSV field that a spreadsheet opening the CSV shows as text, never runs as a formula
+    (jixiao.engine.safetext.csv_cell: OWASP's advice, control characters escaped)."""
+    return csv_cell("" if value is None else str(value))
 
 
 class _Stream:
@@ -253,20 +269,29 @@ class _Stream:
             self.fh = sys.stdout
 
     def write(self, text: str) -> None:
-        self.fh.write(text)
+        try:
+            self.fh.write(text)
+        except OSError as exc:
+            if self._ctx is None:
+                raise
+            raise write_error(self.output, exc) from None     # a full disk: said, and nothing left behind
 
     def finish(self, ok: bool = True) -> None:
         if self._ctx is None:
             self.fh.flush()
             return
-        self.fh.close()
+        try:
+            self.fh.close()
+        except OSError as exc:
+            self._ctx.__exit__(type(exc), exc, None)
+            raise write_error(self.output, exc) from None
         try:
             if ok:
                 self._ctx.__exit__(None, None, None)
             else:
                 self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
         except FileExistsError:  # made by someone else since check_outputs
-            raise JixiaoError(f"“{self.output}”已经存在，没有覆盖；确要替换请加 --force") from None
+            raise JixiaoError(f"“{shown_name(self.output)}”已经存在，没有覆盖；确要替换请加 --force") from None
 
 
 class TableSink:
@@ -281,12 +306,14 @@ class TableSink:
         if self.first:
             text = text.lstrip("\n")
             self.first = not text
-        self.stream.write(text)
+        self.stream.write(printable(text))       # a name from a file cannot drive the terminal
 
     def close(self, tally) -> None:
         if tally.batch_findings:
-            self.stream.write("\n整批问题：\n")
-            print_findings(tally.batch_findings, self.stream)
+            from io import StringIO
+            buf = StringIO()
+            print_findings(tally.batch_findings, buf)
+            self.stream.write("\n整批问题：\n" + printable(buf.getvalue()))
         self.stream.write(("\n" if not self.first else "") + tally.line() + "\n")
 
 
@@ -299,7 +326,7 @@ class JsonSink:
     def add(self, res: dict) -> None:
         import json
         item = _json_safe({k: v for k, v in res.items() if k not in ("where",) and (k != "traceback" or self.debug)})
-        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        text = json_text(item, indent=2).replace("\n", "\n    ")
         self.stream.write(("{\n  \"files\": [\n    " if self.n == 0 else ",\n    ") + text)
         self.n += 1
 
@@ -310,7 +337,7 @@ class JsonSink:
                    "skipped": self.skipped, "errors": tally.errors, "warnings": tally.warnings, "waived": tally.waived,
                    "batch_findings": tally.batch_findings, "exit_code": tally.exit_code(), "text": tally.line()}
         head = "{\n  \"files\": [" if self.n == 0 else "\n  "
-        body = json.dumps(summary, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        body = json_text(summary, indent=2).replace("\n", "\n  ")
         self.stream.write(f"{head}],\n  \"summary\": {body}\n}}\n")
 
 
@@ -325,13 +352,13 @@ class CsvSink:
 
     def add(self, res: dict) -> None:
         if not res["readable"]:
-            self.w.writerow([csv_text(v) for v in (res["file"], READ_CODE, "错误", "", "", res["error"],
+            self.w.writerow([csv_text(v) for v in (shown_name(res["file"]), READ_CODE, "错误", "", "", res["error"],
                                                    "请提交可以打开的绩效自评表（.xlsx、.xls、.et、.ods），原因见说明")])
         for f in res["findings"]:
             self.row(res["file"], f)
 
     def row(self, file: str, f: dict) -> None:
-        self.w.writerow([csv_text(v) for v in (f.get("file") or file, f["code"], f["severity"], f["sheet"], f["cell"], f["message"],
+        self.w.writerow([csv_text(v) for v in (shown_name(f.get("file") or file), f["code"], f["severity"], f["sheet"], f["cell"], f["message"],
                                                f["fix"])])
 
     def close(self, tally) -> None:
@@ -346,7 +373,7 @@ def atomic_write(path: Path, write, overwrite: bool = False) -> Path:
         with atomic_output(path, overwrite=overwrite) as tmp:
             write(tmp)
     except FileExistsError:  # made by someone else since check_outputs
-        raise JixiaoError(f"“{path}”已经存在，没有覆盖；确要替换请加 --force") from None
+        raise JixiaoError(f"“{shown_name(path)}”已经存在，没有覆盖；确要替换请加 --force") from None
     return Path(path)
 
 
@@ -434,7 +461,7 @@ def cmd_validate(args) -> int:
     from .engine.validation import config as vconfig
 
     if args.summary and args.summary.suffix.lower() != ".xlsx":
-        raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{args.summary}”），"
+        raise JixiaoError(f"汇总表是 Excel 工作簿，文件名应以 .xlsx 结尾（现为“{shown_name(args.summary)}”），"
                           "如 --summary 汇总.xlsx")
     _check_profile(args)
     config = vconfig.find(args.config)          # a bad jixiao.toml is refused before any work
@@ -445,6 +472,7 @@ def cmd_validate(args) -> int:
         raise JixiaoError("--report 要与一份自评表一起校验：jixiao validate --report 自评报告.docx 自评表.xlsx")
     check_outputs([("输出文件（-o）", args.output), ("汇总表（--summary）", args.summary)], args.paths + report,
                   files + report, "校验", args.force)
+    _text_output(args.output)
     stream = _Stream(args.output, args.force, bom=bool(args.csv))
     if args.json:
         sinks = [JsonSink(stream, args.debug, skipped)]
@@ -475,14 +503,14 @@ def cmd_validate(args) -> int:
     if args.csv and skipped:
         sys.stderr.write(skipped_line(len(skipped)) + "\n")
     if args.summary:
-        sys.stderr.write(f"汇总表已写入 {args.summary}\n")
+        sys.stderr.write(f"汇总表已写入 {shown_name(args.summary)}\n")
     return tally.exit_code()
 
 
 class _DebugSink:
     def add(self, res: dict) -> None:
         if res.get("traceback"):
-            sys.stderr.write(f"{res['file']}：请把以下信息发给开发者\n{res['traceback']}\n")
+            sys.stderr.write(printable(f"{res['file']}：请把以下信息发给开发者\n{res['traceback']}\n"))
 
     def close(self, tally) -> None:
         pass
@@ -494,21 +522,30 @@ def cmd_score(args) -> int:
     _check_profile(args)
     files, skipped = _found(args.paths, "计分")
     check_outputs([("输出文件（-o）", args.output)], args.paths, files, "计分", args.force)
+    _text_output(args.output)
     results = list(run_all(partial(score_file, profile=args.profile), files, args.jobs, not args.no_progress, "计分"))
     if args.json:
-        _emit(json.dumps([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
-                          for r in results], ensure_ascii=False, indent=2) + "\n", args.output, sys.stdout, args.force)
+        _emit(json_text([_json_safe({k: v for k, v in r.items() if k != "traceback" or args.debug})
+                         for r in results], indent=2) + "\n", args.output, sys.stdout, args.force)
     else:
         buf = io.StringIO()
         print_scores(results, buf)
-        _emit(buf.getvalue().lstrip("\n"), args.output, sys.stdout, args.force)
+        _emit(printable(buf.getvalue().lstrip("\n")), args.output, sys.stdout, args.force)
     if skipped:
         sys.stderr.write(skipped_line(len(skipped)) + "\n")
     if args.debug:
         for r in results:
             if r.get("traceback"):
-                sys.stderr.write(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n")
+                sys.stderr.write(printable(f"{r['file']}：请把以下信息发给开发者\n{r['traceback']}\n"))
     return EXIT_UNREADABLE if any(not r["readable"] for r in results) else EXIT_OK
+
+
+def _text_output(path) -> None:
+    """-o holds text (a table, JSON or CSV): a spreadsheet's name would make Excel refuse it and the
+    next validate take it for a form. (The extension of an output matches its content.)"""
+    if path and is_spreadsheet(path.name):
+        raise JixiaoError(f"输出文件（-o）“{shown_name(path)}”是文本（表格、JSON 或 CSV），不能以 {path.suffix} 结尾；"
+                          "请用 .txt、.json 或 .csv，汇总工作簿请用 --summary 汇总.xlsx")
 
 
 def _emit(text: str, output, stdout, overwrite: bool = False, bom: bool = False) -> None:
@@ -559,33 +596,33 @@ def cmd_report(argv: list[str]) -> int:
     _check_profile(args)
     files, skipped = _found(args.paths, "生成报告")
     if args.out.exists() and not args.out.is_dir():
-        raise JixiaoError(f"--out“{args.out}”是一个文件；请给出文件夹")
+        raise JixiaoError(f"--out“{shown_name(args.out)}”是一个文件；请给出文件夹")
     jobs, taken, existing = [], {}, []
     for f in files:
         base = next((Path(p) for p in args.paths if os.path.isdir(p) and _collected_from(p, Path(f))), None)
         rel = Path(f).relative_to(base).parent if base is not None else Path()
-        target = args.out / rel / (Path(f).stem + REPORT_SUFFIX)
+        target = args.out / rel / fit_name(Path(f).stem, REPORT_SUFFIX, reserve=NAME_RESERVE)
         key = os.path.normcase(os.path.abspath(target))
         if key in taken:
-            raise JixiaoError(f"“{f}”与“{taken[key]}”的报告同名（{target.name}），请分别生成")
+            raise JixiaoError(f"“{shown_name(f)}”与“{shown_name(taken[key])}”的报告同名（{shown_name(target.name)}），请分别生成")
         taken[key] = f
         if target.exists() and not args.force:
             existing.append(str(target))
         jobs.append((f, str(target), args.force, args.profile))
     if existing:
-        shown = "、".join(existing[:5]) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
+        shown = "、".join(map(shown_name, existing[:5])) + (f" 等 {len(existing)} 个" if len(existing) > 5 else "")
         raise JixiaoError(f"报告 {shown} 已经存在；为免覆盖，本次没有生成任何报告。确要替换请加 --force")
     results = list(run_all(report_job, jobs, args.jobs, not args.no_progress, "生成报告"))
     done = [r for r in results if r["ok"]]
     for r in results:
         if not r["ok"]:
-            sys.stderr.write(f"[未生成] {r['error']}\n")
+            sys.stderr.write(printable(f"[未生成] {r['error']}\n"))
             if args.debug and r["traceback"]:
-                sys.stderr.write(r["traceback"])
+                sys.stderr.write(printable(r["traceback"]))
     if len(done) == 1 and len(results) == 1:
-        print(done[0]["report"])
-    print(f"已生成 {len(done)} 份自评报告（{args.out}）" + (f"，{len(results) - len(done)} 份未能生成" if len(done) < len(results)
-                                                     else "") + "。" + (skipped_line(len(skipped)) if skipped else ""))
+        print(shown_name(done[0]["report"]))
+    print(f"已生成 {len(done)} 份自评报告（{shown_name(args.out)}）" + (f"，{len(results) - len(done)} 份未能生成"
+          if len(done) < len(results) else "") + "。" + (skipped_line(len(skipped)) if skipped else ""))
     return EXIT_OK if len(done) == len(results) else EXIT_UNREADABLE
 
 
@@ -690,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
         p.print_help()
         return EXIT_OK
     except JixiaoError as exc:
-        sys.stderr.write(f"错误：{exc}\n")
+        sys.stderr.write(f"错误：{printable(str(exc))}\n")
         return EXIT_UNREADABLE
     except KeyboardInterrupt:
         sys.stderr.write("\n已中断。\n")
@@ -702,7 +739,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - never a traceback for users
-        sys.stderr.write(f"内部错误：{type(exc).__name__}: {exc}。请把以下信息发给开发者"
+        sys.stderr.write(f"内部错误：{type(exc).__name__}: {printable(str(exc))}。请把以下信息发给开发者"
                          f"{'：' if debug else '（加 --debug 重新运行可显示详细信息）。'}\n")
         if debug:
             import traceback

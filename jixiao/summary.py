@@ -22,9 +22,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from .engine.safetext import sheet_text, sheet_value
 from .batch import (GRADE_ORDER, NO_RATE, PASSED, RATE_BANDS, READ_CODE, STATUSES, UNREADABLE, WARNINGS_ONLY,
                     WITH_ERRORS, Tally, grade_order)
-from .engine.files import atomic_output
+from .engine.files import atomic_output, quietly, write_error
 
 SUMMARY_SHEET, FINDINGS_SHEET, WAIVED_SHEET, CHART_SHEET = "汇总", "问题清单", "已说明问题", "图表"
 
@@ -59,7 +60,10 @@ class SummaryWriter:
             self.years[res["year"]] = self.years.get(res["year"], 0) + 1
         self.findings += len(res.get("findings") or ()) + (0 if res.get("readable") else 1)
         self.waived += len(res.get("waived") or ())
-        self.spool.write(json.dumps(keep, ensure_ascii=False, default=str) + "\n")
+        try:      # ASCII: a file name that is not UTF-8 (surrogate escapes) is kept as it is
+            self.spool.write(json.dumps(keep, default=str) + "\n")
+        except OSError as exc:
+            raise write_error(self.path, exc) from None
 
     def _results(self):
         self.spool.seek(0)
@@ -69,7 +73,7 @@ class SummaryWriter:
     def close(self, tally: Tally) -> Path:
         try:
             with atomic_output(self.path, overwrite=self.overwrite) as tmp:
-                self._write(tmp, tally)
+                quietly(self.path, self._write, tmp, tally)
         finally:
             self.spool.close()
         return self.path
@@ -147,6 +151,7 @@ class SummaryWriter:
 
     def _cell(self, ws, value, style: str = "cell", number_format: str | None = None, fill=None):
         from openpyxl.cell import WriteOnlyCell
+        value = sheet_value(value)     # what a cell can hold: control characters shown, at most 32,767 characters
         c = WriteOnlyCell(ws, value)
         if isinstance(value, str):
             c.data_type = "s"          # text from forms stays text: never a formula
@@ -216,7 +221,9 @@ class SummaryWriter:
             target = os.path.relpath(os.path.abspath(path), os.path.abspath(self.path.parent))
         except ValueError:                 # another drive (Windows)
             target = os.path.abspath(path)
-        c.hyperlink = target.replace(os.sep, "/")
+        target = target.replace(os.sep, "/")
+        if sheet_text(target) == target:   # a name with control characters or undecodable bytes: no link
+            c.hyperlink = target
         return c
 
     def _shown(self, path: str) -> str:

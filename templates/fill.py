@@ -16,8 +16,16 @@ amount_paid, goal_expected, level1, name, target, ...), or their Chinese heading
 blank continues the project above it. 年初预算数 is amounts.initial on a form without a funds table (Suzhou).
 
 Everything is checked before anything is written; a mistake is reported in Chinese with the file, the
-project and the field (for a CSV, the line). Workbooks already in the output folder are never replaced
-unless `--force` is given (then atomically).
+project and the field (for a CSV, the line). Data files are read within the limits of
+`jixiao.engine.safedata` (size, values, nesting, YAML aliases) and only if they are regular files. Text
+goes into cells as text; a vertical tab or form feed (Word's line breaks) becomes a line break, any
+other control character is refused at its field. File names are made from project names safely: no
+path, no control or reserved characters, at most 255 bytes (the full name stays in the workbook).
+
+Workbooks already in the output folder are never replaced unless `--force` is given (then atomically,
+and only regular files). Without it, a workbook already there with the same content as the one to be
+made is kept and counted as done, so an interrupted run, or several runs into one folder, can be run
+again to complete what is missing; one with other content stops the run before anything is written.
 """
 from __future__ import annotations
 
@@ -30,6 +38,7 @@ import math
 import os
 import re
 import sys
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -37,6 +46,9 @@ from typing import Any, NamedTuple
 import yaml
 
 from jixiao.engine.errors import JixiaoError, ProfileError
+from jixiao.engine.files import atomic_output, check_replaceable, read_limited, safe_name
+from jixiao.engine.safedata import DATA_LIMITS, check_shape, load_json, load_yaml
+from jixiao.engine.safetext import printable, shown_name
 from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
 from jixiao.engine.profiles import Profile, check_name, default_year, load_profile, profile_argument
 
@@ -83,6 +95,11 @@ TRUE_WORDS = {"1", "true", "yes", "y", "是", "共用", "√"}
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _YEAR = re.compile(r"^(\d{4})\s*(年度?)?$")
 MAX_SHOWN = 5              # existing output files named in the refusal
+MAX_INDICATORS = 1_000     # rows of one form
+# Characters a text cell cannot hold or should not: C0 but tab and line breaks, DEL, C1, lone
+# surrogates (a JSON "\ud800"). A vertical tab or form feed is Word's line break: it becomes one.
+_BAD_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_WORD_BREAKS = str.maketrans({"\v": "\n", "\f": "\n"})
 
 
 class DataError(JixiaoError):
@@ -203,13 +220,38 @@ def _cell_text(value):
     return value
 
 
+def clean_texts(data, where: str = ""):
+    """`data` with Word's line breaks (vertical tab, form feed) as line breaks; any other control
+    character, in a value or a key, is a DataError naming where it is (a cell cannot hold it)."""
+    def clean(value, path):
+        if isinstance(value, str):
+            value = value.translate(_WORD_BREAKS)
+            bad = _BAD_TEXT.search(value)
+            if bad:
+                raise DataError(f"“{path or '数据'}”含有控制字符 {printable(bad.group())}（不可见字符，表格中无法保存），"
+                                f"在“{printable(value[max(0, bad.start() - 10):bad.start()], one_line=True)}”之后；"
+                                "请删除该字符后再试", where=where)
+            return value
+        if isinstance(value, dict):
+            return {clean(k, path): clean(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v, f"{path}[{i + 1}]") for i, v in enumerate(value)]
+        return value
+    return clean(data, "")
+
+
 def form_from_data(data: dict, profile: str | None = None, year: int | None = None, where: str = "",
                    places: list[str] | None = None) -> tuple[Profile, Form]:
     """One project's data as a form. `profile` and `year` apply where the data has none; `where` names
     the project in messages, `places` each indicator (CSV lines). Any problem is a DataError saying
     where, never a traceback."""
     try:
-        return _form(data, profile, year, where, places)
+        return _form(clean_texts(data, where), profile, year, where, places)
+    except ProfileError as exc:  # a profile's own file at fault: say which project asked for it, and the file
+        if exc.where and where and exc.where != where:
+            raise DataError(f"所用的规则配置无法加载：{exc}", where=where) from None
+        exc.where = exc.where or where
+        raise
     except JixiaoError as exc:  # e.g. a profile not found: say which project asked for it
         exc.where = exc.where or where
         raise
@@ -279,7 +321,11 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
         _record(s, SUBITEM_KEYS, f"子项（subitems）第{n}项", where, SUBITEM_EXAMPLE)
         form.subitems.append(SubItem(str(s.get("name") or ""), _amount(s.get("budget"), "子项预算数", where),
                                      _amount(s.get("actual"), "子项实际数", where)))
-    for n, item in enumerate(_items(data.get("indicators"), "指标（indicators）", where, f"[{INDICATOR_EXAMPLE}]"), 1):
+    indicators = _items(data.get("indicators"), "指标（indicators）", where, f"[{INDICATOR_EXAMPLE}]")
+    if len(indicators) > MAX_INDICATORS:
+        raise DataError(f"指标（indicators）有 {len(indicators):,} 个，超出一张表的上限 {MAX_INDICATORS:,} 个；"
+                        "请检查数据是否重复，或把项目拆开", where=where)
+    for n, item in enumerate(indicators, 1):
         here = places[n - 1] if places else (f"{where} 第{n}个指标" if where else f"第{n}个指标")
         _record(item, INDICATOR_KEYS, "指标", here, INDICATOR_EXAMPLE)
         level1 = item.get("level1") or (form.indicators[-1].level1 if form.indicators else None)
@@ -355,10 +401,10 @@ def _funds_as_amounts(prof: Profile, funds: list, amounts: dict, where: str) -> 
     return amounts
 
 
-def _csv_projects(path: Path) -> list[Project]:
+def _csv_projects(path: Path, data: bytes) -> list[Project]:
     """One project per key (项目) or name; a row whose key and name cells are blank continues the
     project above it (project fields need only be on its first row)."""
-    records = _csv_records(path)
+    records = _csv_records(path, data)
     header_line, headings = next(records, (0, []))
     if not any(h.strip() for h in headings):
         raise DataError("CSV 文件是空的", where=str(path))
@@ -411,8 +457,7 @@ def _csv_projects(path: Path) -> list[Project]:
     return [Project(_csv_data(path, proj, heading), key, proj["places"]) for key, proj in projects.items()]
 
 
-def _csv_text(path: Path) -> str:
-    data = path.read_bytes()
+def _csv_text(path: Path, data: bytes) -> str:
     for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
         try:
             return data.decode(encoding)
@@ -424,10 +469,10 @@ def _csv_text(path: Path) -> str:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _csv_records(path: Path):
+def _csv_records(path: Path, data: bytes):
     """(first line, cells) of each record, blank lines skipped; a malformed record (a quote never
     closed, text after a closing quote) is an error at the line where it starts."""
-    text = _csv_text(path)
+    text = _csv_text(path, data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     done = 0  # the last line of the records read so far
     while True:
@@ -515,23 +560,27 @@ def _project_name(data) -> str:
 def read_projects(path: Path) -> list[Project]:
     """The projects in a data file, each with its name (and, from a CSV, its lines) for messages."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError("找不到数据文件", where=str(path))
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".yaml", ".yml", ".json"):
+        raise DataError("数据文件应为 .yaml、.yml、.json 或 .csv", where=str(path))
+    raw = read_limited(path, DATA_LIMITS.max_bytes, "数据文件")   # a regular file, within the limit
     try:
         if suffix == ".csv":
-            projects = _csv_projects(path)
-        elif suffix in (".yaml", ".yml", ".json"):
-            text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+            projects = _csv_projects(path, raw)
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise DataError("无法识别文件的编码（应为 UTF-8）；请用记事本或编辑器另存为 UTF-8 编码后再试",
+                                where=str(path)) from None
+            data = load_json(text, str(path)) if suffix == ".json" else load_yaml(text, str(path))
+            check_shape(data, str(path))
             if isinstance(data, dict) and "projects" in data:
                 data = data["projects"]
             items = [] if data is None else data if isinstance(data, list) else [data]
             projects = [Project(item, _project_name(item)) for item in items]
-        else:
-            raise DataError("数据文件应为 .yaml、.yml、.json 或 .csv", where=str(path))
-    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"数据文件格式有误：{exc}", where=str(path)) from None
+    except (yaml.YAMLError, json.JSONDecodeError, csv.Error) as exc:
+        raise DataError(f"数据文件格式有误：{printable(str(exc))}", where=str(path)) from None
     if not projects:
         raise DataError("数据文件中没有项目", where=str(path))
     return projects
@@ -543,20 +592,31 @@ def load_data(path: Path) -> list[dict]:
 
 
 def output_name(prof: Profile, form: Form, data: dict) -> str:
+    """The workbook's file name: from file_name or the project's name, with nothing a file system or
+    a terminal would take for something else, and at most 255 bytes (room kept for a "（2）")."""
     if data.get("file_name"):
         name = str(data["file_name"])
     else:
         project = form.header.get("project_name") or form.header.get("subitem_name") or form.header.get("special_name")
         name = f"{prof.year}年度{project}绩效自评表" if project else prof.data.get("file_name", prof.name)
-    name = re.sub(r'[\\/:*?"<>|\r\n\t]+', "_", name).strip(" .")[:120]
-    return name + ".xlsx"
+    return safe_name(name, ".xlsx", str(prof.data.get("file_name") or prof.name))
+
+
+class Outcome(NamedTuple):
+    """What happened to one workbook of a fill run."""
+    path: Path
+    status: str          # "written" | "kept" (the same workbook was there) | "conflict" (another one was)
 
 
 def fill(paths: list[Path], out: Path, profile: str | None = None, year: int | None = None, mode: str = "native",
-         typed_scores: bool = False, overwrite: bool = False) -> list[Path]:
+         typed_scores: bool = False, overwrite: bool = False, outcomes: list[Outcome] | None = None) -> list[Path]:
     """Write one filled workbook per project; returns the files written. All data, and the output
     folder, is checked before anything is written: a bad row leaves no half-made batch behind, and
-    workbooks already there (which may hold what someone typed) are replaced only with overwrite."""
+    workbooks already there (which may hold what someone typed) are replaced only with overwrite.
+    Without it, one already there that equals the workbook to be made is kept (an interrupted or a
+    concurrent run completes); one that differs stops the run before anything is written (OutputExists).
+    A workbook made meanwhile by another run is compared the same way. `outcomes`, when given, gets
+    every workbook's Outcome."""
     out = Path(out)
     jobs = []
     for path in paths:
@@ -570,38 +630,109 @@ def fill(paths: list[Path], out: Path, profile: str | None = None, year: int | N
     seen: dict[str, int] = {}
     tasks = []
     for prof, form, name in jobs:
-        n = seen[name] = seen.get(name, 0) + 1
+        key = name.casefold()                 # Windows and macOS folders ignore case
+        n = seen[key] = seen.get(key, 0) + 1
         if n > 1:
             name = name[:-5] + f"（{n}）.xlsx"
         tasks.append((prof, form, mode, typed_scores, out / name, overwrite))
     _check_output(out, [task[4] for task in tasks], overwrite)
+    done: list[Outcome] = []
+    if not overwrite:                          # workbooks already there: the same is kept, another stops the run
+        there = [task for task in tasks if os.path.lexists(task[4])]
+        found = _run(_compare, there)
+        conflicts = [o.path for o in found if o.status == "conflict"]
+        if conflicts:
+            names = "、".join(shown_name(p.name) for p in conflicts[:MAX_SHOWN]) + (" 等" if len(conflicts) > MAX_SHOWN else "")
+            raise OutputExists(f"已有 {len(conflicts)} 个同名文件：{names}，内容与本次要生成的不同。为免覆盖其中已填写的内容，"
+                               "本次没有写入任何文件；确要替换请加 --force，或用 --out 指定另一个文件夹", where=str(out))
+        done = found
+        kept = {o.path for o in found}
+        tasks = [task for task in tasks if task[4] not in kept]
+    done += _run(_write, tasks)
+    if outcomes is not None:
+        outcomes.extend(done)
+    conflicts = [o.path for o in done if o.status == "conflict"]
+    if conflicts:     # made meanwhile by another run, with other content: not replaced
+        names = "、".join(shown_name(p.name) for p in conflicts[:MAX_SHOWN]) + (" 等" if len(conflicts) > MAX_SHOWN else "")
+        raise OutputExists(f"{len(conflicts)} 个工作簿在写入时已被另一次运行写成了不同的内容，没有覆盖：{names}；"
+                           f"其余 {len(done) - len(conflicts)} 个已完成。确要替换请加 --force", where=str(out))
+    return [o.path for o in done if o.status == "written"]
+
+
+def _run(fn, tasks: list) -> list:
     workers = min(os.cpu_count() or 1, max(1, len(tasks) // 8))
-    try:
-        if workers == 1:
-            return [_write(task) for task in tasks]
-        with ProcessPoolExecutor(workers) as pool:  # building is CPU-bound: one process a core
-            return list(pool.map(_write, tasks, chunksize=16))
-    except FileExistsError as exc:  # made by someone else while we were writing
-        raise OutputExists(str(exc)) from None
+    if workers == 1:
+        return [fn(task) for task in tasks]
+    with ProcessPoolExecutor(workers) as pool:  # building is CPU-bound: one process a core
+        return list(pool.map(fn, tasks, chunksize=16))
 
 
 def _check_output(out: Path, targets: list[Path], overwrite: bool) -> None:
     if out.exists() and not out.is_dir():
         raise JixiaoError("这是一个文件，不是文件夹；请用 --out 指定输出文件夹", where=str(out))
     for target in targets:
-        if target.is_dir():  # not replaced even with --force
-            raise JixiaoError(f"输出文件夹中有一个与要写的工作簿同名的文件夹“{target.name}”，无法写入；"
+        if target.is_dir() and not target.is_symlink():  # not replaced even with --force
+            raise JixiaoError(f"输出文件夹中有一个与要写的工作簿同名的文件夹“{shown_name(target.name)}”，无法写入；"
                               "请把它改名或移走，或用 --out 指定另一个文件夹", where=str(out))
-    existing = [t for t in targets if t.exists()]
-    if existing and not overwrite:
-        names = "、".join(p.name for p in existing[:MAX_SHOWN]) + (" 等" if len(existing) > MAX_SHOWN else "")
+        if overwrite:
+            check_replaceable(target)          # --force replaces regular files only
+
+
+def refuse_existing(out: Path, targets: list[Path]) -> None:
+    """Outputs already there are never replaced without --force: OutputExists naming the first few."""
+    existing = [t for t in targets if os.path.lexists(t)]
+    if existing:
+        names = "、".join(shown_name(p.name) for p in existing[:MAX_SHOWN]) + (" 等" if len(existing) > MAX_SHOWN else "")
         raise OutputExists(f"已有 {len(existing)} 个同名文件：{names}。为免覆盖其中已填写的内容，本次没有写入任何文件；"
                            "确要替换请加 --force，或用 --out 指定另一个文件夹", where=str(out))
 
 
-def _write(task) -> Path:
-    prof, form, mode, typed_scores, path, overwrite = task
-    return build_workbook(prof, form, mode, typed_scores).save(path, overwrite=overwrite)  # never half-written
+def _workbook(task) -> bytes:
+    prof, form, mode, typed_scores, _path, _overwrite = task
+    return build_workbook(prof, form, mode, typed_scores).bytes()
+
+
+def _compare(task) -> Outcome:
+    """A workbook already at the task's path: "kept" if it is the one the task would write."""
+    return Outcome(task[4], "kept" if same_workbook(task[4], _workbook(task)) else "conflict")
+
+
+def _write(task) -> Outcome:
+    path, overwrite = task[4], task[5]
+    data = _workbook(task)
+    try:
+        with atomic_output(path, overwrite=overwrite) as tmp:  # never a half-written file
+            tmp.write_bytes(data)
+    except FileExistsError:  # made by someone else while we were building
+        return Outcome(path, "kept" if same_workbook(path, data) else "conflict")
+    return Outcome(path, "written")
+
+
+#: Parts that differ between two saves of the same workbook: the time it was made and saved.
+_VOLATILE = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
+
+
+def same_workbook(path: Path, data: bytes) -> bool:
+    """Whether the file at `path` is the workbook `data` (the same parts with the same bytes, but for
+    the creation and modification times in docProps/core.xml). Anything else, a file that cannot be
+    read or is not a regular file included, is not."""
+    try:
+        existing = read_limited(path, max(len(data) * 2, 1 << 20))
+        with zipfile.ZipFile(io.BytesIO(existing)) as old, zipfile.ZipFile(io.BytesIO(data)) as new:
+            mine = {i.filename: i for i in new.infolist()}
+            theirs = {i.filename: i for i in old.infolist()}
+            if mine.keys() != theirs.keys():
+                return False
+            for name, info in mine.items():
+                other = theirs[name]
+                if name == "docProps/core.xml":
+                    if other.file_size > 1 << 16 or _VOLATILE.sub(b"", old.read(other)) != _VOLATILE.sub(b"", new.read(info)):
+                        return False
+                elif info.file_size != other.file_size or info.CRC != other.CRC or old.read(other) != new.read(info):
+                    return False
+            return True
+    except Exception:  # noqa: BLE001 - unreadable, damaged, not a zip: not the same workbook
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -615,15 +746,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true",
                         help="替换输出文件夹中的同名文件（默认：有同名文件时不写入任何文件）")
     args = parser.parse_args(argv)
+    outcomes: list[Outcome] = []
     try:
         profile = profile_argument(args.profile) if args.profile else None
-        files = fill(args.data, args.out, profile, args.year, args.formulas, args.typed_scores, args.force)
+        files = fill(args.data, args.out, profile, args.year, args.formulas, args.typed_scores, args.force, outcomes)
     except JixiaoError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{printable(str(exc))}", file=sys.stderr)
         return 2
     for f in files:
-        print(f)
-    print(f"已生成 {len(files)} 个工作簿。", file=sys.stderr)
+        print(printable(str(f)))
+    kept = sum(1 for o in outcomes if o.status == "kept")
+    print(f"已生成 {len(files)} 个工作簿。" + (f"另有 {kept} 个已存在且内容相同，保留未动。" if kept else ""), file=sys.stderr)
     return 0
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_blank, is_number
+from jixiao.engine.files import safe_name
+from jixiao.engine.safetext import printable
 from jixiao.engine.forms import ReadForm, read_forms
 from jixiao.engine.model import Form
 from jixiao.engine.profiles import Profile, profile_argument
@@ -32,7 +34,7 @@ from jixiao.engine.reader import SZ_OUTPUTS, read_form_and_profile
 from jixiao.engine.targets import to_number
 
 from .builder import build_workbook
-from .fill import _check_output, output_name
+from .fill import _check_output, output_name, refuse_existing
 
 HEADER_NAMES = {"project_name": "项目名称", "department": "主管部门", "unit": "实施单位", "special_name": "专项名称",
                 "subitem_name": "支出方向名称（子项）", "total_investment": "项目总投资", "period": "项目总实施期",
@@ -137,10 +139,12 @@ def import_file(path: Path, out: Path, profile: str | None, overwrite: bool, kee
     for rf in forms:
         buildable(rf.form, rf.profile)
         name = output_name(rf.profile, rf.form, {})
-        if len(forms) > 1:
-            name = name[:-5] + f"（{rf.reading.sheet}）.xlsx"
+        if len(forms) > 1:        # the sheet's name comes from the file: made safe like any name
+            name = safe_name(f"{name[:-5]}（{rf.reading.sheet}）", ".xlsx")
         plans.append((rf, out / name))
     _check_output(out, [t for _, t in plans], overwrite)
+    if not overwrite:
+        refuse_existing(out, [t for _, t in plans])
     return [(target, rf, write_template(rf, target, overwrite, keep_scores)) for rf, target in plans]
 
 
@@ -158,23 +162,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         profile = profile_argument(args.profile) if args.profile else None
     except JixiaoError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{printable(str(exc))}", file=sys.stderr)
         return 2
     for path in args.paths:
         try:
             done = import_file(path, args.out, profile, args.force, not args.drop_scores)
         except (JixiaoError, FileExistsError) as exc:
-            print(f"错误：{exc if isinstance(exc, JixiaoError) and exc.where else f'{path}：{exc}'}", file=sys.stderr)
+            print(printable(f"错误：{exc if isinstance(exc, JixiaoError) and exc.where else f'{path}：{exc}'}"),
+                  file=sys.stderr)
             code = 2
             continue
         for target, rf, lost in done:
-            print(f"{target}\n  来自 {path}{'［' + rf.reading.sheet + '］' if rf.reading.sheet and len(done) > 1 else ''}："
-                  f"{rf.reading.reason}")
+            print(printable(f"{target}\n  来自 {path}{'［' + rf.reading.sheet + '］' if rf.reading.sheet and len(done) > 1 else ''}："
+                            f"{rf.reading.reason}"))
             if lost:
                 code = max(code, 1)
                 print(f"  以下 {len(lost)} 项未能写入模板：")
                 for line in lost:
-                    print(f"    {line}")
+                    print(printable(f"    {line}"))
             else:
                 print("  表内内容已全部写入模板。")
     return code

@@ -77,7 +77,9 @@ def _value_xml(value) -> tuple[str, str]:
         return (' t="e"' if value in ERROR_VALUES else ' t="str"'), value
     if isinstance(value, int):
         return "", str(value)
-    if isinstance(value, (numbers.Real, decimal.Decimal)) and math.isfinite(value):  # float, Decimal, Fraction
+    if isinstance(value, (numbers.Real, decimal.Decimal)):  # float, Decimal, Fraction
+        if not math.isfinite(value):     # a sum that overflowed: what Excel shows there
+            return ' t="e"', "#NUM!"
         return "", repr(float(value))
     raise TypeError(f"not a cached formula value: {value!r}")
 

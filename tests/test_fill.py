@@ -400,6 +400,101 @@ def test_csv_in_gbk_is_read_and_an_unknown_encoding_is_a_clear_error(tmp_path):
         load_data(data)
 
 
+# Reruns, concurrent runs, names (issue 8) --------------------------------------------------------
+
+def many_projects(tmp_path: Path, n: int) -> Path:
+    import yaml
+    projects = [dict(GOOD, header={"project_name": f"项目{i:02d}"}) for i in range(n)]
+    return write_yaml(tmp_path / "many.yaml", yaml.safe_dump({"projects": projects}, allow_unicode=True))
+
+
+def test_an_interrupted_fill_is_completed_by_a_rerun_without_force(tmp_path, capsys):
+    data, out = many_projects(tmp_path, 6), tmp_path / "out"
+    assert run_fill(capsys, data, "--out", out)[0] == 0
+    made = sorted(out.iterdir())
+    for path in made[3:]:
+        path.unlink()                                   # as if the run had been stopped half-way
+    stamps = {p.name: p.stat().st_mtime_ns for p in made[:3]}
+    code, err = run_fill(capsys, data, "--out", out)
+    assert code == 0 and "已生成 3 个工作簿。另有 3 个已存在且内容相同，保留未动。" in err
+    assert sorted(p.name for p in out.iterdir()) == [p.name for p in made]
+    assert {p.name: p.stat().st_mtime_ns for p in made[:3]} == stamps      # the ones there were not rewritten
+
+
+def test_a_different_workbook_already_there_stops_the_rerun_before_anything_is_written(tmp_path, capsys):
+    data, out = many_projects(tmp_path, 4), tmp_path / "out"
+    assert run_fill(capsys, data, "--out", out)[0] == 0
+    typed = sorted(out.iterdir())[0]
+    book = load_workbook(typed)
+    book.active["B3"] = "用户改过的项目名称"
+    book.save(typed)
+    sorted(out.iterdir())[1].unlink()
+    code, err = run_fill(capsys, data, "--out", out)
+    assert code == 2 and f"已有 1 个同名文件：{typed.name}，内容与本次要生成的不同" in err
+    assert len(list(out.iterdir())) == 3 and load_workbook(typed).active["B3"].value == "用户改过的项目名称"
+
+
+def test_concurrent_fills_into_one_folder_all_succeed(tmp_path):
+    import subprocess
+    import sys
+    data, out = many_projects(tmp_path, 24), tmp_path / "out"
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    runs = [subprocess.Popen([sys.executable, "-m", "jixiao", "fill", str(data), "--out", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(4)]
+    results = [(p.wait(timeout=300), p.stdout.read() + p.stderr.read()) for p in runs]
+    assert all(code == 0 for code, _ in results), results
+    assert len(list(out.glob("*.xlsx"))) == 24 and not list(out.glob(".~*"))
+    assert sum(text.count("已生成") for _, text in results) == 4
+
+
+def test_force_never_replaces_a_link_or_a_fifo(tmp_path, capsys):
+    import os
+    data, out = project_file(tmp_path, "甲"), tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "elsewhere.xlsx").write_bytes(b"precious")
+    os.symlink(tmp_path / "elsewhere.xlsx", out / "2026年度甲绩效自评表.xlsx")
+    code, err = run_fill(capsys, data, "--out", out, "--force")
+    assert code == 2 and "符号链接" in err and "2026年度甲绩效自评表.xlsx" in err
+    assert (tmp_path / "elsewhere.xlsx").read_bytes() == b"precious"
+
+
+def test_long_names_are_shortened_and_the_full_name_stays_in_the_workbook(tmp_path, capsys):
+    import yaml
+    name = "农村饮水安全巩固提升工程配套管网延伸及水质净化消毒设备购置安装" * 4
+    projects = [dict(GOOD, header={"project_name": name + suffix}) for suffix in ("一", "二")]
+    data = write_yaml(tmp_path / "long.yaml", yaml.safe_dump({"projects": projects}, allow_unicode=True))
+    code, _ = run_fill(capsys, data, "--out", tmp_path / "out")
+    made = sorted((tmp_path / "out").iterdir())
+    assert code == 0 and len(made) == 2
+    assert all(len(p.name.encode()) <= 255 and "…" in p.name for p in made)
+    assert sorted(load_workbook(p).active["B3"].value for p in made) == [name + "一", name + "二"]
+
+
+@pytest.mark.parametrize("text, ok", [("第一行\v第二行", True), ("农村\x00饮水", False), ("\x1b[31m红", False)])
+def test_control_characters_in_data(tmp_path, capsys, text, ok):
+    import json
+    data = tmp_path / "p.json"
+    data.write_text(json.dumps(dict(GOOD, header={"project_name": text}), ensure_ascii=False), encoding="utf-8")
+    code, err = run_fill(capsys, data, "--out", tmp_path / "out")
+    if ok:
+        made = next((tmp_path / "out").iterdir())
+        assert code == 0 and load_workbook(made).active["B3"].value == text.replace("\v", "\n")
+    else:
+        assert code == 2 and "“header.project_name”含有控制字符" in err and "\x1b" not in err and "\x00" not in err
+
+
+def test_file_names_from_data_cannot_leave_the_folder_or_name_a_device(tmp_path, capsys):
+    import yaml
+    names = ["../../escape", "/tmp/abs", "CON", "nul.txt", "a. . .", "   ", "a\nb\tc", "\u202eexe.xlsx"]
+    projects = [dict(GOOD, file_name=n) for n in names]
+    data = write_yaml(tmp_path / "n.yaml", yaml.safe_dump({"projects": projects}, allow_unicode=True))
+    code, err = run_fill(capsys, data, "--out", tmp_path / "out")
+    made = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert code == 0 and len(made) == len(names), err
+    assert not list(tmp_path.glob("escape*")) and "_CON.xlsx" in made and "_nul.txt.xlsx" in made
+    assert all(not any(ch in n for ch in "/\n\t\u202e") for n in made)
+
+
 # The documented data format, its examples, and what the issue 13 reviewer ran into ---------------------
 
 ROOT = Path(__file__).resolve().parent.parent

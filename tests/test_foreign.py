@@ -216,7 +216,7 @@ def test_corrupt_xls_and_limits(corpus, tmp_path):
     bad.write_bytes(data[: len(data) // 3])
     with pytest.raises(WorkbookError, match="文件已损坏"):
         read_forms(bad)
-    with pytest.raises(WorkbookError, match="旧版工作簿过大"):
+    with pytest.raises(WorkbookError, match="旧版 .xls/.et 文件大小超出 jixiao 的安全上限 1000 字节"):
         read_forms(path_of(corpus, "national_mof", "xls"), Limits(max_legacy_bytes=1000))
     with pytest.raises(WorkbookError, match="过大"):
         read_forms(path_of(corpus, "national_mof", "xls"), Limits(max_cells=20))

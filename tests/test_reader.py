@@ -213,22 +213,22 @@ def test_other_office_files(tmp_path):
 def test_zip_bomb_is_refused_from_the_directory(tmp_path):
     bomb = _zip(tmp_path / "bomb.xlsx", {"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>",
                                          "xl/worksheets/sheet1.xml": b"\0" * (20 * 1024 * 1024)})
-    with pytest.raises(WorkbookError, match="压缩比异常.*压缩炸弹"):
+    with pytest.raises(WorkbookError, match="压缩比超出 jixiao 的安全上限 200:1.*疑似压缩炸弹"):
         read_form(bomb)
     small = Limits(max_total_uncompressed=1000)
-    with pytest.raises(WorkbookError, match="解压后体积过大"):
+    with pytest.raises(WorkbookError, match="解压后总大小超出 jixiao 的安全上限"):
         read_form(_zip(tmp_path / "big.xlsx", {"xl/workbook.xml": b"x" * 2000}), small)
-    with pytest.raises(WorkbookError, match="部件过多"):
+    with pytest.raises(WorkbookError, match="压缩包内部件数超出 jixiao 的安全上限 10个"):
         read_form(_zip(tmp_path / "many.xlsx", {f"m{i}": b"" for i in range(20)}), Limits(max_members=10))
 
 
 def test_absurdly_large_sheet(tmp_path, books):
     path = books[("zhuzhou_2020", "native", False)]
-    with pytest.raises(WorkbookError, match="过大"):
+    with pytest.raises(WorkbookError, match="工作表“.*”的行数超出 jixiao 的安全上限 10行.*请删除多余的内容"):
         read_form(path, Limits(max_rows=10))
-    with pytest.raises(WorkbookError, match="过大"):
+    with pytest.raises(WorkbookError, match="单元格数超出 jixiao 的安全上限 50个"):
         read_form(path, Limits(max_cells=50))
-    with pytest.raises(WorkbookError, match="过大"):
+    with pytest.raises(WorkbookError, match="部件“.*”的解压后大小超出"):
         read_form(path, Limits(max_part_bytes=1000))
 
 

@@ -1,5 +1,7 @@
 """Errors users see. Messages are Chinese, and say where (file, sheet, cell) and what to do."""
 
+from .safetext import shown_name
+
 
 class JixiaoError(Exception):
     """Any error meant for a user: printed as its message, never as a traceback."""
@@ -10,7 +12,7 @@ class JixiaoError(Exception):
         self.where = where
 
     def __str__(self) -> str:
-        return f"{self.where}：{self.message}" if self.where else self.message
+        return f"{shown_name(self.where)}：{self.message}" if self.where else self.message
 
 
 class ProfileError(JixiaoError):

@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .errors import JixiaoError
+
+
+class NumberOverflow(JixiaoError, ValueError):
+    """A result no spreadsheet can hold (overflow to infinity, NaN): Excel shows #NUM! there."""
+
+    def __init__(self):
+        super().__init__("数值过大，计算结果溢出（在 Excel 中显示为 #NUM!），无法计分；"
+                         "请检查金额、分值和指标数值是否多写了位数或填错了单位")
+
 
 def _decimal15(x: float) -> Decimal:
     # 15 significant digits is what Excel displays and what its ROUND works on.
@@ -18,7 +28,7 @@ def _decimal15(x: float) -> Decimal:
 def xround(x: float, digits: int = 0) -> float:
     """Excel ROUND: half away from zero on the 15-digit decimal value."""
     if x != x or x in (float("inf"), float("-inf")):
-        raise ValueError("cannot round a non-finite number")
+        raise NumberOverflow()
     q = Decimal(1).scaleb(-digits)
     try:
         return float(_decimal15(x).quantize(q, rounding=ROUND_HALF_UP))

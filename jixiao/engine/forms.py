@@ -20,7 +20,7 @@ from .errors import WorkbookError
 from .reading import ReadForm, Reading
 from .legacy import ENCRYPTED, read_html, read_ods, read_spreadsheetml, read_xls, text_kind
 from .reader import Workbook, _FormReader
-from .safeopen import LIMITS, Limits, Package, check_kind, sniff
+from .safeopen import LIMITS, Limits, Package, check_kind, read_head, sniff
 
 __all__ = ["ReadForm", "Reading", "read_forms", "read_workbook"]
 
@@ -55,8 +55,7 @@ def read_forms(path, limits: Limits = LIMITS, profile: str | None = None) -> lis
     if kind == "ole2-encrypted":
         raise WorkbookError(ENCRYPTED, where=str(path))
     if kind == "other":
-        with open(path, "rb") as fh:
-            text = text_kind(fh.read(64 * 1024))
+        text = text_kind(read_head(path))
         if text == "html":
             return read_workbook(read_html(path, limits), path, profile)
         if text == "spreadsheetml":

@@ -18,12 +18,11 @@ file get the same messages as an .xlsx.
 from __future__ import annotations
 
 import io
-import struct
 from pathlib import Path
 
 from .errors import WorkbookError
-from .reader import Sheet, Workbook, _CellError
-from .safeopen import LIMITS, Limits, Package, expat_parser, parse_xml
+from .reader import Sheet, Workbook, _CellError, cell_number
+from .safeopen import LIMITS, Limits, Package, expat_parser, limit_error, parse_xml, read_whole
 
 ENCRYPTED = "工作簿已加密（设置了打开密码），请在 Excel/WPS 中取消密码后再校验"
 
@@ -56,17 +55,9 @@ def _too_large(path, sheet: str, what: str) -> WorkbookError:
 def read_xls(path, limits: Limits = LIMITS) -> SheetBook:
     import xlrd
     from xlrd.biffh import XLRDError
-    from xlrd.compdoc import CompDocError
 
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > limits.max_legacy_bytes:
-            raise _fail(path, f"旧版工作簿过大（{size / 1024 / 1024:.0f} MB，上限 "
-                        f"{limits.max_legacy_bytes // 1024 // 1024} MB）；请在 Excel/WPS 中另存为 .xlsx 后再校验")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise _fail(path, f"无法读取文件：{exc.strerror or exc}") from None
+    data = read_whole(path, limits)          # a regular file within the limit, read once
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True,
                                   logfile=io.StringIO())
@@ -74,8 +65,7 @@ def read_xls(path, limits: Limits = LIMITS) -> SheetBook:
         if "encrypt" in str(exc).lower():
             raise _fail(path, ENCRYPTED) from None
         raise _fail(path, f"文件已损坏或不是 Excel 工作簿（旧版 .xls 无法解析：{exc}）") from None
-    except (CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, EOFError, OverflowError,
-            MemoryError, RecursionError, UnicodeError, struct.error) as exc:
+    except Exception as exc:  # noqa: BLE001 - xlrd parses hostile bytes: any failure there is a damaged file
         raise _fail(path, f"文件已损坏，无法读取（旧版 .xls：{type(exc).__name__}）；请在 Excel/WPS 中打开后另存为 .xlsx") from None
     sheets: list[Sheet] = []
     states: dict[str, str] = {}
@@ -83,8 +73,7 @@ def read_xls(path, limits: Limits = LIMITS) -> SheetBook:
         for i in range(book.nsheets):
             try:
                 sh = book.sheet_by_index(i)
-            except (XLRDError, CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError,
-                    EOFError, OverflowError, UnicodeError, struct.error) as exc:
+            except Exception as exc:  # noqa: BLE001 - as above
                 raise _fail(path, f"文件已损坏，无法读取第 {i + 1} 张工作表（{type(exc).__name__}）") from None
             sheets.append(_xls_sheet(path, sh, limits))
             states[sh.name] = "visible" if not sh.visibility else "hidden"
@@ -111,7 +100,7 @@ def _xls_sheet(path, sh, limits: Limits) -> Sheet:
                     continue
                 value = v
             elif t in (xlrd.XL_CELL_NUMBER, xlrd.XL_CELL_DATE):
-                value = int(v) if float(v).is_integer() and abs(v) < 2 ** 53 else float(v)
+                value = cell_number(int(v) if float(v).is_integer() and abs(v) < 2 ** 53 else float(v))
             elif t == xlrd.XL_CELL_BOOLEAN:
                 value = bool(v)
             elif t == xlrd.XL_CELL_ERROR:
@@ -122,7 +111,13 @@ def _xls_sheet(path, sh, limits: Limits) -> Sheet:
             if count > limits.max_cells:
                 raise _too_large(path, sh.name, f"超过 {limits.max_cells} 个单元格")
             sheet.cells[(r + 1, c + 1)] = (value, False)
-    for rlo, rhi, clo, chi in sh.merged_cells:
+    merged = 0
+    for n, (rlo, rhi, clo, chi) in enumerate(sh.merged_cells, 1):
+        merged += max(0, rhi - rlo) * max(0, chi - clo)
+        if n > limits.max_merges:
+            raise limit_error(path, "max_merges", n, f"工作表“{sh.name}”", limits)
+        if merged > limits.max_merged_cells:
+            raise limit_error(path, "max_merged_cells", merged, f"工作表“{sh.name}”", limits)
         if rhi > rlo and chi > clo:
             sheet.merges.append((rlo + 1, clo + 1, rhi, chi))
     sheet.index_merges()
@@ -192,6 +187,12 @@ def read_ods(pkg: Package) -> SheetBook:
             rows, cols = cell["span"]
             sheet = st["sheet"]
             if rows > 1 or cols > 1:
+                st["merges"] = st.get("merges", 0) + 1
+                st["merged"] = st.get("merged", 0) + rows * cols
+                if st["merges"] > limits.max_merges:
+                    raise _Stop(limit_error(path, "max_merges", st["merges"], f"工作表“{sheet.name}”", limits))
+                if st["merged"] > limits.max_merged_cells:
+                    raise _Stop(limit_error(path, "max_merged_cells", st["merged"], f"工作表“{sheet.name}”", limits))
                 sheet.merges.append((r, c, r + rows - 1, c + cols - 1))
             if value is not None or cell["formula"]:
                 for rr in range(st["rrep"]):
@@ -298,14 +299,7 @@ def _decode(data: bytes) -> str:
 
 
 def _read_text_file(path, limits: Limits) -> bytes:
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > limits.max_legacy_bytes:
-            raise _fail(path, f"文件过大（{size / 1024 / 1024:.0f} MB，上限 {limits.max_legacy_bytes // 1024 // 1024} MB）")
-        return path.read_bytes()
-    except OSError as exc:
-        raise _fail(path, f"无法读取文件：{exc.strerror or exc}") from None
+    return read_whole(Path(path), limits)   # a regular file within the limit, read once
 
 
 def _cell_value(text: str, raw: str | None = None):

@@ -9,7 +9,9 @@ Profiles are data, never code, and never chosen by an untrusted file. A workbook
 is looked up among the files the user registered on the command line (`register_profile_file`), the
 directories of $JIXIAO_PROFILE_PATH (os.pathsep separated), then the built-in profiles. A name that
 looks like a path is refused. Templates render in Jinja2's SandboxedEnvironment with the fiscal year
-as their only variable, from files of bounded size.
+as their only variable, from files of bounded size, and may use nothing but the year, + and -,
+comparisons and {% if %} (no loop, call or attribute access: nothing that could spin or escape).
+YAML is read within the limits of jixiao.engine.safedata (no alias bomb).
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .data import cache_dir, data_path, parse_yaml
-from .errors import ProfileError
+from .data import cache_dir, data_path
+from .errors import JixiaoError, ProfileError
+from .files import read_limited
 from .targets import clean
 
 BUILTIN_DIR = data_path("jixiao.templates", "profiles")
@@ -269,6 +272,25 @@ def _sandbox():
     return jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                                autoescape=False)
 
+# What a profile template may use: the year, numbers and text, + and -, comparisons and {% if %}. No
+# loop, call, filter, attribute or item access: nothing that could run code past the sandbox, or spin
+# ("{% for %}" nested, "9**9**9") before the size of the result can be checked.
+_TEMPLATE_NODES = ("Template", "Output", "TemplateData", "Name", "Const", "Add", "Sub", "Neg", "Pos", "If",
+                   "CondExpr", "Compare", "Operand", "And", "Or", "Not", "Concat")
+
+
+def _check_template(text: str, path: Path) -> None:
+    import jinja2.nodes
+    allowed = tuple(getattr(jinja2.nodes, n) for n in _TEMPLATE_NODES)
+    stack = [_sandbox().parse(text)]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, allowed) or (isinstance(node, jinja2.nodes.Name) and node.name != "year"):
+            what = node.name if isinstance(node, jinja2.nodes.Name) else type(node).__name__
+            raise ProfileError(f"规则配置模板试图执行不允许的操作（第{node.lineno}行：{what}）：规则配置只能是数据，"
+                               "模板里只能用 {{ year }}、加减和 {% if %}", where=str(path))
+        stack.extend(node.iter_child_nodes())
+
 
 # Rendered profiles are kept on disk (JSON, in the user's cache folder): a one-file `jixiao validate`
 # then needs neither Jinja2 nor PyYAML, which cost more than reading and checking the form. An entry
@@ -328,13 +350,17 @@ def _render(path: Path, year: int, used: list[Path] | None = None) -> dict:
     if used is not None:
         used.append(path)
     try:
-        if path.stat().st_size > MAX_PROFILE_BYTES:
-            raise ProfileError(f"规则配置文件超过 {MAX_PROFILE_BYTES // 1024} KB，不像规则配置", where=str(path))
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, MAX_PROFILE_BYTES, "规则配置文件").decode("utf-8")   # a regular file only
+        _check_template(text, path)
         rendered = _sandbox().from_string(text).render(year=year)
         if len(rendered) > MAX_PROFILE_BYTES:
             raise ProfileError(f"规则配置展开后超过 {MAX_PROFILE_BYTES // 1024} KB", where=str(path))
-        data = parse_yaml(rendered)
+        from .safedata import load_yaml
+        data = load_yaml(rendered, str(path))      # no alias bomb, no deep nesting
+    except ProfileError:
+        raise
+    except JixiaoError as exc:
+        raise ProfileError(exc.message, where=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"无法读取规则配置文件：{exc}", where=str(path)) from None
     except jinja2.sandbox.SecurityError as exc:

@@ -42,9 +42,22 @@ from .errors import JixiaoError, WorkbookError
 from .excel import is_blank, is_number, xround
 from .model import Form, FundsRow, Indicator, SubItem
 from .profiles import Profile, load_profile
-from .safeopen import LIMITS, Limits, Package, expat_parser, local_name as _local, parse_relationships, parse_xml
+from .safeopen import (  # noqa: F401 - col_number is part of this module's interface
+    CELL_RE,
+    LIMITS,
+    Limits,
+    Package,
+    col_number,
+    expat_parser,
+    limit_error,
+    local_name as _local,
+    parse_relationships,
+    parse_xml,
+)
 
 NOT_OURS = "不是 jixiao 生成的绩效自评表"
+#: The fiscal years a form may carry (JX_YEAR), as fill accepts them.
+YEARS = (2000, 2100)
 
 _REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _REL_ID_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships}id"
@@ -52,15 +65,8 @@ _REL_ID_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships}id"
 
 # Cell references --------------------------------------------------------------------------------
 
-_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+_CELL_RE = CELL_RE
 _REF_RE = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!\[\]]+))!(\$?[A-Za-z]{1,3}\$?[0-9]{1,7})(?::(\$?[A-Za-z]{1,3}\$?[0-9]{1,7}))?$")
-
-
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def col_letters(n: int) -> str:
@@ -111,17 +117,22 @@ class Ref:
 
 # XML parts --------------------------------------------------------------------------------------
 
-def _parse_workbook(path, data: bytes):
+def _parse_workbook(path, data: bytes, limits: Limits = LIMITS):
     sheets: list[tuple[str, str, str]] = []   # (name, rel id, state)
     names: dict[str, str] = {}                 # workbook-level defined names, upper-cased
-    state = {"name": None, "buf": []}
+    state = {"name": None, "buf": [], "names": 0}
 
     def start(name, attrs):
         local = _local(name)
         if local == "sheet":
             rid = attrs.get(_REL_ID) or attrs.get(_REL_ID_STRICT) or ""
             sheets.append((attrs.get("name", ""), rid, attrs.get("state", "visible")))
+            if len(sheets) > limits.max_sheets:
+                raise limit_error(path, "max_sheets", len(sheets), limits=limits)
         elif local == "definedName":
+            state["names"] += 1
+            if state["names"] > limits.max_names:
+                raise limit_error(path, "max_names", state["names"], limits=limits)
             scoped = attrs.get("localSheetId") is not None
             state["name"] = None if scoped else attrs.get("name", "")
             state["buf"] = []
@@ -141,7 +152,7 @@ def _parse_workbook(path, data: bytes):
     return sheets, names
 
 
-def _parse_shared_strings(path, data: bytes) -> list[str]:
+def _parse_shared_strings(path, data: bytes, limits: Limits = LIMITS) -> list[str]:
     strings: list[str] = []
     in_si = in_t = False
     rph = 0
@@ -155,6 +166,8 @@ def _parse_shared_strings(path, data: bytes) -> list[str]:
                 in_t = True
         elif local == "si":
             in_si, buf = True, []
+            if len(strings) >= limits.max_cells:
+                raise limit_error(path, "max_cells", len(strings) + 1, "共享字符串", limits)
         elif local == "rPh":
             rph += 1
 
@@ -212,7 +225,12 @@ def _parse_comments(path, part: str, data: bytes, keep) -> dict[str, str]:
 
 
 class SheetTooLarge(Exception):
-    pass
+    """A limit exceeded in a sheet: (the Limits field, what was found)."""
+
+
+def new_budget() -> dict[str, int]:
+    """What the sheets of one workbook have used of the per-workbook limits so far."""
+    return {"cells": 0, "merges": 0, "merged": 0}
 
 
 class Sheet:
@@ -256,15 +274,19 @@ class Sheet:
         return m[0], m[1]
 
 
-def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | None, limits: Limits) -> Sheet:
+def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | None, limits: Limits,
+                 budget: dict[str, int] | None = None) -> Sheet:
     """A sheet's XML, element by element (the handlers keep their state in closure variables: this is
-    the hot loop of bulk validation)."""
+    the hot loop of bulk validation). `budget` (new_budget()) carries the workbook's counts across its
+    sheets: cells, merged ranges and the cells they cover are limited per workbook."""
     sheet = Sheet(name)
     cells, formulas, merges = sheet.cells, sheet.formulas, sheet.merges
+    budget = budget if budget is not None else new_budget()
     row = col = rows = rph = 0
     r = ftext = collect = None
     t, formula, v, inline, in_is = "n", False, None, [], False
-    max_rows, max_cells = limits.max_rows, limits.max_cells
+    max_rows = limits.max_rows
+    max_cells = limits.max_cells - budget["cells"]    # what this sheet may still hold
 
     def start(qname, attrs):
         nonlocal row, col, rows, rph, r, ftext, collect, t, formula, v, inline, in_is
@@ -290,7 +312,7 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
             col, r = 0, None
             rows += 1
             if rows > max_rows or row > max_rows:
-                raise SheetTooLarge(f"超过 {max_rows} 行")
+                raise SheetTooLarge("max_rows", f"第 {max(row, rows):,} 行有内容")
         elif local == "is":
             in_is = True
         elif local == "rPh":
@@ -305,16 +327,13 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
                 r2, c2 = parse_cell(b) if b else (r1, c1)
             except ValueError:
                 return
+            budget["merges"] += 1
+            budget["merged"] += (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+            if budget["merges"] > limits.max_merges:
+                raise SheetTooLarge("max_merges", budget["merges"])
+            if budget["merged"] > limits.max_merged_cells:
+                raise SheetTooLarge("max_merged_cells", budget["merged"])
             merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-        elif local == "dimension":
-            ref = attrs.get("ref", "")
-            last = ref.rpartition(":")[2]
-            try:
-                declared = parse_cell(last)[0] if last else 0
-            except ValueError:
-                declared = 0
-            if declared > max_rows:
-                raise SheetTooLarge(f"声明的范围 {ref} 超过 {max_rows} 行")
 
     def end(qname):
         nonlocal collect, v, in_is, rph
@@ -337,8 +356,10 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
                 value = _number(v)
             if value is not None or formula:
                 if len(cells) >= max_cells:
-                    raise SheetTooLarge(f"超过 {max_cells} 个单元格")
+                    raise SheetTooLarge("max_cells", limits.max_cells - max_cells + len(cells) + 1)
                 at = _position(path, name, r) if r else (row, col)
+                if at[0] > max_rows:
+                    raise SheetTooLarge("max_rows", f"第 {at[0]:,} 行有内容")
                 cells[at] = (value, formula)
                 if formula:
                     formulas[at] = "".join(ftext or ())
@@ -364,8 +385,10 @@ def _parse_sheet(path, part: str, name: str, data: bytes, shared: list[str] | No
     try:
         parse_xml(path, part, data, parser)
     except SheetTooLarge as exc:
-        raise WorkbookError(f"工作表“{name}”过大（{exc}），超出校验上限；请删除多余的行和单元格后再校验",
-                            where=str(path)) from None
+        limit, found = exc.args
+        where = f"工作表“{name}”" if limit == "max_rows" else ""
+        raise limit_error(path, limit, found, where, limits) from None
+    budget["cells"] += len(cells)
     sheet.index_merges()
     return sheet
 
@@ -381,14 +404,24 @@ class _CellError(str):
     """A cell holding an error value (#DIV/0!, #REF! ...)."""
 
 
+#: The largest magnitude a spreadsheet cell can hold (Excel: 9.99999999999999E+307).
+EXCEL_MAX = 9.99999999999999e307
+
+
+def cell_number(value):
+    """A number as a cell can hold it: NaN, infinity and beyond ±9.99E+307 are #NUM!, as in Excel."""
+    return value if abs(value) <= EXCEL_MAX else _CellError("#NUM!")   # NaN compares False
+
+
 def _number(text: str):
+    """A <v> of a numeric cell. What no spreadsheet can hold (NaN, infinity, beyond ±9.99E+307, a
+    number of thousands of digits) reads as the error value #NUM!, as Excel shows an overflow."""
     text = text.strip()
     try:
-        if text.lstrip("-").isdigit():
-            return int(text)
-        return float(text)
-    except ValueError:
+        value = int(text) if text.lstrip("-").isdigit() else float(text)
+    except ValueError:   # also an integer of more digits than Python converts
         return text
+    return cell_number(value)
 
 
 # The workbook ------------------------------------------------------------------------------------
@@ -401,7 +434,9 @@ class Workbook:
         self.path = package.path
         part = package.workbook_part
         self.base = posixpath.dirname(part)
-        sheets, self.names = _parse_workbook(self.path, package.read(part))
+        self.limits = package.limits
+        self.budget = new_budget()
+        sheets, self.names = _parse_workbook(self.path, package.read(part), self.limits)
         rels_part = posixpath.join(self.base, "_rels", posixpath.basename(part) + ".rels")
         rels = parse_relationships(package.read(rels_part), self.base, self.path) if package.has(rels_part) else {}
         self.sheet_parts: dict[str, str] = {}
@@ -421,7 +456,7 @@ class Workbook:
     def shared(self) -> list[str]:
         if self._shared is None:
             part = self.shared_part
-            self._shared = (_parse_shared_strings(self.path, self.pkg.read(part))
+            self._shared = (_parse_shared_strings(self.path, self.pkg.read(part), self.limits)
                             if part and self.pkg.has(part) else [])
         return self._shared
 
@@ -450,7 +485,7 @@ class Workbook:
         if target is None:
             m = _REF_RE.match(text.lstrip("="))
             if not m:
-                raise WorkbookError(f"定义名称 {name} 的引用“{text}”无法识别（应指向本工作簿的一个单元格区域）",
+                raise WorkbookError(f"定义名称 {name} 的引用“{_clip(text)}”无法识别（应指向本工作簿的一个单元格区域）",
                                     where=str(self.path))
             sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
             r1, c1 = parse_cell(m.group(3))
@@ -463,7 +498,14 @@ class Workbook:
         if real is None:
             raise WorkbookError(f"定义名称 {name} 指向的工作表“{sheet}”不存在（可能已被删除或改名）",
                                 where=str(self.path))
-        return Ref(name, real, *target[1:])
+        ref = Ref(name, real, *target[1:])
+        limits = getattr(self, "limits", LIMITS)
+        cells = (ref.r2 - ref.r1 + 1) * (ref.c2 - ref.c1 + 1)
+        if ref.r2 > limits.max_rows:
+            raise limit_error(self.path, "max_rows", f"指向第 {ref.r2:,} 行", f"定义名称 {name}（{ref.text}）", limits)
+        if cells > limits.max_cells:
+            raise limit_error(self.path, "max_cells", cells, f"定义名称 {name}（{ref.text}）", limits)
+        return ref
 
     def comments(self, name: str, keep) -> dict[str, str]:
         """"Sheet!A1" -> text of the sheet's cell comments for which keep(text) holds (views of a
@@ -488,7 +530,7 @@ class Workbook:
             part = self.sheet_parts[name]
             data = self.pkg.read(part)
             shared = self.shared() if b't="s"' in data else None
-            sheet = self._sheets[name] = _parse_sheet(self.path, part, name, data, shared, self.pkg.limits)
+            sheet = self._sheets[name] = _parse_sheet(self.path, part, name, data, shared, self.limits, self.budget)
         return sheet
 
 
@@ -551,6 +593,12 @@ def _text(value) -> str:
     return str(value)
 
 
+def _clip(text: str, at: int = 80) -> str:
+    """A cell's text quoted in a message: one line, at most `at` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= at else text[:at] + "…"
+
+
 def _has_input(field: str, value, formula: bool) -> bool:
     """Whether a grid cell holds something typed: a computed weight (formula) does not count."""
     if field == "weight":
@@ -605,15 +653,19 @@ class _FormReader:
         if is_blank(profile_name):
             raise self.fail(f"{NOT_OURS}：{where}（JX_PROFILE）应为规则配置名称，现为空")
         try:
-            year = int(float(str(year_value).strip()))
-        except (TypeError, ValueError):
-            raise self.fail(f"{year_where}（JX_YEAR）应为年度，如 2024，现为“{_text(year_value)}”") from None
+            year = float(str(year_value).strip())
+            if not (year.is_integer() and YEARS[0] <= year <= YEARS[1]):
+                raise ValueError(year)
+            year = int(year)
+        except (TypeError, ValueError, OverflowError):
+            raise self.fail(f"{year_where}（JX_YEAR）应为年度（{YEARS[0]}—{YEARS[1]}），如 2024，"
+                            f"现为“{_clip(_text(year_value))}”") from None
         if self.override:
             profile_name = self.override
         try:
             profile = load_profile(str(profile_name).strip(), year)
         except JixiaoError as exc:
-            raise self.fail(f"工作簿使用的规则配置“{profile_name}”无法加载：{exc.message}") from None
+            raise self.fail(f"工作簿使用的规则配置“{_clip(str(profile_name))}”无法加载：{exc}") from None
         missing = [n for n in required_names(profile) if n not in wb.names]
         if missing:
             raise self.fail(f"{NOT_OURS}：缺少定义名称 {'、'.join(missing)}（可能被删除或改名）；"

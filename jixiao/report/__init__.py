@@ -20,7 +20,8 @@ from pathlib import Path
 
 from jixiao.engine import narrative
 from jixiao.engine.errors import JixiaoError
-from jixiao.engine.files import atomic_output
+from jixiao.engine.files import atomic_output, safe_name
+from jixiao.engine.safetext import shown_name
 from jixiao.engine.model import Form
 from jixiao.engine.profiles import Profile
 from jixiao.engine.validation.core import Context
@@ -71,9 +72,9 @@ def _save(document, target: Path, overwrite: bool) -> Path:
         with atomic_output(target, overwrite=overwrite) as tmp:
             document.save(tmp)
     except FileExistsError:
-        raise JixiaoError(f"“{target}”已经存在，没有覆盖；确要替换请加 --force") from None
+        raise JixiaoError(f"“{shown_name(target)}”已经存在，没有覆盖；确要替换请加 --force") from None
     except OSError as exc:
-        raise JixiaoError(f"无法写入“{target}”：{exc.strerror or exc}") from None
+        raise JixiaoError(f"无法写入“{shown_name(target)}”：{exc.strerror or exc}") from None
     return Path(target)
 
 
@@ -91,7 +92,7 @@ def write_reports(form_path, target: Path, overwrite: bool = False, profile: str
         path = target
         if len(forms) > 1:
             stem = target.name[:-len(REPORT_SUFFIX)] if target.name.endswith(REPORT_SUFFIX) else target.stem
-            path = target.with_name(f"{stem}-{rf.reading.sheet}{REPORT_SUFFIX}")
+            path = target.with_name(safe_name(f"{stem}-{rf.reading.sheet}", REPORT_SUFFIX))   # a sheet's name: from the file
         out.append(_save(report_document(rf.form, rf.profile), path, overwrite))
     return out
 
