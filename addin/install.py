@@ -38,7 +38,7 @@ from pathlib import Path
 import jixiao
 from jixiao import __version__
 from jixiao.engine.errors import JixiaoError
-from jixiao.engine.files import atomic_output
+from jixiao.engine.files import OutputError, atomic_output
 
 from .conf import ConfError, conf_bytes, read_conf_rows, user_conf_path, write_conf
 from .vba_sources import PROJECT_NAME
@@ -181,8 +181,8 @@ def _place(data: bytes, target: Path) -> None:
     try:
         with atomic_output(target) as tmp:
             tmp.write_bytes(data)
-    except PermissionError:
-        raise InstallError(f"无法写入 {target}：Excel 可能正在使用它。请关闭 Excel 后重新运行") from None
+    except OutputError as exc:
+        raise InstallError(f"{exc}。如果 Excel 开着，它可能正在使用这个文件：请关闭 Excel 后重新运行") from None
     except OSError as exc:
         raise InstallError(f"无法写入 {target}：{exc.strerror or exc}") from None
 
@@ -200,6 +200,8 @@ def _with_xlwings(call, *args) -> str:
 def install_file(data: bytes, startup: Startup) -> str:
     """Put the add-in (``data``) into ``startup.folder``; how it was done, in Chinese."""
     target = startup.folder / ADDIN_NAME
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise InstallError(f"{target} 已存在，但不是普通文件（文件夹或快捷方式），不会替换：请把它移走后重新运行")
     if target.is_file() and target.read_bytes() == data:
         return "与本次生成的完全相同，未改动"
     if startup.excel:

@@ -186,3 +186,11 @@ def test_help_names_the_three_actions(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["addin"])
     assert exc.value.code == 2 and "install" in capsys.readouterr().err
+
+
+def test_an_addin_file_that_cannot_be_replaced_is_a_message(home, tmp_path, capsys):
+    xlstart = tmp_path / "xlstart"
+    (xlstart / "jixiao.xlam").mkdir(parents=True)  # not a file: never replaced
+    code, out, err = run(capsys, "install", "--xlstart", xlstart)
+    assert code == 2 and "已存在，但不是普通文件（文件夹或快捷方式），不会替换" in err and "Traceback" not in err
+    assert not conf_of(home).exists()  # nothing else written
