@@ -414,7 +414,7 @@ def readme_text(folder: Path, wheel: Path, targets: tuple[Target, ...]) -> str:
         f"第一条用已装好的 Python（{pythons} 中的任何一个，如 py -3.12）建一个虚拟环境；第二条从本文件夹安装 jixiao 和它需要的全部软件包；",
         "第三条安装 Excel 加载项（绩效自评选项卡和 JX_ 函数）并写好 jixiao.conf，然后重启 Excel。",
         "查看安装情况：C:\\jixiao\\.venv\\Scripts\\jixiao addin status；卸载加载项：C:\\jixiao\\.venv\\Scripts\\jixiao addin uninstall。",
-        "详细说明见 jixiao 的 docs/addin.md。",
+        "详细说明见 jixiao 源码中的 docs/addin.md；装好后也可运行 C:\\jixiao\\.venv\\Scripts\\jixiao addin --help 查看。",
         "",
         "本文件夹中的 wheel：",
     ]
