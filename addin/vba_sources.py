@@ -28,6 +28,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jixiao
@@ -237,10 +238,18 @@ def udf_metadata(module_names: str = UDF_MODULES, workbook_name: str = f"{PROJEC
     return json.loads(last)
 
 
+@lru_cache(maxsize=8)
+def _udf_metadata_of_kind(module_names: str, addin: bool, extra_path: tuple[str, ...]) -> dict:
+    """udf_metadata, run once per process for an add-in or for a workbook: of the workbook's name
+    only its kind shows in the modules (ActiveWorkbook or ThisWorkbook in the wrappers; the Function
+    Wizard module uses the functions' names), so every template a run builds shares one subprocess."""
+    return udf_metadata(module_names, f"{PROJECT_NAME}.xlam" if addin else f"{PROJECT_NAME}.xlsm", list(extra_path))
+
+
 def udf_modules(module_names: str = UDF_MODULES, workbook_name: str = f"{PROJECT_NAME}.xlam",
                 extra_path: list[str] | None = None) -> list[VBAModuleSource]:
     """The ``xlwings_udfs`` wrapper module and the ``JixiaoUdfInfo`` Function Wizard module."""
-    meta = udf_metadata(module_names, workbook_name, extra_path)
+    meta = _udf_metadata_of_kind(module_names, workbook_name.lower().endswith(".xlam"), tuple(extra_path or ()))
     origin = f"xlwings {meta['xlwings']} import_udfs({module_names!r})"
     wrappers = VBAModuleSource(UDF_WRAPPER_MODULE, "standard", crlf(meta["vba"]), origin)
     info = VBAModuleSource(UDF_INFO_MODULE, "standard",

@@ -1,7 +1,9 @@
 """Draws a profile's official self-evaluation form into a new workbook, blank or filled.
 
-One function per layout block; every region the code reads or writes gets its JX_ defined name
-(jixiao.engine.contract), every computed cell a formula (jixiao.templates.formulas: native, or the JX_ UDFs in udf mode).
+The layout is data (templates/layouts/<name>.yaml, read by jixiao.engine.layouts), drawn by one generic
+drawer per kind of block (fixed rows, the funds table, growing lists, the indicator grid, notes); no
+code per region. Every region the code reads or writes gets its JX_ defined name (jixiao.engine.contract),
+every computed cell a formula (jixiao.templates.formulas: native, or the JX_ UDFs in udf mode).
 The cells go through `Sheet.put` into XlsxWriter (jixiao.templates.xlsx): a `Formula` is a formula (with its
 cached value when one is given), any other value is written as what it is, text always as text.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from jixiao import __version__ as JIXIAO_VERSION
 from . import formulas as fx
+from jixiao.engine.layouts import block as block_of, has_funds, load_layout
 from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name, params, pname
 from jixiao.engine.scoring import helper_values, rate_indicator
 from jixiao.engine.excel import is_number
@@ -32,13 +36,6 @@ GUIDE_SHEET = "填表说明"
 MODES = ("native", "udf")
 DIRECTIONS = ("正向", "反向", "等于", "定性")
 
-# Indicator grid columns per layout family; helper columns follow `helper` to the right of the print area.
-GRIDS = {
-    "national": dict(l1="B", l2="C", name="D", target="E", actual="F", weight="G", score="H", reason="I",
-                     helper="J", last="I"),
-    "suzhou": dict(l1="B", l2=None, name="C", target="D", weight="E", actual="F", score="G", reason="H",
-                   helper="I", last="G"),
-}
 HELPER_INPUTS = (("direction", "指标方向", "JX_IND_DIRECTION"), ("tvalue", "指标值（数值）", "JX_IND_TVALUE"),
                  ("avalue", "完成值（数值）", "JX_IND_AVALUE"), ("level", "定性档次", "JX_IND_LEVEL"))
 HELPER_SCORING = (("dir_used", "计分方向", "JX_IND_DIR_USED"), ("t", "计分指标值", "JX_IND_T"),
@@ -72,14 +69,7 @@ def helper_columns(mode: str) -> list[tuple[str, str, str | None]]:
 
 
 HELPER_COUNT_INPUTS = len(HELPER_INPUTS)
-# 得分 (H) is wide enough for "待定（1项未计分）" on two lines (the 总分 row is two lines high)
-NATIONAL_WIDTHS = {"A": 8.5, "B": 10, "C": 12, "D": 21, "E": 14, "F": 15, "G": 6.5, "H": 10, "I": 17}
-SUZHOU_WIDTHS = {"A": 13, "B": 10, "C": 22, "D": 14, "E": 10, "F": 14, "G": 10, "H": 24}
 UNSET_WIDTH = 13  # what the row-height estimate takes for a column whose width is set later (helper columns)
-
-
-def family(profile: Profile) -> str:
-    return "suzhou" if profile.layout == "suzhou" else "national"
 
 
 @dataclass
@@ -249,191 +239,249 @@ def _protect(ws, format_rows_and_columns: bool = False):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Blocks of the national family (national, zhuzhou)
+# The generic drawer: a layout (templates/layouts/<name>.yaml, jixiao.engine.layouts) block by block
 
-def _title(sh: Sheet, profile: Profile, last: str):
-    sh.put("A1", profile.title, "title", span=f"{last}1")
-    sh.put("A2", f"（{profile.year}年度）", "subtitle", span=f"{last}2")
-    sh.min_heights[1], sh.min_heights[2] = 34, 22
+@dataclass
+class Draw:
+    """What every block drawer needs, and what the blocks learn for those after them."""
 
+    sh: Sheet
+    profile: Profile
+    form: Form                  # the form as given
+    filled: Form                # with the helper inputs the template writes (prefilled)
+    view: SheetView
+    mode: str
+    typed_scores: bool
+    layout: dict
+    grid: dict = field(default_factory=dict)     # the grid's columns by key, once drawn
+    head: int = 0                                # the grid's head row, first and last indicator rows
+    first: int = 0
+    last: int = 0
+    inputs: dict[str, list[str]] = field(default_factory=lambda: {"amount": [], "signed": []})  # validated ranges
 
-def _header_value(form: Form | None, key: str):
-    return (form.header.get(key) if form else None)
-
-
-def _national_header(sh: Sheet, profile: Profile, form: Form | None) -> int:
-    fields = {h["key"]: h for h in profile.data["header"]}
-    row = 3
-    if profile.layout == "zhuzhou":
-        sh.put(f"A{row}", fields["department"]["label"], "label")
-        sh.put(f"B{row}", _header_value(form, "department"), "input_left", name=field_name("department"), span=f"I{row}")
-        row += 1
-        sh.put(f"A{row}", "项目支出名称", "label", span=f"A{row + 1}")
-        for r, (key, money_key) in enumerate((("special_name", "total_investment"),
-                                              ("subitem_name", "total_investment_fiscal"))):
-            rr = row + r
-            sh.put(f"B{rr}", fields[key]["label"], "label", span=f"C{rr}")
-            sh.put(f"D{rr}", _header_value(form, key), "input_left", name=field_name(key), span=f"E{rr}")
-            sh.put(f"F{rr}", fields[money_key]["label"], "label", span=f"G{rr}")
-            sh.put(f"H{rr}", _header_value(form, money_key), "input", "General", name=field_name(money_key), span=f"I{rr}")
-        row += 2
-        sh.put(f"A{row}", fields["period"]["label"], "label")
-        sh.put(f"B{row}", _header_value(form, "period"), "input_left", name=field_name("period"), span=f"I{row}")
-        return row + 1
-    sh.put(f"A{row}", fields["project_name"]["label"], "label")
-    sh.put(f"B{row}", _header_value(form, "project_name"), "input_left", name=field_name("project_name"), span=f"I{row}")
-    row += 1
-    sh.put(f"A{row}", fields["department"]["label"], "label")
-    sh.put(f"B{row}", _header_value(form, "department"), "input_left", name=field_name("department"), span=f"E{row}")
-    sh.put(f"F{row}", fields["unit"]["label"], "label")
-    sh.put(f"G{row}", _header_value(form, "unit"), "input_left", name=field_name("unit"), span=f"I{row}")
-    return row + 1
+    @property
+    def funds(self) -> bool:
+        return has_funds(self.layout)
 
 
-def _funds_block(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mode: str,
-                 typed_scores: bool = False) -> int:
-    spec = profile.data["funds"]["rows"]
-    zhuzhou = profile.layout == "zhuzhou"
-    rows = {fr.key: fr for fr in (form.funds if form else [])}
-    head = row
-    sh.put(f"A{head}", "年度项目资金（万元）" if zhuzhou else "项目资金（万元）", "label", span=f"A{head + len(spec)}")
-    sh.put(f"B{head}", "年度资金总额" if zhuzhou else None, "head", span=f"C{head}")
-    for col, text in zip("DEFGHI", ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率",
-                                    "得分（执行率×分值）" if zhuzhou else "得分")):
-        sh.put(f"{col}{head}", text, "head")
-    first = head + 1
-    for i, item in enumerate(spec):
-        r = first + i
-        fr = rows.get(item["key"], FundsRow(item["key"], item["label"]))
-        sh.put(f"B{r}", item["label"], "label" if i == 0 else "label_left", span=f"C{r}")
-        for col, value in zip("DEF", (fr.initial, fr.budget, fr.executed)):
-            sh.put(f"{col}{r}", value, "input", "General")
-        if i == 0:
-            weight = form.funds_weight if form and is_number(form.funds_weight) else profile.funds_weight
-            sh.put(f"G{r}", weight, "input", "General", name="JX_FUNDS_WEIGHT")
-            if mode == "udf":
-                # blank, like the native formula, when there is no budget (validation says why)
-                rate = f'=IF(COUNT(E{r},F{r})<2,"",IF(E{r}>0,JX_EXECRATE(F{r},E{r}),""))'
-                score = f'=IF(H{r}="","",JX_EXECSCORE(F{r},E{r},G{r},JX_PROFILE))'
-            else:
-                rate, score = fx.exec_rate(f"F{r}", f"E{r}"), fx.exec_score(f"H{r}", f"G{r}", profile)
-            reported = form.reported if typed_scores else {}
-            values = view.udf if mode == "udf" else {"exec_rate": view.exec_rate, "exec_score": view.exec_score}
-            rate = reported.get("exec_rate", Formula(rate, values["exec_rate"]))  # typed_scores: published numbers
-            score = reported.get("exec_score", Formula(score, values["exec_score"]))
-            sh.put(f"H{r}", rate, "computed", "0.00%", name="JX_EXEC_RATE")
-            sh.put(f"I{r}", score, "computed", "0.00", name="JX_EXEC_SCORE")
-        else:
-            for col in "GHI":
-                sh.put(f"{col}{r}", "—", "label")
-    last = first + len(spec) - 1
-    t = sh.title
-    sh.names.update({"JX_FUNDS_LABEL": _range(t, f"B{first}", f"B{last}"),
-                     "JX_FUNDS_INITIAL": _range(t, f"D{first}", f"D{last}"),
-                     "JX_FUNDS_BUDGET": _range(t, f"E{first}", f"E{last}"),
-                     "JX_FUNDS_EXECUTED": _range(t, f"F{first}", f"F{last}")})
-    return last + 1
+def _text(d: Draw, text: str) -> str:
+    """A layout text with its placeholders: {title}, {year}, {max_total}."""
+    for key, value in (("{title}", d.profile.title), ("{year}", str(d.profile.year)),
+                       ("{max_total}", f"{d.profile.max_total:g}")):
+        text = text.replace(key, value)
+    return text
 
 
-def _goals_block(sh: Sheet, profile: Profile, form: Form | None, row: int) -> int:
-    texts = {t["key"]: t["label"] for t in profile.data["texts"]}
-    sh.put(f"A{row}", "年度总体目标", "label", span=f"A{row + 1}")
-    sh.put(f"B{row}", texts["goal_expected"], "head", span=f"E{row}")
-    sh.put(f"F{row}", texts["goal_actual"], "head", span=f"I{row}")
-    r = row + 1
-    sh.put(f"B{r}", (form.texts.get("goal_expected") if form else None), "input_text",
-           name=field_name("goal_expected"), span=f"E{r}")
-    sh.put(f"F{r}", (form.texts.get("goal_actual") if form else None), "input_text",
-           name=field_name("goal_actual"), span=f"I{r}")
-    sh.min_heights[r] = 60
-    return r + 1
+def _labels(profile: Profile, part: str) -> dict[str, str]:
+    return {item["key"]: item["label"] for item in profile.data.get(part) or []}
 
 
-# ---------------------------------------------------------------------------------------------------
-# Blocks of the Suzhou form
-
-def _suzhou_top(sh: Sheet, profile: Profile, form: Form, view: SheetView) -> int:
-    sh.put("A1", profile.title, "title", span="G1")
-    sh.min_heights[1] = 34
-    amounts = form.amounts if form else {}
-    head = {h["key"]: h["label"] for h in profile.data["header"]}
-    sh.put("A2", head["project_name"], "label")
-    sh.put("B2", _header_value(form, "project_name"), "input_left", name=field_name("project_name"), span="D2")
-    sh.put("E2", head["project_year"], "label")
-    sh.put("F2", _header_value(form, "project_year") or profile.year, "input", "0", name=field_name("project_year"), span="G2")
-    sh.put("A3", head["department"], "label")
-    sh.put("B3", _header_value(form, "department"), "input_left", name=field_name("department"), span="G3")
-    # 市级预算执行情况
-    sh.put("A4", "市级预算执行情况（万元）", "label", span="A5")
-    sh.put("B4", "年初预算数", "head")
-    sh.put("C4", "当年使用上年结余、结转及当年调整预算数", "head", span="D4")
-    sh.put("E4", "财政拨款数", "head")
-    sh.put("F4", "指标结余数", "head", span="G4")
-    sh.put("B5", amounts.get("initial"), "input", "General", name="JX_SZ_INITIAL")
-    sh.put("C5", amounts.get("adjustment"), "input", "General", name="JX_SZ_ADJUSTMENT", span="D5")
-    sh.put("E5", amounts.get("appropriated"), "input", "General", name="JX_SZ_APPROPRIATED")
-    # SUM, not N(): a blank counts 0 (N() of a blank cell is #NUM! in Gnumeric)
-    sh.put("F5", Formula('=IF(COUNT(B5,C5,E5)=0,"",SUM(B5,C5)-SUM(E5))', view.amounts["balance"]), "computed",
-           "General", name="JX_SZ_BALANCE", span="G5")
-    # 市级财政资金使用情况
-    sh.put("A6", "市级财政资金使用情况（万元）", "label", span="A8")
-    sh.put("B6", "财政拨款数", "head", span="B7")
-    sh.put("C6", "实际支付数", "head", span="C7")
-    sh.put("D6", "资金结余、结转数", "head", span="D7")
-    sh.put("E6", "其中：", "head", span="G6")
-    sh.put("E7", "结转数", "head")
-    sh.put("F7", "财政收回数", "head", span="G7")
-    sh.put("B8", Formula('=IF(E5="","",E5)', view.amounts["appropriated"]), "computed", "General")
-    sh.put("C8", amounts.get("paid"), "input", "General", name="JX_SZ_PAID")
-    sh.put("D8", Formula('=IF(COUNT(E5,C8)=0,"",SUM(E5)-SUM(C8))', view.amounts["carry"]), "computed", "General",
-           name="JX_SZ_CARRY")
-    sh.put("E8", amounts.get("carryover"), "input", "General", name="JX_SZ_CARRYOVER")
-    sh.put("F8", amounts.get("recovered"), "input", "General", name="JX_SZ_RECOVERED", span="G8")
-    # 项目资金构成
-    subs = list(form.subitems) if form and form.subitems else []
-    n = max(len(subs), 3)
-    row = 9
-    sh.put(f"A{row}", "项目资金构成（详细列出各子项目名称和金额）", "label", span=f"A{row + n + 1}")
-    sh.put(f"B{row}", "子项名称", "head", span=f"C{row}")
-    sh.put(f"D{row}", "预算数（万元）", "head", span=f"E{row}")
-    sh.put(f"F{row}", "实际数（万元）", "head", span=f"G{row}")
-    first = row + 1
-    for i in range(n):
-        r = first + i
-        item = subs[i] if i < len(subs) else None
-        sh.put(f"B{r}", item.name if item else None, "input_left", span=f"C{r}")
-        sh.put(f"D{r}", item.budget if item else None, "input", "General", span=f"E{r}")
-        sh.put(f"F{r}", item.actual if item else None, "input", "General", span=f"G{r}")
-    last = first + n - 1
-    total_row = last + 1
-    sh.put(f"B{total_row}", "合计", "label", span=f"C{total_row}")
-    sh.put(f"D{total_row}", Formula(f'=IF(COUNT(D{first}:D{last})=0,"",SUM(D{first}:D{last}))',
-                                    view.amounts["sub_budget"]), "computed", "General",
-           name="JX_SUB_TOTAL_BUDGET", span=f"E{total_row}")
-    sh.put(f"F{total_row}", Formula(f'=IF(COUNT(F{first}:F{last})=0,"",SUM(F{first}:F{last}))',
-                                    view.amounts["sub_actual"]), "computed", "General",
-           name="JX_SUB_TOTAL_ACTUAL", span=f"G{total_row}")
-    t = sh.title
-    sh.names.update({"JX_SUB_NAME": _range(t, f"B{first}", f"B{last}"),
-                     "JX_SUB_BUDGET": _range(t, f"D{first}", f"D{last}"),
-                     "JX_SUB_ACTUAL": _range(t, f"F{first}", f"F{last}")})
-    return total_row + 1
+_PLACEHOLDER = re.compile(r"\{(JX_[A-Z0-9_]+)\}")
 
 
-def _suzhou_texts(sh: Sheet, profile: Profile, form: Form | None, row: int) -> int:
-    sh.put(f"A{row}", "项目基本情况", "head", span=f"G{row}")
-    row += 1
-    for item in profile.data["texts"]:
-        value = form.texts.get(item["key"]) if form else None
-        sh.put(f"A{row}", item["label"], "label")
-        sh.put(f"B{row}", value, "input_text", name=field_name(item["key"]), span=f"G{row}")
-        sh.min_heights[row] = 48
+def _local(sh: Sheet, name: str) -> str:
+    """The cell or range a name was given on this sheet, as a relative A1 reference ("B5", "D10:D12")."""
+    return sh.names[name].split("!")[-1].replace("$", "")
+
+
+def _cell_content(d: Draw, cell: dict, item: dict | None) -> tuple[object, str | None]:
+    """(value, defined name) of a layout cell."""
+    name = cell.get("name")
+    if "text" in cell:
+        return _text(d, cell["text"]), name
+    if "label" in cell:
+        part, _, key = cell["label"].partition(".")
+        return _labels(d.profile, part)[key], name
+    if "field" in cell:
+        part, _, key = cell["field"].partition(".")
+        if part == "amounts":
+            return d.form.amounts.get(key), name
+        value = (d.form.header if part == "header" else d.form.texts).get(key)
+        if not value and cell.get("default") == "year":
+            value = d.profile.year
+        return value, name or field_name(key)
+    if "item" in cell:
+        return (item or {}).get(cell["item"]), (item or {}).get("_name") if cell["item"] == "value" else None
+    if "formula" in cell:
+        text = _PLACEHOLDER.sub(lambda m: _local(d.sh, m.group(1)), cell["formula"])
+        value = d.view.amounts.get(cell["value"].partition(".")[2], "") if "value" in cell else None
+        return Formula(text, value), name
+    if "computed" in cell:
+        return _computed(d, cell["computed"]), name or COMPUTED_NAMES[cell["computed"]]
+    return None, name
+
+
+def _put_cell(d: Draw, cell: dict, r: int, item: dict | None = None, named: bool = True) -> None:
+    col = cell["col"]
+    span = f"{cell.get('to', col)}{r + cell.get('down', 0)}" if ("to" in cell or "down" in cell) else None
+    value, name = _cell_content(d, cell, item)
+    if not named and name == cell.get("name"):  # a list's column name spans all its rows (_list_block)
+        name = None
+    d.sh.put(f"{col}{r}", value, cell.get("style", "label"), cell.get("format"), name=name, span=span)
+    if named and "validate" in cell:
+        d.inputs[cell["validate"]].append(f"{col}{r}")
+
+
+def _put_side(d: Draw, side: dict, top: int, bottom: int) -> None:
+    """A label merged down the left of a block."""
+    col = side["col"]
+    d.sh.put(f"{col}{top}", _text(d, side["text"]), side.get("style", "label"),
+             span=f"{col}{bottom}" if bottom > top else None)
+
+
+def _rows_block(d: Draw, rows: list[dict], row: int) -> int:
+    for spec in rows:
+        if "height" in spec:
+            d.sh.min_heights[row] = spec["height"]
+        for cell in spec["cells"]:
+            _put_cell(d, cell, row)
         row += 1
     return row
 
 
+def _list_block(d: Draw, body: dict, row: int) -> int:
+    """Rows that grow with the data: the form's 子项 (subitems) or the profile's texts, one row each;
+    a cell's `name` spans the column of every item row."""
+    if body["of"] == "subitems":
+        items = [{"name": s.name, "budget": s.budget, "actual": s.actual} for s in d.form.subitems]
+    else:
+        items = [{"label": t["label"], "value": d.form.texts.get(t["key"]), "_name": field_name(t["key"])}
+                 for t in d.profile.data.get("texts") or []]
+    n = max(len(items), body.get("min", 0))
+    if "side" in body:
+        _put_side(d, body["side"], row, row + ("head" in body) + n + ("foot" in body) - 1)
+    if "head" in body:
+        row = _rows_block(d, [body["head"]], row)
+    first = row
+    for i in range(n):
+        row = _rows_block_item(d, body["row"], row, items[i] if i < len(items) else None)
+    for cell in body["row"]["cells"]:
+        rng = f"{cell['col']}{first}:{cell['col']}{row - 1}"
+        if "name" in cell:
+            d.sh.names[cell["name"]] = rng
+        if "validate" in cell:
+            d.inputs[cell["validate"]].append(rng)
+    if "foot" in body:
+        row = _rows_block(d, [body["foot"]], row)
+    return row
+
+
+def _rows_block_item(d: Draw, spec: dict, row: int, item: dict | None) -> int:
+    if "height" in spec:
+        d.sh.min_heights[row] = spec["height"]
+    for cell in spec["cells"]:
+        _put_cell(d, cell, row, item, named=False)
+    return row + 1
+
+
+def _funds_block(d: Draw, body: dict, row: int) -> int:
+    """The funds table: a head row, then one row per profile funds row (the total first: its weight,
+    execution rate and score; the 其中 rows show a dash there)."""
+    sh, profile, form, view = d.sh, d.profile, d.form, d.view
+    spec = profile.data["funds"]["rows"]
+    cols = body["columns"]
+    rows = {fr.key: fr for fr in form.funds}
+    head = row
+    _put_side(d, body["side"], head, head + len(spec))
+    for cell in body["head"]:
+        _put_cell(d, cell, head)
+    first = head + 1
+    label = body["label"]
+    amounts = [k for k in ("initial", "budget", "executed") if k in cols]
+    for i, item in enumerate(spec):
+        r = first + i
+        fr = rows.get(item["key"], FundsRow(item["key"], item["label"]))
+        sh.put(f"{label['col']}{r}", item["label"], "label" if i == 0 else "label_left",
+               span=f"{label['to']}{r}" if "to" in label else None)
+        for key in amounts:
+            sh.put(f"{cols[key]}{r}", getattr(fr, key), "input", "General")
+        w, rate_c, score_c = (f"{cols[k]}{r}" for k in ("weight", "rate", "score"))
+        if i == 0:
+            budget, executed = f"{cols['budget']}{r}", f"{cols['executed']}{r}"
+            weight = form.funds_weight if is_number(form.funds_weight) else profile.funds_weight
+            sh.put(w, weight, "input", "General", name="JX_FUNDS_WEIGHT")
+            if d.mode == "udf":
+                # blank, like the native formula, when there is no budget (validation says why)
+                rate = (f'=IF(COUNT({budget},{executed})<2,"",IF({budget}>0,JX_EXECRATE({executed},{budget}),""))')
+                score = f'=IF({rate_c}="","",JX_EXECSCORE({executed},{budget},{w},JX_PROFILE))'
+            else:
+                rate, score = fx.exec_rate(executed, budget), fx.exec_score(rate_c, w, profile)
+            reported = form.reported if d.typed_scores else {}
+            values = view.udf if d.mode == "udf" else {"exec_rate": view.exec_rate, "exec_score": view.exec_score}
+            rate = reported.get("exec_rate", Formula(rate, values["exec_rate"]))  # typed_scores: published numbers
+            score = reported.get("exec_score", Formula(score, values["exec_score"]))
+            sh.put(rate_c, rate, "computed", "0.00%", name="JX_EXEC_RATE")
+            sh.put(score_c, score, "computed", "0.00", name="JX_EXEC_SCORE")
+        else:
+            for ref in (w, rate_c, score_c):
+                sh.put(ref, body.get("dash", "—"), "label")
+    last = first + len(spec) - 1
+    t = sh.title
+    sh.names["JX_FUNDS_LABEL"] = _range(t, f"{label['col']}{first}", f"{label['col']}{last}")
+    for key in amounts:
+        sh.names[f"JX_FUNDS_{key.upper()}"] = _range(t, f"{cols[key]}{first}", f"{cols[key]}{last}")
+    for run in _column_runs([cols[k] for k in amounts]):  # one range per run of adjacent columns
+        d.inputs["amount"].append(f"{run[0]}{first}:{run[-1]}{last}")
+    return last + 1
+
+
+def _column_runs(letters: list[str]) -> list[list[str]]:
+    runs: list[list[str]] = []
+    for c in letters:
+        if runs and column_index_from_string(c) == column_index_from_string(runs[-1][-1]) + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
+
+
+def _notes_block(d: Draw, body: dict, row: int) -> int:
+    notes = d.profile.data.get("notes") or []
+    if not notes:
+        return row
+    d.sh.put(f"A{row}", body["prefix"] + "\n".join(notes), "note", span=f"{body['to']}{row}")
+    return row + 1
+
+
+def _grid_block(d: Draw, body: dict, row: int) -> int:
+    d.grid = {**body["columns"], "helper": body["helper"]}
+    d.head, d.first, d.last = _grid(d, body, row)
+    return d.last + 1
+
+
+COMPUTED_NAMES = {"total_weight": "JX_TOTAL_WEIGHT", "total": "JX_TOTAL_SCORE", "grade": "JX_TOTAL_GRADE"}
+BLOCKS = {"rows": _rows_block, "list": _list_block, "funds": _funds_block, "grid": _grid_block,
+          "notes": _notes_block}
+
+
+def _computed(d: Draw, key: str):
+    """The totals' computed cells: 总分值, 总分, 等级 (a published number instead, with typed_scores)."""
+    g, first, last, view, profile = d.grid, d.first, d.last, d.view, d.profile
+    score_refs = [f"{g['score']}{first}:{g['score']}{last}"]
+    weight_refs = [f"{g['weight']}{first}:{g['weight']}{last}"]
+    if d.funds:
+        score_refs.insert(0, "JX_EXEC_SCORE")
+        weight_refs.insert(0, "JX_FUNDS_WEIGHT")
+    reported = d.form.reported if d.typed_scores else {}
+    if key == "total_weight":
+        return Formula(f"=SUM({','.join(weight_refs)})", view.total_weight)
+    if key == "total":
+        if "total" in reported:
+            return reported["total"]
+        if d.mode == "udf":
+            return Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}'
+                           f'{"," + score_refs[0] if d.funds else ""}))', view.udf["total"])
+        return Formula(fx.total(score_refs, score_refs[-1], profile), view.total)
+    if "grade" in reported:
+        return reported["grade"]
+    total_ref = _local(d.sh, "JX_TOTAL_SCORE")
+    if d.mode == "udf":
+        return Formula(f'=IF({total_ref}="","",JX_GRADE({total_ref},JX_PROFILE))', view.udf["grade"])
+    return Formula(fx.grade(total_ref, profile), view.grade)
+
+
 # ---------------------------------------------------------------------------------------------------
-# The indicator grid (both families)
+# The indicator grid
 
 def _text_refs(prefix: str, source: str, col: dict[str, str], r: int) -> tf.TextRefs:
     def chain(step: str) -> list[str]:
@@ -477,25 +525,21 @@ ARRAY_KEYS = frozenset({f"{p}{s}" for p in ("t_", "a_") for s in tf.ARRAY_STEPS}
 HELPER_FORMATS = {"t": "General", "a": "General", "completion": "0.00%", "fraction": "0.0000"}
 
 
-def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mode: str,
-          typed_scores: bool) -> tuple[int, int, int]:
-    g = GRIDS[family(profile)]
+def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
+    """The indicator grid: a head row, one row per indicator (its helper columns right of the print
+    area), 一级 labels merged over their rows, 二级 over equal consecutive rows, 分值 and 得分 merged over
+    a weight group. Returns the head row and the first and last indicator rows."""
+    sh, profile, form, view, mode, typed_scores = d.sh, d.profile, d.filled, d.view, d.mode, d.typed_scores
+    g = d.grid
     t = sh.title
-    suzhou = family(profile) == "suzhou"
     helpers = helper_columns(mode)
     col = {key: get_column_letter(column_index_from_string(g["helper"]) + i) for i, (key, _, _) in enumerate(helpers)}
     if mode == "udf":
         col["udf"] = get_column_letter(column_index_from_string(g["helper"]) + len(helpers))
     # header row
     head = row
-    if suzhou:
-        for c, text in zip("ABCDEFG", ("项目", "类别", "指标名称", "目标值", "权重", "实际完成值", "自评分")):
-            sh.put(f"{c}{head}", text, "head")
-        sh.put(f"{g['reason']}{head}", "情况说明（未完成、无数值的原因）", "helper_head")
-    else:
-        for c, text in zip("BCDEFGHI", ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值",
-                                        "得分", "偏差原因分析及改进措施")):
-            sh.put(f"{c}{head}", text, "head")
+    for cell in body["head"]:
+        _put_cell(d, cell, head)
     for key, label, name in helpers:
         sh.put(f"{col[key]}{head}", label, "helper_head")
     if mode == "udf":
@@ -508,17 +552,14 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
     # merged labels: 一级 over its rows, 二级 over consecutive equal rows
     spans = _runs([r.level1 for r in rows])
     for start, end in spans:
-        cat = profile.category(rows[start].level1)
-        label = cat.label if suzhou else f"{cat.label}\n（{cat.weight:g}分）"
+        label = _l1_label(profile, body, rows[start].level1)
         sh.put(f"{g['l1']}{first + start}", label, "label", span=f"{g['l1']}{first + end}" if end > start else None)
-    if not suzhou:
+    if g.get("l2"):
         for start, end in _runs([(r.level1, r.level2) for r in rows]):
-            sh.put(f"C{first + start}", rows[start].level2 or None, "input",
-                   span=f"C{first + end}" if end > start else None)
-        sh.put(f"A{head}", "绩效指标", "label", span=f"A{last}")
-    else:
-        sh.put(f"A{head + 1}", f"项目绩效实现情况（{profile.max_total:g}分）", "label", span=f"A{last}")
-    # Suzhou equal-split weights: the category's name cells
+            sh.put(f"{g['l2']}{first + start}", rows[start].level2 or None, "input",
+                   span=f"{g['l2']}{first + end}" if end > start else None)
+    _put_side(d, body["side"], head if body["side"].get("from", "head") == "head" else first, last)
+    # equal-split weights: the category's name cells
     block_of = {i: (s, e) for s, e in spans for i in range(s, e + 1)}
     split = profile.data.get("equal_split") or {}
     templates: dict[str, dict[str, str]] = {}
@@ -528,7 +569,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
         values = view.rows[i]
         sh.put(f"{g['name']}{r}", ind.name or None, "input_left")
         sh.put(f"{g['target']}{r}", ind.target, "input", "@")  # text as typed: "12月31日" stays text
-        computed_actual = suzhou and ind.name == rate_indicator(profile)
+        computed_actual = _computed_actual(profile, ind)
         if computed_actual:
             rate = Formula(fx.suzhou_exec_rate("JX_SZ_INITIAL", "JX_SZ_ADJUSTMENT", "JX_SZ_APPROPRIATED"),
                            view.amounts.get("rate", ""))
@@ -536,7 +577,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
             sh.names["JX_SZ_EXEC_RATE"] = _range(t, f"{g['actual']}{r}")
         else:
             sh.put(f"{g['actual']}{r}", ind.actual, "input", "@")
-        sh.put(f"{g['reason']}{r}", ind.explanation or None, "input_left" if not suzhou else "helper_input")
+        sh.put(f"{g['reason']}{r}", ind.explanation or None, body.get("reason_style", "input_left"))
         # helper inputs (the prefilled form): the row's own, and what the formulas cannot read from the
         # texts but the rules can — recorded for the add-in's 重新计算, which refreshes them when the
         # texts change and keeps what the user typed
@@ -571,7 +612,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
             span_w = f"{g['weight']}{end}" if len(grp) > 1 else None
             span_s = f"{g['score']}{end}" if len(grp) > 1 else None
             weight = ind.weight
-            if suzhou and profile.data.get("weights_mode") == "equal_split" and not cat.fixed_indicators:
+            if profile.data.get("weights_mode") == "equal_split" and not cat.fixed_indicators:
                 s, e = block_of[i]
                 block = f"${g['name']}${first + s}:${g['name']}${first + e}"
                 upto = f"${g['name']}${first + s}:{g['name']}{r}"
@@ -603,7 +644,7 @@ def _grid(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, mo
     names = {"JX_IND_L1": g["l1"], "JX_IND_NAME": g["name"], "JX_IND_TARGET": g["target"],
              "JX_IND_ACTUAL": g["actual"], "JX_IND_WEIGHT": g["weight"], "JX_IND_SCORE": g["score"],
              "JX_IND_REASON": g["reason"]}
-    if g["l2"]:
+    if g.get("l2"):
         names["JX_IND_L2"] = g["l2"]
     for key, label, name in helpers:
         if name:
@@ -625,64 +666,11 @@ def _runs(values: list) -> list[tuple[int, int]]:
     return runs
 
 
-def _totals(sh: Sheet, profile: Profile, form: Form, view: SheetView, row: int, first: int, last: int, mode: str,
-            typed_scores: bool) -> int:
-    g = GRIDS[family(profile)]
-    w, s = g["weight"], g["score"]
-    suzhou = family(profile) == "suzhou"
-    score_refs = [f"{s}{first}:{s}{last}"]
-    weight_refs = [f"{w}{first}:{w}{last}"]
-    if not suzhou:
-        score_refs.insert(0, "JX_EXEC_SCORE")
-        weight_refs.insert(0, "JX_FUNDS_WEIGHT")
-    reported = form.reported if typed_scores else {}
-    sh.min_heights[row] = TOTAL_ROW_HEIGHT  # room for "待定（n项未计分）" on two lines
-    total_weight = Formula(f"=SUM({','.join(weight_refs)})", view.total_weight)
-    if suzhou:
-        sh.put(f"A{row}", "合计", "head", span=f"D{row}")
-        sh.put(f"{w}{row}", total_weight, "computed_bold", "General", name="JX_TOTAL_WEIGHT")
-        sh.put(f"F{row}", None, "label")
-    else:
-        sh.put(f"A{row}", "总分", "head", span=f"F{row}")
-        sh.put(f"{w}{row}", total_weight, "computed_bold", "General", name="JX_TOTAL_WEIGHT")
-    if "total" in reported:
-        total = reported["total"]
-    elif mode == "udf":
-        total = Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}'
-                        f'{"," + score_refs[0] if not suzhou else ""}))', view.udf["total"])
-    else:
-        total = Formula(fx.total(score_refs, score_refs[-1], profile), view.total)
-    sh.put(f"{s}{row}", total, "computed_bold", "0.00", name="JX_TOTAL_SCORE")
-    total_ref = f"{s}{row}"
-    if "grade" in reported:
-        grade = reported["grade"]
-    elif mode == "udf":
-        grade = Formula(f'=IF({total_ref}="","",JX_GRADE({total_ref},JX_PROFILE))', view.udf["grade"])
-    else:
-        grade = Formula(fx.grade(total_ref, profile), view.grade)
-    if suzhou:
-        row += 1
-        sh.put(f"A{row}", "自评等级（按得分率折算）", "head", span=f"F{row}")
-        sh.put(f"G{row}", grade, "computed_bold", name="JX_TOTAL_GRADE")
-    else:
-        sh.put(f"I{row}", grade, "computed_bold", '"等级："@', name="JX_TOTAL_GRADE")
-    return row + 1
-
-
-def _notes(sh: Sheet, profile: Profile, row: int, last: str, prefix: str) -> int:
-    notes = profile.data.get("notes") or []
-    if not notes:
-        return row
-    text = prefix + "\n".join(notes)
-    sh.put(f"A{row}", text, "note", span=f"{last}{row}")
-    return row + 1
-
-
 # ---------------------------------------------------------------------------------------------------
 # Sheet-level finishing: validation, conditional formats, protection, print setup
 
-def _input_rules(sh: Sheet, profile: Profile, first: int, last: int, funds_ranges: list[str]):
-    g = GRIDS[family(profile)]
+def _input_rules(d: Draw):
+    sh, profile, first, last, g = d.sh, d.profile, d.first, d.last, d.grid
     helper = column_index_from_string(g["helper"])
     dcol, tcol, acol, lcol = (get_column_letter(helper + i) for i in range(4))
     amount = dict(validate="decimal", criteria=">=", value=0, ignore_blank=True,
@@ -701,10 +689,7 @@ def _input_rules(sh: Sheet, profile: Profile, first: int, last: int, funds_range
                  input_title="定性档次", input_message="定性指标按所选档次计分。")
     number = dict(validate="decimal", criteria="between", minimum=-1e15, maximum=1e15, ignore_blank=True,
                   show_input=False, error_title="数值有误", error_message="这一列只填数字；百分数可填 95% 或 0.95。")
-    ranges = {"amount": [], "signed": []}
-    for rng in funds_ranges:
-        ranges["signed" if rng.startswith("!") else "amount"].append(rng.lstrip("!"))
-    for rule, where in ((amount, ranges["amount"]), (signed, ranges["signed"]),
+    for rule, where in ((amount, d.inputs["amount"]), (signed, d.inputs["signed"]),
                         (weight, [f"{g['weight']}{first}:{g['weight']}{last}"]),
                         (direction, [f"{dcol}{first}:{dcol}{last}"]), (level, [f"{lcol}{first}:{lcol}{last}"]),
                         (number, [f"{tcol}{first}:{acol}{last}"])):
@@ -718,41 +703,40 @@ def _mark(sh: Sheet, rng: str, formula: str, color: str):
 
 
 RED, ORANGE, YELLOW = "#F4B6B6", "#FCD9A8", "#FFF2A8"
-TOTAL_ROW_HEIGHT = 30
 
 
-def _marks(sh: Sheet, profile: Profile, first: int, last: int, mode: str):
-    g = GRIDS[family(profile)]
+def _marks(d: Draw, reason_needed: str):
+    sh, profile, first, last, mode, g = d.sh, d.profile, d.first, d.last, d.mode, d.grid
     w, s, why = g["weight"], g["score"], g["reason"]
     reason_rng = f"{why}{first}:{why}{last}"
-    if family(profile) == "national":  # a score below its weight needs 偏差原因分析及改进措施 (rule I04)
+    if reason_needed == "below_weight":  # a score below its weight needs 偏差原因分析及改进措施 (rule I04)
         _mark(sh, reason_rng, f'AND(ISNUMBER(${s}{first}),ISNUMBER(${w}{first}),${s}{first}<${w}{first},TRIM(${why}{first})="")',
               RED)
-    else:  # 苏州: an indicator with no value needs an explanation (填表说明 4, rule I12)
+    else:  # no_value (苏州): an indicator with no value needs an explanation (填表说明 4, rule I12)
         a = g["actual"]
         _mark(sh, reason_rng, f'AND(JX_STARTED,${g["name"]}{first}<>"",${a}{first}="",TRIM(${why}{first})="")', RED)
     if mode == "native" and profile.overachievement and profile.overachievement_needs_explanation:
-        comp = _helper_letters(profile, mode)["completion"]
+        comp = _helper_letters(g, mode)["completion"]
         _mark(sh, reason_rng, f'AND(ISNUMBER(${comp}{first}),${comp}{first}>={pname("over")},TRIM(${why}{first})="")',
               ORANGE)
     if mode == "native":
-        _unread_marks(sh, profile, g, first, last)
-    if family(profile) == "national":
+        _unread_marks(sh, g, first, last)
+    if "JX_EXEC_RATE" in sh.names:
         rate = sh.names["JX_EXEC_RATE"]
         _mark(sh, rate, f'AND(ISNUMBER({rate}),{rate}<{pname("low_rate")})', ORANGE)
 
 
-def _helper_letters(profile: Profile, mode: str) -> dict[str, str]:
-    h = column_index_from_string(GRIDS[family(profile)]["helper"])
+def _helper_letters(g: dict, mode: str) -> dict[str, str]:
+    h = column_index_from_string(g["helper"])
     return {key: get_column_letter(h + i) for i, (key, _, _) in enumerate(helper_columns(mode))}
 
 
-def _unread_marks(sh: Sheet, profile: Profile, g: dict, first: int, last: int):
+def _unread_marks(sh: Sheet, g: dict, first: int, last: int):
     """Orange on the helper cells a row waits for (its score shows 待定): 指标方向 and 指标值（数值）for a
     target the formulas cannot read, 指标值（数值）for a text target scored as a quantity, 完成值（数值）
     for an actual the formulas cannot read, 定性档次 for a qualitative actual worded unlike its target;
     yellow on an actual whose unit was assumed (百分点 / 元). The 填表说明 sheet says what to fill in."""
-    col = _helper_letters(profile, "native")
+    col = _helper_letters(g, "native")
     r = first
     used, frac = f"${col['dir_used']}{r}", f"${col['fraction']}{r}"
     quantitative = f'OR({used}="正向",{used}="反向",{used}="等于")'
@@ -770,11 +754,11 @@ def _unread_marks(sh: Sheet, profile: Profile, g: dict, first: int, last: int):
         _mark(sh, rng, formula, color)
 
 
-def _protect_and_print(sh: Sheet, profile: Profile, head: int, last_row: int, mode: str):
+def _protect_and_print(d: Draw, last_row: int):
+    sh, g, head, mode = d.sh, d.grid, d.head, d.mode
     ws = sh.ws
-    g = GRIDS[family(profile)]
     _protect(ws, format_rows_and_columns=True)
-    ws.print_area(f"A1:{g['last']}{last_row}")
+    ws.print_area(f"A1:{d.layout['print']['last']}{last_row}")
     ws.repeat_rows(head - 1)
     ws.set_paper(9)  # A4
     ws.set_portrait()
@@ -835,13 +819,13 @@ def prefilled(form: Form, profile: Profile) -> Form:
     (jixiao.engine.scoring.helper_values). The sheet computes on these, so its values do too."""
     rows = []
     for ind in form.indicators:
-        computed = profile.layout == "suzhou" and ind.name == rate_indicator(profile)
+        computed = _computed_actual(profile, ind)
         direction, tvalue, avalue = helper_values(ind, profile, computed)
         rows.append(replace(ind, direction=direction or "", target_value=tvalue, actual_value=avalue))
     return replace(form, indicators=rows)
 
 
-def _udf_values(profile: Profile, form: Form, view: SheetView) -> None:
+def _udf_values(profile: Profile, layout: dict, form: Form, view: SheetView) -> None:
     """udf mode: the values the JX_ functions give in the sheet (they are plain Python here), for the
     cached values; the same arguments as the formulas pass."""
     from jixiao.udfs import functions as f
@@ -851,7 +835,8 @@ def _udf_values(profile: Profile, form: Form, view: SheetView) -> None:
     computed = scoring_inputs(form, profile)
     col = lambda get: [get(i, ind) for i, ind in enumerate(computed.indicators)]  # noqa: E731
     weights = col(lambda i, ind: (view.weights.get(i, ind.weight) if i in groups else None))
-    labels = col(lambda i, ind: (_l1_label(profile, ind.level1) if i in spans else None))
+    grid = block_of(layout, "grid")
+    labels = col(lambda i, ind: (_l1_label(profile, grid, ind.level1) if i in spans else None))
     scores = f.JX_SCORES(col(lambda i, ind: ind.target), col(lambda i, ind: ind.actual), weights, profile.name,
                          labels, col(lambda i, ind: ind.direction or None), col(lambda i, ind: ind.level or None),
                          col(lambda i, ind: ind.target_value), col(lambda i, ind: ind.actual_value),
@@ -859,7 +844,7 @@ def _udf_values(profile: Profile, form: Form, view: SheetView) -> None:
     view.udf_scores = [row[0] for row in scores] if isinstance(scores, list) else [scores] * len(form.indicators)
     scored = [v for i, v in enumerate(view.udf_scores) if i in groups]
     out = {}
-    if profile.layout != "suzhou":
+    if has_funds(layout):
         total = form.funds_total or None
         budget, executed = (total.budget, total.executed) if total else (None, None)
         weight = form.funds_weight if is_number(form.funds_weight) else profile.funds_weight
@@ -881,9 +866,16 @@ def scoring_inputs(form: Form, profile: Profile) -> Form:
     return with_computed_inputs(form, profile)
 
 
-def _l1_label(profile: Profile, level1: str) -> str:
+def _l1_label(profile: Profile, grid: dict, level1: str) -> str:
+    """A 一级指标 label as the layout writes it ({label}, {weight})."""
     cat = profile.category(level1)
-    return cat.label if family(profile) == "suzhou" else f"{cat.label}\n（{cat.weight:g}分）"
+    return grid["l1_label"].replace("{label}", cat.label).replace("{weight}", f"{cat.weight:g}")
+
+
+def _computed_actual(profile: Profile, ind: Indicator) -> bool:
+    """The row whose actual the template computes (the Suzhou 预算执行率 indicator)."""
+    name = rate_indicator(profile)
+    return name is not None and ind.name == name
 
 
 def build_workbook(profile: Profile, form: Form | None = None, mode: str = "native",
@@ -899,34 +891,19 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
         form = replace(form, indicators=_placeholder_rows(profile))
     filled = prefilled(form, profile)
     view = sheet_view(profile, filled)
+    layout = load_layout(profile.layout)
     if mode == "udf":
-        _udf_values(profile, filled, view)
+        _udf_values(profile, layout, filled, view)
     book = Book()
     sh = Sheet(book, book.sheet(profile.title[:31]))
-    fam = family(profile)
-    for col, width in (SUZHOU_WIDTHS if fam == "suzhou" else NATIONAL_WIDTHS).items():
+    for col, width in layout["columns"].items():
         sh.set_width(col, width)
-    funds_ranges: list[str] = []
-    if fam == "suzhou":
-        row = _suzhou_top(sh, profile, form, view)
-        subs = [sh.names[n].split("!")[1].replace("$", "") for n in ("JX_SUB_BUDGET", "JX_SUB_ACTUAL")]
-        funds_ranges = ["B5", "!C5", "E5", "C8", "E8", "F8", *subs]
-        head, first, last = _grid(sh, profile, filled, view, row, mode, typed_scores)
-        row = _totals(sh, profile, form, view, last + 1, first, last, mode, typed_scores)
-        row = _notes(sh, profile, row, "G", "填表说明：")
-        row = _suzhou_texts(sh, profile, form, row)
-        last_row = row - 1
-    else:
-        _title(sh, profile, "I")
-        row = _national_header(sh, profile, form)
-        funds_first = row + 1
-        row = _funds_block(sh, profile, form, view, row, mode, typed_scores)
-        funds_ranges = [f"D{funds_first}:F{row - 1}"]
-        row = _goals_block(sh, profile, form, row)
-        head, first, last = _grid(sh, profile, filled, view, row, mode, typed_scores)
-        row = _totals(sh, profile, form, view, last + 1, first, last, mode, typed_scores)
-        last_row = _notes(sh, profile, row, "I", "备注：" if profile.layout == "zhuzhou" else "注：") - 1
-    executed = "JX_FUNDS_EXECUTED" if fam != "suzhou" else None
+    d = Draw(sh, profile, form, filled, view, mode, typed_scores, layout)
+    row = 1
+    for block in layout["blocks"]:
+        (kind, body), = block.items()
+        row = BLOCKS[kind](d, body, row)
+    executed = "JX_FUNDS_EXECUTED" if d.funds else None
     started = Formula(fx.started("JX_IND_ACTUAL", "JX_IND_AVALUE", executed), view.started)
     names = _param_sheet(book, profile, mode, started)
     names.update(sh.names)
@@ -934,10 +911,10 @@ def build_workbook(profile: Profile, form: Form | None = None, mode: str = "nati
         if "!" not in ref:
             ref = _range(sh.title, *ref.split(":"))
         book.define_name(name, ref)
-    _input_rules(sh, profile, first, last, funds_ranges)
-    _marks(sh, profile, first, last, mode)
+    _input_rules(d)
+    _marks(d, block_of(layout, "grid")["reason_needed"])
     sh.fit_rows()
-    _protect_and_print(sh, profile, head, last_row, mode)
+    _protect_and_print(d, row - 1)
     _guide_sheet(book, profile, mode)
     _state_sheet(book, sh.state)
     return book

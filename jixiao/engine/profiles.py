@@ -36,14 +36,6 @@ _registered: dict[str, Path] = {}     # name -> file the user gave on the comman
 
 # What each form layout draws: the header fields and text blocks it places (the builder's code knows
 # where they go). A profile may relabel them, not drop them.
-LAYOUTS = {
-    "national": {"header": ("project_name", "department", "unit"), "texts": ("goal_expected", "goal_actual")},
-    "zhuzhou": {"header": ("department", "special_name", "subitem_name", "total_investment",
-                           "total_investment_fiscal", "period"), "texts": ("goal_expected", "goal_actual")},
-    "suzhou": {"header": ("project_name", "project_year", "department"), "texts": ()},
-}
-
-
 def default_year() -> int:
     """The fiscal year users work on by default: this calendar year."""
     import datetime
@@ -433,16 +425,20 @@ def _rule(name: str, spec: dict, where: Path) -> Rule:
 
 
 def _check_layout(data: dict, source: Path) -> None:
-    layout = data.get("layout", data.get("name"))
-    if layout not in LAYOUTS:
-        raise ProfileError(f"未知的表样“{layout}”；layout 可用：{'、'.join(LAYOUTS)}", where=str(source))
-    for part in ("header", "texts"):
+    """The profile names a layout (jixiao.engine.layouts) and has the header fields and texts it shows."""
+    from .layouts import LayoutError, has_funds, load_layout, required_keys
+    name = data.get("layout", data.get("name"))
+    try:
+        layout = load_layout(name)
+    except LayoutError as exc:
+        raise ProfileError(str(exc), where=str(source)) from None
+    for part, keys in required_keys(layout).items():
         given = {str(item.get("key")) for item in data.get(part) or [] if isinstance(item, dict)}
-        missing = [k for k in LAYOUTS[layout][part] if k not in given]
+        missing = [k for k in keys if k not in given]
         if missing:
-            raise ProfileError(f"表样“{layout}”需要 {part} 中有：{'、'.join(missing)}", where=str(source))
-    if layout != "suzhou" and not (data.get("funds") or {}).get("rows"):
-        raise ProfileError(f"表样“{layout}”需要资金表各行（funds.rows）", where=str(source))
+            raise ProfileError(f"表样“{name}”需要 {part} 中有：{'、'.join(missing)}", where=str(source))
+    if has_funds(layout) and not (data.get("funds") or {}).get("rows"):
+        raise ProfileError(f"表样“{name}”需要资金表各行（funds.rows）", where=str(source))
 
 
 def _check_name(data: dict, source: Path) -> None:

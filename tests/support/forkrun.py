@@ -78,6 +78,8 @@ def _preload() -> None:
     import docx  # noqa: F401
     import xlrd  # noqa: F401
     import jixiao.addin.build  # noqa: F401
+    from jixiao.addin.vba_sources import udf_modules
+    udf_modules(workbook_name="x.xlam"), udf_modules(workbook_name="x.xlsm")  # xlwings' generator, run once
     import jixiao.engine.forms  # noqa: F401
     import jixiao.report.word  # noqa: F401
     import jixiao.summary  # noqa: F401
