@@ -107,7 +107,6 @@ def test_a_partly_known_array_counts_as_not_cached():
 
 @pytest.mark.parametrize("bad, error", [
     (lambda b, ws: Formula("A1+1"), ValueError),                          # a formula starts with "="
-    (lambda b, ws: b.write(ws, "A1", Formula("=1", float("nan"))), TypeError),
     (lambda b, ws: b.write(ws, "A1", Formula("=1", [1])), TypeError),
     (lambda b, ws: b.write(ws, "A1", float("inf")), ValueError),
     (lambda b, ws: b.write(ws, "A1", object()), TypeError),
@@ -117,6 +116,14 @@ def test_what_a_cell_cannot_hold_is_refused_when_written(bad, error):
     book = Book()
     with pytest.raises(error):
         bad(book, book.sheet("表"))
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_cached_value_that_overflowed_is_written_as_excel_shows_it(value):
+    book = Book()
+    book.write(book.sheet("表"), "A1", Formula("=9E+307*10", value))
+    sheet = zipfile.ZipFile(io.BytesIO(book.bytes())).read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="A1" t="e"><f>9E+307*10</f><v>#NUM!</v></c>' in sheet
 
 
 def test_generated_workbooks_recalculate_on_open_exactly_while_a_formula_lacks_its_value():
