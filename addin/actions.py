@@ -21,10 +21,7 @@ other cell); next_year writes a new file.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as _dt
-import io
-import locale
 import os
 import platform
 import re
@@ -35,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+import jixiao
 from jixiao import __version__
 from jixiao.engine.scoring import helper_values, text_values
 from jixiao.engine.errors import JixiaoError
@@ -47,6 +45,7 @@ from jixiao.engine.validation import ERROR, WARNING, Finding, validate_form
 from jixiao.engine.validation.core import Context, differs, fmt, pct
 
 from .books import caller_book, open_book
+from .conf import CONF_KEYS, read_conf_file, user_conf_path
 from .workbook import (
     HELPER_NAMES,
     RESULT_SHEET,
@@ -58,7 +57,7 @@ from .workbook import (
     split_address,
 )
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent  # the add-in package's parent: where jixiao runs from
+PROJECT_DIR = Path(jixiao.__file__).resolve().parent  # where jixiao runs from (the package folder)
 HELPER_LABELS = {"direction": "指标方向", "target_value": "指标值（数值）", "actual_value": "完成值（数值）"}
 #: How many items a message lists before "等 N 处".
 LIST_AT_MOST = 8
@@ -614,41 +613,6 @@ def batch_validate(book: Book):
 # =============================================================================================
 # 设置 / 帮助
 # =============================================================================================
-
-CONF_KEYS = ("INTERPRETER_WIN", "INTERPRETER_MAC", "PYTHONPATH", "UDF MODULES", "CONDA PATH", "CONDA ENV",
-             "SHOW CONSOLE")
-
-
-def user_conf_path() -> Path:
-    """Where xlwings' custom add-in module looks for the user's jixiao.conf (GetConfigFilePath)."""
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / "jixiao.conf"
-    base = os.environ.get("USERPROFILE") or str(Path.home())
-    return Path(base) / ".jixiao" / "jixiao.conf"
-
-
-def read_conf_file(path: Path) -> tuple[dict[str, str], str]:
-    """The "KEY","value" lines of a jixiao.conf file (as VBA's ``Input #`` reads them), and a warning
-    when Excel would misread it: VBA reads the file in the system's ANSI code page (GBK on Chinese
-    Windows), so a UTF-8 file with Chinese paths, or one starting with a BOM, goes wrong there."""
-    data = path.read_bytes()
-    warning = ""
-    if data.startswith(b"\xef\xbb\xbf"):
-        warning = "文件以 UTF-8 BOM 开头，Excel 会读错第一行；请用记事本另存为“ANSI”编码。"
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-        if not text.isascii():
-            warning = warning or "文件是 UTF-8 编码且含中文，Excel 读取时会乱码；请用记事本另存为“ANSI”编码。"
-    except UnicodeDecodeError:
-        ansi = locale.getpreferredencoding(False) if sys.platform == "win32" else "gbk"
-        text = data.decode(ansi, errors="replace")
-    conf: dict[str, str] = {}
-    for row in csv.reader(io.StringIO(text)):
-        if len(row) >= 2 and row[0].strip():
-            conf.setdefault(row[0].strip().upper(), row[1].strip())
-    return conf, warning
-
 
 def conf_sources(book: Book) -> list[tuple[str, dict[str, str], str]]:
     """(where, settings, warning) in xlwings' order: workbook sheet, add-in sheet, the workbook's folder,

@@ -31,8 +31,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import jixiao
+
 ADDIN_DIR = Path(__file__).resolve().parent
-REPO_ROOT = ADDIN_DIR.parent
+#: The folder holding the jixiao package (the checkout, or site-packages once installed): the UDF
+#: generator's subprocess imports jixiao from there.
+REPO_ROOT = Path(jixiao.__file__).resolve().parent.parent
 VBA_DIR = ADDIN_DIR / "vba"
 
 PROJECT_NAME = "jixiao"

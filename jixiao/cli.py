@@ -13,6 +13,7 @@
                               live jixiao template of the recognised profile (jixiao.templates.importing)
     jixiao new-year / recalc / check FILE   the ribbon buttons on a file (jixiao.addin.actions.main)
     jixiao report PATH... --out DIR   one 自评报告 (.docx) per form (jixiao.report), in parallel for folders
+    jixiao addin install | uninstall | status   the Excel add-in and its jixiao.conf (jixiao.addin.install)
     jixiao validate --report REPORT.docx FORM   also check a hand-written report against its form (T07)
 
 Output files (-o, --summary) are checked before anything is read: never one of the inputs, never a
@@ -632,7 +633,13 @@ def cmd_import(argv: list[str]) -> int:
     return importing.main(argv)
 
 
-DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "report": cmd_report, "new-year": cmd_button("next-year", "new-year"),
+def cmd_addin(argv: list[str]) -> int:
+    from jixiao.addin import install
+    return install.main(argv)
+
+
+DELEGATED = {"build": cmd_build, "fill": cmd_fill, "import": cmd_import, "report": cmd_report, "addin": cmd_addin,
+             "new-year": cmd_button("next-year", "new-year"),
              "recalc": cmd_button("recalc", "recalc"), "check": cmd_button("validate", "check")}
 
 
@@ -691,6 +698,8 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     sub.add_parser("new-year", help="按本表生成下一年度的新表（保留项目和指标，清空当年数据；--out 指定文件）", add_help=False)
     sub.add_parser("recalc", help="同加载项“重新计算”：刷新计分依据列，写进副本（默认“原名（已重算）”）", add_help=False)
     sub.add_parser("check", help="同加载项“一键校验”：校验结果和标记写进副本（默认“原名（已校验）”）", add_help=False)
+    sub.add_parser("addin", help="安装、卸载 Excel 加载项，查看安装情况（jixiao addin install | uninstall | status）",
+                   add_help=False)
     return p
 
 

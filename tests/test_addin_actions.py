@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.formula import ArrayFormula
 
-from jixiao.addin import actions
+from jixiao.addin import actions, conf
 from jixiao.addin.actions import next_year, recalc, validate
 from jixiao.engine.scoring import helper_values as parsed_helpers
 from jixiao.addin.book_openpyxl import OpenpyxlBook
@@ -649,7 +649,7 @@ def test_settings_and_help(tmp_path, zhuzhou, monkeypatch):
     (home / ".jixiao" / "jixiao.conf").write_bytes('"INTERPRETER_WIN","C:\\绩效\\python.exe"\n'.encode("gbk"))
     monkeypatch.setenv("USERPROFILE", str(home))
     monkeypatch.setattr(actions.sys, "platform", "win32")
-    monkeypatch.setattr(actions.locale, "getpreferredencoding", lambda *_: "cp936")
+    monkeypatch.setattr(conf, "ansi_encoding", lambda: "cp936")  # Windows' "mbcs" on a Chinese system
     book = OpenpyxlBook(zhuzhou)
     text = actions.settings(book)
     assert "规则配置 zhuzhou，2020 年度" in text and "普通公式" in text

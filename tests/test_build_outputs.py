@@ -27,9 +27,9 @@ PROFILES = ("national", "zhuzhou", "suzhou")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory):  # --no-wheel here: the wheel and wheelhouse are tests/test_packaging.py's
     out = tmp_path_factory.mktemp("dist")
-    assert build_templates.main(["--year", "2026", "--out", str(out)]) == 0
+    assert build_templates.main(["--no-wheel", "--year", "2026", "--out", str(out)]) == 0
     return out
 
 
@@ -51,7 +51,7 @@ def test_main_command_writes_every_profile_the_examples_and_the_addin(built):
 
 
 def test_options_year_profile_formulas(tmp_path):
-    assert build_templates.main(["--year", "2031", "--profile", "suzhou", "--formulas", "udf", "--no-examples",
+    assert build_templates.main(["--no-wheel", "--year", "2031", "--profile", "suzhou", "--formulas", "udf", "--no-examples",
                                  "--no-addin", "--out", str(tmp_path)]) == 0
     files = [p.name for p in (tmp_path / "2031").iterdir()]
     assert files == ["2031年度苏州市级财政支出项目绩效自评表.xlsx"]
@@ -60,9 +60,9 @@ def test_options_year_profile_formulas(tmp_path):
 
 
 def test_bad_options_exit_2_and_write_nothing(tmp_path, capsys):
-    assert build_templates.main(["--profile", "guangxi", "--out", str(tmp_path)]) == 2
+    assert build_templates.main(["--no-wheel", "--profile", "guangxi", "--out", str(tmp_path)]) == 2
     assert "找不到规则配置“guangxi”" in capsys.readouterr().err
-    assert build_templates.main(["--year", "20266", "--out", str(tmp_path)]) == 2
+    assert build_templates.main(["--no-wheel", "--year", "20266", "--out", str(tmp_path)]) == 2
     assert list(tmp_path.iterdir()) == []
 
 
@@ -252,17 +252,17 @@ def test_two_profiles_with_the_same_file_name_are_refused_before_writing(tmp_pat
     (mine / "mynational.yaml.j2").write_text(text, encoding="utf-8")              # renamed, file_name kept
     monkeypatch.setenv("JIXIAO_PROFILE_PATH", str(mine))
     out = tmp_path / "out"
-    assert build_templates.main(["--year", "2026", "--profile", "national", "mynational", "--out", str(out)]) == 2
+    assert build_templates.main(["--no-wheel", "--year", "2026", "--profile", "national", "mynational", "--out", str(out)]) == 2
     assert ("规则配置“national”和“mynational”生成的文件名相同（2026年度项目支出绩效自评表.xlsx）："
             "请修改其中一个的 file_name") in capsys.readouterr().err
     assert not out.exists()
 
 
 def test_profile_option_accumulates_and_the_count_is_of_files_written(tmp_path, capsys):
-    assert build_templates.main(["--year", "2026", "--profile", "national", "--profile", "suzhou", "national",
+    assert build_templates.main(["--no-wheel", "--year", "2026", "--profile", "national", "--profile", "suzhou", "national",
                                  "--no-addin", "--out", str(tmp_path)]) == 0
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.xlsx"))
     assert len(files) == 7 and "2026/2026年度苏州市级财政支出项目绩效自评表.xlsx" in files   # 2 templates, 5 examples
     assert "共生成 7 个文件" in capsys.readouterr().out
     # running again regenerates dist, the filled examples included
-    assert build_templates.main(["--year", "2026", "--profile", "national", "--no-addin", "--out", str(tmp_path)]) == 0
+    assert build_templates.main(["--no-wheel", "--year", "2026", "--profile", "national", "--no-addin", "--out", str(tmp_path)]) == 0
