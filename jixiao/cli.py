@@ -144,7 +144,7 @@ def _score_form(path: str, rf, several: bool) -> dict:
             "sheet": rf.reading.sheet if several else "", "reading": reading(rf), "funds": funds,
             "funds_weight": form.funds_weight if is_number(form.funds_weight) else (
                 profile.funds_weight if profile.funds_scored and form.funds else None),
-            "indicators": rows, "reported": reported, "differs": diffs}
+            "funds_scored": profile.funds_scored, "indicators": rows, "reported": reported, "differs": diffs}
 
 
 def _json_safe(value):
@@ -415,7 +415,9 @@ def print_scores(results: list[dict], out) -> None:
             parts = [f"{f['label']} 年初 {_amount(f['initial'])} / 全年 {_amount(f['budget'])} / 执行 {_amount(f['executed'])}"
                      for f in res["funds"]]
             out.write(f"  资金（万元）：{'；'.join(parts)}\n")
-        if res["exec_rate"] is not None or res.get("funds_weight") is not None:
+        if res["exec_rate"] is not None and not res.get("funds_scored", True):
+            out.write(f"  执行率 {_pct(res['exec_rate'])}{mark('exec_rate')}（按规则不计分）\n")
+        elif res["exec_rate"] is not None or res.get("funds_weight") is not None:
             out.write(f"  执行率 {_pct(res['exec_rate'])}{mark('exec_rate')}，执行率得分 {_num(res['exec_score'])}"
                       f"{mark('exec_score')}（分值 {res['funds_weight'] if res['funds_weight'] is not None else '—'}）\n")
         rows = res["indicators"]

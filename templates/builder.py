@@ -21,8 +21,9 @@ from jixiao import __version__ as JIXIAO_VERSION
 from . import formulas as fx
 from jixiao.engine.layouts import block as block_of, has_funds, load_layout
 from jixiao.engine.contract import STATE_HEADER, STATE_NOTE, STATE_SHEET, field_name, params, pname
-from jixiao.engine.scoring import helper_values, rate_indicator
-from jixiao.engine.excel import is_number
+from jixiao.engine import scoring
+from jixiao.engine.scoring import exec_base, helper_values, rate_indicator
+from jixiao.engine.excel import is_number, xround
 from jixiao.engine import nature
 from jixiao.engine.model import Form, FundsRow, Indicator
 from jixiao.engine.profiles import Profile
@@ -313,8 +314,11 @@ def _cell_content(d: Draw, cell: dict, item: dict | None) -> tuple[object, str |
     if "item" in cell:
         return (item or {}).get(cell["item"]), (item or {}).get("_name") if cell["item"] == "value" else None
     if "formula" in cell:
+        computed = cell["value"].partition(".")[2] if "value" in cell else ""
+        if d.typed_scores and computed in d.form.reported:   # a published 指标结余数, 资金结余结转数
+            return d.form.reported[computed], name
         text = _PLACEHOLDER.sub(lambda m: _local(d.sh, m.group(1)), cell["formula"])
-        value = d.view.amounts.get(cell["value"].partition(".")[2], "") if "value" in cell else None
+        value = d.view.amounts.get(computed, "") if "value" in cell else None
         return Formula(text, value), name
     if "computed" in cell:
         return _computed(d, cell["computed"]), name or COMPUTED_NAMES[cell["computed"]]
@@ -420,9 +424,13 @@ def _funds_block(d: Draw, body: dict, row: int) -> int:
                 put(key, r, getattr(fr, key), "input", "General")
         w, rate_c, score_c = (f"{at[k]}{r}" for k in ("weight", "rate", "score"))
         if i == 0:
-            budget, executed = f"{at['budget']}{r}", f"{at['executed']}{r}"
+            # 执行率 divides by the profile's denominator (funds.denominator: 全年预算数 / 调整后预算数 or 年初预算数)
+            budget, executed = f"{at[profile.denominator]}{r}", f"{at['executed']}{r}"
             weight = form.funds_weight if is_number(form.funds_weight) else profile.funds_weight
-            put("weight", r, weight, "input", "General", name="JX_FUNDS_WEIGHT")
+            if profile.funds_scored:
+                put("weight", r, weight, "input", "General", name="JX_FUNDS_WEIGHT")
+            else:   # the execution rate is shown, not scored (funds.scored: false): no 分值, no 得分
+                put("weight", r, "不计分", "label")
             if d.mode == "udf":
                 # blank, like the native formula, when there is no budget (validation says why)
                 rate = (f'=IF(COUNT({budget},{executed})<2,"",IF({budget}>0,JX_EXECRATE({executed},{budget}),""))')
@@ -434,7 +442,10 @@ def _funds_block(d: Draw, body: dict, row: int) -> int:
             rate = reported.get("exec_rate", Formula(rate, values["exec_rate"]))  # typed_scores: published numbers
             score = reported.get("exec_score", Formula(score, values["exec_score"]))
             put("rate", r, rate, "computed", "0.00%", name="JX_EXEC_RATE")
-            put("score", r, score, "computed", "0.00", name="JX_EXEC_SCORE")
+            if profile.funds_scored:
+                put("score", r, score, "computed", "0.00", name="JX_EXEC_SCORE")
+            else:
+                put("score", r, body.get("dash", "—"), "label")
         else:
             for key in ("weight", "rate", "score"):
                 put(key, r, body.get("dash", "—"), "label")
@@ -490,7 +501,8 @@ def _computed(d: Draw, key: str):
     g, first, last, view, profile = d.grid, d.first, d.last, d.view, d.profile
     score_refs = [f"{g['score']}{first}:{g['score']}{last}"]
     weight_refs = [f"{g['weight']}{first}:{g['weight']}{last}"]
-    if d.funds:
+    funds_scored = d.funds and profile.funds_scored
+    if funds_scored:
         score_refs.insert(0, "JX_EXEC_SCORE")
         weight_refs.insert(0, "JX_FUNDS_WEIGHT")
     reported = d.form.reported if d.typed_scores else {}
@@ -500,8 +512,11 @@ def _computed(d: Draw, key: str):
         if "total" in reported:
             return reported["total"]
         if d.mode == "udf":
-            return Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",JX_TOTAL({score_refs[-1]}'
-                           f'{"," + score_refs[0] if d.funds else ""}))', view.udf["total"])
+            call = f'JX_TOTAL({score_refs[-1]}{"," + score_refs[0] if funds_scored else ""})'
+            if profile.total_caps:    # the 执行率 band's cap, as the native formula applies it
+                dec = pname("score_decimals")
+                call = f'IF(ISNUMBER({call}),ROUND(MIN({call},{fx.total_cap("JX_EXEC_RATE", profile)}),{dec}),{call})'
+            return Formula(f'=IF(COUNT({",".join(score_refs)})=0,"",{call})', view.udf["total"])
         return Formula(fx.total(score_refs, score_refs[-1], profile), view.total)
     if "grade" in reported:
         return reported["grade"]
@@ -587,7 +602,7 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
     # merged labels: 一级 over its rows, 二级 over consecutive equal rows
     spans = _runs([r.level1 for r in rows])
     for start, end in spans:
-        label = _l1_label(profile, body, rows[start].level1)
+        label = _l1_label(profile, body, rows[start].level1, form)
         sh.put(f"{g['l1']}{first + start}", label, "label", span=f"{g['l1']}{first + end}" if end > start else None)
     if g.get("l2"):
         for start, end in _runs([(r.level1, r.level2) for r in rows]):
@@ -661,6 +676,9 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
             end = first + grp[-1]
             span_w = f"{g['weight']}{end}" if len(grp) > 1 else None
             span_s = f"{g['score']}{end}" if len(grp) > 1 else None
+            deduction = f"{g['deduction']}{r}" if "deduction" in g else ""   # 扣减分数, merged like the score
+            if deduction:
+                sh.put(deduction, ind.deduction, "input", "General", span=f"{g['deduction']}{end}" if len(grp) > 1 else None)
             weight = ind.weight
             if profile.data.get("weights_mode") == "equal_split" and not cat.fixed_indicators:
                 s, e = block_of[i]
@@ -674,12 +692,16 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
                 sh.put(f"{g['weight']}{r}", weight, "input", "General", span=span_w)
             if typed_scores and ind.reported_score is not None:
                 score = ind.reported_score
+            elif mode == "udf" and deduction:   # JX_SCORES gives the rule's score; the reviewer's deduction comes off it
+                udf = f"{col['udf']}{r}"
+                score = Formula(f"=IF(ISNUMBER({udf}),{fx.deducted(udf, deduction)},{udf})", view.udf_deducted[i])
             elif mode == "udf":
                 score = Formula(f"={col['udf']}{r}", view.udf_scores[i])
             else:
                 frac = col["fraction"]
-                score = Formula(fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile),
-                                view.scores[i])
+                comp = col["completion"]
+                score = Formula(fx.group_score(f"{g['weight']}{r}", f"{frac}{r}:{frac}{end}", profile,
+                                               f"{comp}{r}:{comp}{end}", deduction), view.scores[i])
             sh.put(f"{g['score']}{r}", score, "computed", "0.00", span=span_s)
     if mode == "udf":
         c, l1 = col["udf"], g["l1"]
@@ -698,6 +720,8 @@ def _grid(d: Draw, body: dict, row: int) -> tuple[int, int, int]:
              "JX_IND_REASON": g["reason"]}
     if g.get("l2"):
         names["JX_IND_L2"] = g["l2"]
+    if "deduction" in g:
+        names["JX_IND_DEDUCTION"] = g["deduction"]
     if composed:
         names.update(JX_IND_NATURE=g["nature"], JX_IND_UNIT=g["unit"])
     for key, label, name in helpers:
@@ -890,27 +914,34 @@ def _udf_values(profile: Profile, layout: dict, form: Form, view: SheetView) -> 
     col = lambda get: [get(i, ind) for i, ind in enumerate(computed.indicators)]  # noqa: E731
     weights = col(lambda i, ind: (view.weights.get(i, ind.weight) if i in groups else None))
     grid = block_of(layout, "grid")
-    labels = col(lambda i, ind: (_l1_label(profile, grid, ind.level1) if i in spans else None))
+    labels = col(lambda i, ind: (_l1_label(profile, grid, ind.level1, form) if i in spans else None))
     scores = f.JX_SCORES(col(lambda i, ind: ind.target), col(lambda i, ind: ind.actual), weights, profile.name,
                          labels, col(lambda i, ind: ind.direction or None), col(lambda i, ind: ind.level or None),
                          col(lambda i, ind: ind.target_value), col(lambda i, ind: ind.actual_value),
                          col(lambda i, ind: ind.name or None))
     view.udf_scores = [row[0] for row in scores] if isinstance(scores, list) else [scores] * len(form.indicators)
-    scored = [v for i, v in enumerate(view.udf_scores) if i in groups]
+    # a reviewer's 扣减分数 comes off the rule's score in the score cell (formulas.deducted)
+    view.udf_deducted = [xround(max(0.0, v - float(form.indicators[i].deduction)), profile.score_decimals)
+                         if profile.reviewer_deduction and is_number(v) and is_number(form.indicators[i].deduction)
+                         else v for i, v in enumerate(view.udf_scores)]
+    scored = [v for i, v in enumerate(view.udf_deducted) if i in groups]
     out = {}
     if has_funds(layout):
         total = form.funds_total or None
-        budget, executed = (total.budget, total.executed) if total else (None, None)
+        budget, executed = (exec_base(total, profile), total.executed) if total else (None, None)
         weight = form.funds_weight if is_number(form.funds_weight) else profile.funds_weight
         rate = "" if not (is_number(budget) and is_number(executed)) or float(budget) <= 0 \
             else f.JX_EXECRATE(executed, budget)
         out["exec_rate"] = rate
         out["exec_score"] = "" if rate == "" else f.JX_EXECSCORE(executed, budget, weight, profile.name)
-        more = [out["exec_score"]]
+        more = [out["exec_score"]] if profile.funds_scored else []
     else:
         more = []
     counted = [v for v in [*more, *scored] if is_number(v)]
     out["total"] = "" if not counted else f.JX_TOTAL(scored, more or None)
+    cap = scoring.total_cap(out.get("exec_rate"), profile)
+    if cap is not None and is_number(out["total"]):
+        out["total"] = xround(min(out["total"], cap), profile.score_decimals)
     out["grade"] = "" if out["total"] == "" else f.JX_GRADE(out["total"], profile.name)
     view.udf = out
 
@@ -920,10 +951,12 @@ def scoring_inputs(form: Form, profile: Profile) -> Form:
     return with_computed_inputs(form, profile)
 
 
-def _l1_label(profile: Profile, grid: dict, level1: str) -> str:
-    """A 一级指标 label as the layout writes it ({label}, {weight})."""
+def _l1_label(profile: Profile, grid: dict, level1: str, form: Form | None = None) -> str:
+    """A 一级指标 label as the layout writes it ({label}, {weight}: the form's own 一级 weight, from its
+    fill data, else the profile's)."""
     cat = profile.category(level1)
-    return grid["l1_label"].replace("{label}", cat.label).replace("{weight}", f"{cat.weight:g}")
+    weight = (form.category_weights if form else {}).get(cat.key, cat.weight)
+    return grid["l1_label"].replace("{label}", cat.label).replace("{weight}", f"{weight:g}")
 
 
 def drawn_form(profile: Profile, form: Form) -> Form:

@@ -46,20 +46,33 @@ from typing import Any, NamedTuple
 import yaml
 
 from jixiao.engine.errors import JixiaoError, ProfileError
+from jixiao.engine.excel import xround
 from jixiao.engine.files import atomic_output, check_replaceable, read_limited, safe_name
 from jixiao.engine.safedata import DATA_LIMITS, check_shape, load_json, load_yaml
 from jixiao.engine.safetext import printable, shown_name
-from jixiao.engine.model import Form, FundsRow, Indicator, SubItem
+from jixiao.engine.model import Form, FundsRow, Indicator, SubItem, label_weight
 from jixiao.engine.profiles import Profile, check_name, default_year, load_profile, profile_argument
+from jixiao.engine.schema import keys, unknown_keys
 
 from .builder import MODES, build_workbook
 
 INDICATOR_KEYS = {"level1", "level2", "name", "target", "actual", "weight", "shares_weight", "explanation",
-                  "direction", "level", "target_value", "actual_value", "reported_score"}
-PROJECT_KEYS = {"profile", "year", "header", "funds", "funds_weight", "amounts", "subitems", "texts",
-                "indicators", "reported", "file_name"}
+                  "direction", "level", "target_value", "actual_value", "reported_score", "deduction"}
 FUNDS_KEYS = {"key", "label", "initial", "budget", "executed"}
 SUBITEM_KEYS = {"name", "budget", "actual"}
+AMOUNT_LABELS = {"initial": "年初预算数", "adjustment": "当年使用上年结余、结转及当年调整预算数",
+                 "appropriated": "财政拨款数", "paid": "实际支付数", "carryover": "结转数", "recovered": "财政收回数"}
+REPORTED_LABELS = {"total": "总分", "grade": "等级", "exec_rate": "执行率", "exec_score": "执行率得分",
+                   "balance": "指标结余数", "carry": "资金结余、结转数"}   # the last two: Suzhou
+# Every key a project's data may hold (jixiao/engine/schema.py); header and texts keys depend on the
+# profile and are checked against it in _form.
+DATA_SCHEMA = keys("profile", "year", "header", "funds_weight", "texts", "file_name", "level1_weights",
+                   funds=[keys(*FUNDS_KEYS)], amounts=keys(*AMOUNT_LABELS), subitems=[keys(*SUBITEM_KEYS)],
+                   indicators=[keys(*INDICATOR_KEYS)], reported=keys(*REPORTED_LABELS))
+PROJECT_KEYS = set(DATA_SCHEMA)
+# where a key is, as messages name it
+PART_NAMES = {"funds": "资金（funds）", "amounts": "金额（amounts）", "subitems": "子项（subitems）",
+              "indicators": "指标", "reported": "纸质表得分（reported）"}
 FUNDS_COLUMNS = ("initial", "budget", "executed")
 SCALARS = (str, int, float, datetime.date)   # what a cell can hold (bool is an int)
 FUNDS_EXAMPLE = "{key: total, budget: 100, executed: 95}"
@@ -85,10 +98,10 @@ CSV_ALIASES = {
     "其中：财政拨款": "total_investment_fiscal", "预算执行率分值": "funds_weight", "项目概况": "overview",
     "项目总目标": "total_goal", "年度绩效目标": "annual_goal", "项目实施情况": "implementation",
     "项目管理成效": "results", "项目管理存在的问题及原因": "problems", "进一步加强项目管理的建议": "suggestions",
-    "自评得分": "reported_score", "文件名": "file_name",
+    "自评得分": "reported_score", "文件名": "file_name", "扣减分数": "deduction",
+    # the numbers a published form prints (its own 总分, 等级, 执行率, 执行率得分), checked against the rules
+    "总分": "reported_total", "等级": "reported_grade", "执行率": "reported_exec_rate", "执行率得分": "reported_exec_score",
 }
-AMOUNT_LABELS = {"initial": "年初预算数", "adjustment": "当年使用上年结余、结转及当年调整预算数",
-                 "appropriated": "财政拨款数", "paid": "实际支付数", "carryover": "结转数", "recovered": "财政收回数"}
 NAME_COLUMNS = ("project", "project_name", "special_name", "subitem_name")   # a CSV row naming its project
 _CSV_KEY = re.compile(r"^[a-z][a-z0-9_]*$")   # a column named by its data item (project_name, funds_total_budget)
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "共用", "√"}
@@ -146,18 +159,34 @@ def _items(value, what: str, where: str, example: str) -> list:
     return value
 
 
-def _record(value, allowed: set[str], what: str, where: str, example: str) -> dict:
-    """One item of a list: "key: value" pairs of single values, with known keys."""
+def _record(value, what: str, where: str, example: str) -> dict:
+    """One item of a list: "key: value" pairs of single values (its keys are checked by DATA_SCHEMA)."""
     if value is None:
         raise DataError(f"{what}是空的；应为“键: 值”的映射，如 {example}", where=where)
-    _known(_mapping(value, what, where, example), allowed, f"{what}中有不认识的数据项", where)
-    return value
+    return _mapping(value, what, where, example)
 
 
-def _known(given, allowed: set[str], message: str, where: str) -> None:
-    extra = sorted(map(str, set(given) - allowed))
-    if extra:
-        raise DataError(f"{message}：{'、'.join(extra)}；可用：{'、'.join(sorted(allowed))}", where=where)
+def _check_keys(data: dict, where: str, places: list[str] | None) -> None:
+    """Every key of a project's data must be one DATA_SCHEMA knows: the unknown ones are named, in
+    the part they are in, with the keys expected there (an indicator's at its CSV line)."""
+    found = unknown_keys(data, DATA_SCHEMA)
+    if not found:
+        return
+    path = found[0].path
+    here, what = where, "不认识的项目数据项"
+    if path:
+        part = PART_NAMES.get(path[0], path[0])
+        if path[0] == "indicators" and len(path) > 1:
+            n = path[1]
+            here = places[n] if places and n < len(places) else (f"{where} 第{n + 1}个指标" if where else f"第{n + 1}个指标")
+            what = "指标中有不认识的数据项"
+        else:
+            what = f"{part}{f'第{path[1] + 1}项' if len(path) > 1 else ''}中有不认识的数据项"
+    same = [u for u in found if u.path == path]
+    extra = sorted(dict.fromkeys(u.shown for u in same))
+    near = [f"“{u.shown}”是不是“{u.near()}”" for u in same if u.near()]
+    raise DataError(f"{what}：{'、'.join(extra)}{'（' + '；'.join(near) + '？）' if near else ''}；"
+                    f"可用：{'、'.join(sorted(same[0].expected))}", where=here)
 
 
 def _year(value, where: str) -> int:
@@ -269,7 +298,7 @@ def _labelled(key: str, label: str = "") -> str:
 def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
     if not isinstance(data, dict):
         raise DataError(f"项目数据应为“键: 值”的映射，现为“{_show(data)}”", where=where)
-    _known(data, PROJECT_KEYS, "不认识的项目数据项", where)
+    _check_keys(data, where, places)
     name = data.get("profile") or profile or "national"
     if not isinstance(name, str):
         raise DataError(f"规则（profile）应为规则名称（如 national），现为“{_show(name)}”", where=where)
@@ -283,6 +312,13 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
     form = Form(profile=prof.name, year=prof.year, header=dict(header),
                 texts={k: str(v) for k, v in texts.items() if v is not None},
                 reported=dict(_mapping(data.get("reported"), "纸质表得分（reported）", where, "{total: 98, grade: 优}")))
+    drawn = {"balance", "carry"} if not (prof.data.get("funds") or {}).get("rows") else \
+        {"exec_rate", "exec_score"} if prof.funds_scored else {"exec_rate"}
+    shown = sorted(k for k in form.reported if k not in {"total", "grade", *drawn})
+    if shown:
+        raise DataError(f"规则“{prof.name}”的表上没有这些栏：{'、'.join(f'{k}（{REPORTED_LABELS[k]}）' for k in shown)}；"
+                        f"纸质表得分（reported）可用：{'、'.join(k for k in REPORTED_LABELS if k in {'total', 'grade', *drawn})}",
+                        where=where)
     header_labels = {h["key"]: h.get("label", "") for h in prof.data["header"]}
     text_labels = {t["key"]: t.get("label", "") for t in prof.data.get("texts") or []}
     for labels, given, what in ((header_labels, form.header, "表头"), (text_labels, form.texts, "文字栏目")):
@@ -303,7 +339,7 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
         funds = []
     given_funds: dict = {}
     for n, f in enumerate(funds, 1):
-        key = _record(f, FUNDS_KEYS, f"资金（funds）第{n}项", where, FUNDS_EXAMPLE).get("key", "total")
+        key = _record(f, f"资金（funds）第{n}项", where, FUNDS_EXAMPLE).get("key", "total")
         if key not in spec:
             raise DataError(f"资金行“{key}”不在规则“{prof.name}”的资金表中；可用：{'、'.join(spec)}", where=where)
         if key in given_funds:
@@ -315,25 +351,36 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
                                                  (("initial", "年初预算数"), ("budget", "全年预算数"),
                                                   ("executed", "全年执行数")))))
     form.funds_weight = _amount(data.get("funds_weight"), "预算执行率分值", where)
-    _known(amounts, set(AMOUNT_LABELS), "金额（amounts）中有不认识的数据项", where)
     form.amounts = {k: _amount(v, f"金额“{AMOUNT_LABELS[k]}”（{k}）", where) for k, v in amounts.items()}
     for n, s in enumerate(_items(data.get("subitems"), "子项（subitems）", where, f"[{SUBITEM_EXAMPLE}]"), 1):
-        _record(s, SUBITEM_KEYS, f"子项（subitems）第{n}项", where, SUBITEM_EXAMPLE)
+        _record(s, f"子项（subitems）第{n}项", where, SUBITEM_EXAMPLE)
         form.subitems.append(SubItem(str(s.get("name") or ""), _amount(s.get("budget"), "子项预算数", where),
                                      _amount(s.get("actual"), "子项实际数", where)))
+    for label, weight in _mapping(data.get("level1_weights"), "一级指标分值（level1_weights）", where,
+                                  "{产出指标: 40, 效益指标: 30, 满意度指标: 20}").items():
+        try:
+            cat = prof.category(label)
+        except ProfileError as exc:
+            raise DataError(f"一级指标分值（level1_weights）：{exc.message}", where=where) from None
+        _own_weight(prof, form, cat, _amount(weight, f"一级指标“{label}”的分值", where), f"level1_weights 中的“{label}”", where)
     indicators = _items(data.get("indicators"), "指标（indicators）", where, f"[{INDICATOR_EXAMPLE}]")
     if len(indicators) > MAX_INDICATORS:
         raise DataError(f"指标（indicators）有 {len(indicators):,} 个，超出一张表的上限 {MAX_INDICATORS:,} 个；"
                         "请检查数据是否重复，或把项目拆开", where=where)
     for n, item in enumerate(indicators, 1):
         here = places[n - 1] if places else (f"{where} 第{n}个指标" if where else f"第{n}个指标")
-        _record(item, INDICATOR_KEYS, "指标", here, INDICATOR_EXAMPLE)
+        _record(item, "指标", here, INDICATOR_EXAMPLE)
         level1 = item.get("level1") or (form.indicators[-1].level1 if form.indicators else None)
         if not level1:
             raise DataError("缺少一级指标（level1）", where=here)
         try:
             # an unknown category is an error now, not a surprise later; a shortened one ("产出") is
-            # written as the profile's label, so that the form prints one 一级 block, not several
+            # written as the profile's label, so that the form prints one 一级 block, not several;
+            # a weight in the label ("产出指标（40分）") is the form's own 一级 weight
+            own = label_weight(level1)
+            if own is not None:
+                _own_weight(prof, form, prof.category(level1), own, f"一级指标“{level1}”", here)
+                level1 = prof.category(level1).label
             level1 = prof.category(level1).label if _loose_label(str(level1), prof) else level1
         except ProfileError as exc:
             near = _nearest_category(str(level1), prof)
@@ -347,9 +394,54 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
             explanation=str(item.get("explanation") or ""), direction=str(item.get("direction") or ""),
             level=str(item.get("level") or ""), target_value=_amount(item.get("target_value"), "指标值（数值）", here),
             actual_value=_amount(item.get("actual_value"), "完成值（数值）", here),
-            reported_score=_amount(item.get("reported_score"), "自评得分", here)))
+            reported_score=_amount(item.get("reported_score"), "自评得分", here),
+            deduction=_deduction(prof, item.get("deduction"), shares, here)))
     _add_fixed_indicators(prof, form)
+    _check_equal_split(prof, form, where, places)
     return prof, form
+
+
+def _check_equal_split(prof: Profile, form: Form, where: str, places: list[str] | None) -> None:
+    """A form whose weights are the category's weight split over its indicators (Suzhou: 各项指标分值 =
+    该类总分值 / 指标个数) gives every indicator its own weight: a shared one is refused, not drawn
+    with a sum that the sheet and the rules would count differently."""
+    if prof.data.get("weights_mode") != "equal_split":
+        return
+    for n, ind in enumerate(form.indicators):
+        if ind.shares_weight and not prof.category(ind.level1).fixed_indicators:
+            here = places[n] if places and n < len(places) else (f"{where} 第{n + 1}个指标" if where else f"第{n + 1}个指标")
+            raise DataError(f"规则“{prof.name}”的各项指标分值＝该类总分值÷指标个数，每个指标有自己的权重，"
+                            f"不能与上一行共用分值（shares_weight）：请去掉“{ind.name or ind.level1}”的共用分值", where=here)
+
+
+def _deduction(prof: Profile, value, shares: bool, where: str):
+    """A reviewer's 扣减分数: a number ≥ 0 on the first row of a weight group, on a form that has the column."""
+    number = _amount(value, "扣减分数", where)
+    if number is None:
+        return None
+    if not prof.reviewer_deduction:
+        raise DataError(f"规则“{prof.name}”的表没有扣减分数栏（规则配置 reviewer_deduction）", where=where)
+    if shares:
+        raise DataError("共用分值的行没有自己的扣减分数：请写在这组的第一行", where=where)
+    if number < 0:
+        raise DataError(f"扣减分数应为不小于 0 的数，现为 {number}", where=where)
+    return number
+
+
+def _own_weight(prof: Profile, form: Form, cat, weight, what: str, where: str) -> None:
+    """A form's own 一级 weight (产出指标（40分）): printed in its label, and what the weights under it
+    must add up to. Given twice, it must be the same; an equal-split form's 一级 weights are the rule's
+    (its formulas split them)."""
+    if weight is None or weight <= 0:
+        raise DataError(f"{what}的分值应为大于 0 的数字", where=where)
+    if prof.data.get("weights_mode") == "equal_split":
+        if weight != cat.weight:
+            raise DataError(f"规则“{prof.name}”的{cat.label}分值为 {cat.weight:g}，各指标分值由它均分，不能在表中改为 {weight:g}",
+                            where=where)
+        return
+    had = form.category_weights.setdefault(cat.key, float(weight))
+    if had != float(weight):
+        raise DataError(f"{cat.label}的分值写了两个不同的数：{had:g} 和 {weight:g}（{what}）", where=where)
 
 
 def _loose_label(text: str, prof: Profile) -> bool:
@@ -384,7 +476,7 @@ def _funds_as_amounts(prof: Profile, funds: list, amounts: dict, where: str) -> 
     """A form without a funds table (Suzhou) has 年初预算数 among its amounts: the funds total's
     `initial` (CSV: 年初预算数) is taken as amounts.initial; anything else of a funds table is refused."""
     for n, f in enumerate(funds, 1):
-        _record(f, FUNDS_KEYS, f"资金（funds）第{n}项", where, FUNDS_EXAMPLE)
+        _record(f, f"资金（funds）第{n}项", where, FUNDS_EXAMPLE)
         others = [k for k in ("budget", "executed") if f.get(k) not in (None, "")]
         if f.get("key", "total") != "total" or others:
             what = "、".join({"budget": "全年预算数", "executed": "全年执行数"}[k] for k in others) or f"资金行“{f['key']}”"
@@ -541,6 +633,13 @@ def _csv_data(path: Path, proj: dict, heading: dict[str, str]) -> dict:
             funds.setdefault(row_key, {"key": row_key})[col] = _amount(v, what, where)
         elif k.startswith("amount_"):
             data["amounts"][k[len("amount_"):]] = _amount(v, what, where)
+        elif k.startswith("reported_"):
+            item = k[len("reported_"):]
+            if item == "exec_rate" and v.endswith("%"):      # "94.00%" as the form prints it
+                v = _amount(v[:-1], what, where)
+                data.setdefault("reported", {})[item] = None if v is None else xround(v / 100, 10)
+            else:
+                data.setdefault("reported", {})[item] = v if item == "grade" else _amount(v, what, where)
         elif k in ("goal_expected", "goal_actual", "overview", "total_goal", "annual_goal", "implementation",
                    "results", "problems", "suggestions"):
             data["texts"][k] = v
@@ -576,6 +675,10 @@ def read_projects(path: Path) -> list[Project]:
             data = load_json(text, str(path)) if suffix == ".json" else load_yaml(text, str(path))
             check_shape(data, str(path))
             if isinstance(data, dict) and "projects" in data:
+                extra = sorted(map(str, set(data) - {"projects"}))
+                if extra:
+                    raise DataError(f"有 projects（项目列表）的文件中不能再有别的数据项：{'、'.join(extra)}；"
+                                    "各项目的数据写在 projects 的每一项中", where=str(path))
                 data = data["projects"]
             items = [] if data is None else data if isinstance(data, list) else [data]
             projects = [Project(item, _project_name(item)) for item in items]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from jixiao.engine.contract import pname
 from jixiao.engine.profiles import Profile, Rule
-from jixiao.engine.scoring import PENDING
+from jixiao.engine.scoring import OVERSHOOT_SLACK, PENDING
 from jixiao.engine.targets import STATUS_WORDS
 
 WORDS = STATUS_WORDS["words"]
@@ -124,12 +124,37 @@ def fraction(r: RowRefs, rule: Rule, profile: Profile) -> str:
             f'IF({r.t}="",{no_target},{quantity}))))')
 
 
-def group_score(weight: str, fractions: str, profile: Profile) -> str:
+def group_score(weight: str, fractions: str, profile: Profile, completions: str = "", deduction: str = "") -> str:
     """One 分值 over the rows whose fractions are in `fractions` (e.g. "R13:R14"): 待定 while a row
-    waits, never a number computed without it."""
+    waits, never a number computed without it. With an overshoot deduction (profile
+    overshoot_deduction), each row of `completions` at or above the threshold costs its points, the
+    score never below 0 (jixiao.engine.scoring.group_score)."""
     share = f"MIN({fractions})" if profile.shared_weight_method == "min" else f"AVERAGE({fractions})"
+    dec = pname("score_decimals")
+    score = f"{weight}*{share}"
+    if profile.overshoot_points and completions:
+        # COUNTIF skips the blank ("") completions of qualitative and unscored rows
+        slack = f"{OVERSHOOT_SLACK:.0E}".replace("E-0", "E-")
+        over = f'COUNTIF({completions},">="&({pname("overshoot")}-{slack}))'
+        score = f"MAX(0,{score}-{pname('overshoot', 'points')}*{over})"
+    score = f"ROUND({score},{dec})"
+    if profile.reviewer_deduction and deduction:
+        score = deducted(score, deduction)
     return (f'=IF(NOT(ISNUMBER({weight})),"",IF(COUNTIF({fractions},"{WAITING}")>0,"{WAITING}",'
-            f'IF(COUNT({fractions})=0,"",ROUND({weight}*{share},{pname("score_decimals")}))))')
+            f'IF(COUNT({fractions})=0,"",{score})))')
+
+
+def deducted(score: str, deduction: str) -> str:
+    """A score as shown less a reviewer's 扣减分数 (SUM counts a blank or a text as 0), never below 0."""
+    return f"ROUND(MAX(0,{score}-SUM({deduction})),{pname('score_decimals')})"
+
+
+def total_cap(rate: str, profile: Profile) -> str:
+    """The highest 总分 at the 执行率 in `rate` (profile total_cap bands); 1E+300 when none applies or the
+    rate is blank (jixiao.engine.scoring.total_cap)."""
+    bands = ",".join(f'IF({rate}<{pname("cap", str(i), "below")},{pname("cap", str(i), "max")},1E+300)'
+                     for i in range(1, len(profile.total_caps) + 1))
+    return f"IF(ISNUMBER({rate}),MIN({bands}),1E+300)"
 
 
 def exec_rate(executed: str, budget: str) -> str:
@@ -157,13 +182,18 @@ def started(actuals: str, avalues: str, executed: str | None) -> str:
     return f"=OR({','.join(parts)})"
 
 
-def total(score_refs: list[str], scores: str, profile: Profile) -> str:
+def total(score_refs: list[str], scores: str, profile: Profile, rate: str = "JX_EXEC_RATE") -> str:
     """总分: "待定（n项未计分）" while any 分值 group of `scores` (the indicator score column) waits —
-    a printed form never shows a total lower than the rules give — else the rounded sum."""
+    a printed form never shows a total lower than the rules give — else the rounded sum, capped by
+    the 执行率 band (profile total_cap) when one applies."""
     refs = ",".join(score_refs)
     pending = f'COUNTIF({scores},"{WAITING}")'
+    dec = pname("score_decimals")
+    value = f"ROUND(SUM({refs}),{dec})"
+    if profile.total_caps:
+        value = f"ROUND(MIN({value},{total_cap(rate, profile)}),{dec})"
     return (f'=IF({pending}>0,"{PENDING}（"&{pending}&"项未计分）",'
-            f'IF(COUNT({refs})=0,"",ROUND(SUM({refs}),{pname("score_decimals")})))')
+            f'IF(COUNT({refs})=0,"",{value}))')
 
 
 def grade(total_ref: str, profile: Profile) -> str:

@@ -37,6 +37,24 @@ def _level_words(profile: Profile) -> str:
     return "；".join(parts)
 
 
+def _text_rules(profile: Profile) -> list[str]:
+    """What the profile requires of the texts: a reason below an execution rate, length limits."""
+    out = []
+    funds = profile.data.get("funds") or {}
+    floor = funds.get("low_rate_explanation_below")
+    if funds.get("rows") and floor is not None and float(floor) < 1:
+        labels = {t["key"]: t.get("label", t["key"]) for t in profile.data.get("texts") or []}
+        where = f"在“{labels[funds['low_rate_reason']]}”栏" if funds.get("low_rate_reason") else "在自评报告中"
+        out.append(f"预算执行率未达到{_pct(float(floor))}的，须{where}说明原因。")
+    limits = [f"“{item.get('label', item['key'])}”{item['max_chars']}字以内" for part in ("header", "texts")
+              for item in profile.data.get(part) or [] if item.get("max_chars")]
+    if profile.data.get("explanation_max_chars"):
+        limits.append(f"各指标的偏差原因分析{profile.data['explanation_max_chars']}字以内")
+    if limits:
+        out.append("字数限制（按字符计，含标点）：" + "；".join(limits) + "。")
+    return out
+
+
 def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
     """(kind, text) lines: h1 title, h2 section heading, p paragraph."""
     lines: list[tuple[str, str]] = [("h1", f"{profile.title}（{profile.year}年度）填表说明"),
@@ -61,9 +79,15 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
     lines.append(("h2", "二、怎么计分"))
     if profile.funds_scored:
         cap = "，最高不超过分值" if profile.funds_cap else ""
-        lines.append(("p", f"预算执行率（{profile.funds_weight:g}分）：执行率＝全年执行数÷全年预算数，保留两位小数的百分比；"
+        lines.append(("p", f"预算执行率（{profile.funds_weight:g}分）：执行率＝全年执行数÷{profile.funds_denominator}，保留两位小数的百分比；"
                            f"得分＝执行率×分值{cap}。"))
+    elif (profile.data.get("funds") or {}).get("rows"):
+        lines.append(("p", f"预算执行率不计分：表中列出执行率（全年执行数÷{profile.funds_denominator}，保留两位小数的百分比），"
+                           "但不计入总分；总分只由各项指标得分相加。"))
     lines += [("p", t) for t in _rule_text(profile)]
+    if profile.data.get("weights_mode") != "equal_split":
+        lines.append(("p", "一级指标分值以表中一级指标栏所注为准（如“产出指标（40分）”：本表的一级分值与规则不同的，"
+                           "校验时提示须说明理由）；其下各指标分值之和应等于该分值。"))
     levels = "、".join(f"{lv.label}（{_pct(lv.min)}～{_pct(lv.max)}，本表按{_pct(lv.score)}）" if lv.min != lv.max
                       else f"{lv.label}（{_pct(lv.score)}）" for lv in profile.levels)
     lines.append(("p", f"定性指标按档次计分：{levels}。"))
@@ -72,6 +96,16 @@ def guide_lines(profile: Profile, mode: str) -> list[tuple[str, str]]:
                                                        else "按各项得分系数的平均值计分。")))
     if profile.overachievement and profile.overachievement_needs_explanation:
         lines.append(("p", f"完成值达到指标值的{_pct(profile.overachievement)}及以上的，须说明原因（是否年初指标值设定偏低）。"))
+    if profile.reviewer_deduction:
+        lines.append(("p", "得分旁的“扣减分数”由复核人填写：得分＝按规则计算的得分－扣减分数，不低于0分；"
+                           "填表人不要填写。"))
+    if profile.overshoot_points:
+        lines.append(("p", f"完成值达到指标值的{_pct(profile.overshoot_threshold)}及以上的指标（指标偏离），"
+                           f"该项得分减{profile.overshoot_points:g}分（不低于0分）。"))
+    if profile.total_caps:
+        caps = "；".join(f"执行率低于{_pct(below)}的，总分不超过{most:g}分" for below, most in reversed(profile.total_caps))
+        lines.append(("p", f"总分按执行率封顶：{caps}（按所在区间中最低的上限）；超出部分不计。"))
+    lines += [("p", t) for t in _text_rules(profile)]
     bands = "；".join(f"{g.label}：{g.min:g}分（含）以上" for g in profile.grades)
     basis = f"（按得分率，即总分÷{profile.max_total:g}×100）" if profile.grade_basis == "percent" else ""
     lines.append(("p", f"总分{profile.max_total:g}分，得分、总分保留两位小数（四舍五入）。等级{basis}：{bands}。"))

@@ -41,6 +41,7 @@ class SheetView:
     started: bool = False
     amounts: dict = field(default_factory=dict)     # Suzhou computed amounts (balance, carry, rate …)
     udf_scores: list = field(default_factory=list)  # udf mode: JX_SCORES, one value per row
+    udf_deducted: list = field(default_factory=list)  # udf mode: the score cells (JX_SCORES less 扣减分数)
     udf: dict = field(default_factory=dict)         # udf mode: exec_rate, exec_score, total, grade
 
 
@@ -113,7 +114,7 @@ def sheet_view(profile: Profile, form: Form) -> SheetView:
     view.weights = _split_weights(computed, profile)
     weights = [view.weights.get(g[0], computed.indicators[g[0]].weight) for g in computed.weight_groups()]
     funds = [form.funds_weight if is_number(form.funds_weight) else profile.funds_weight] \
-        if profile.layout != "suzhou" else []
+        if profile.layout != "suzhou" and profile.funds_scored else []
     view.total_weight = sum(float(w) for w in funds + weights if is_number(w))
     if profile.layout == "suzhou":
         view.amounts = _suzhou_amounts(form, profile)

@@ -51,6 +51,13 @@ def write_yaml(path: Path, text: str) -> Path:
     ("profile: guangxi", "找不到规则配置“guangxi”"),
     ("file_name: [a]", "文件名（file_name）应为一段文字"),
     ("colour: red", "不认识的项目数据项：colour"),
+    # every part of the data names its unknown key, and the keys expected there (issue 10)
+    ("reported: {totl: 98}", "纸质表得分（reported）中有不认识的数据项：totl（“totl”是不是“total”？）；"
+                             "可用：balance、carry、exec_rate、exec_score、grade、total"),
+    ("amounts: {payed: 1}", "金额（amounts）中有不认识的数据项：payed（“payed”是不是“paid”？）"),
+    ("subitems: [{name: a, budgt: 1}]", "子项（subitems）第1项中有不认识的数据项：budgt"),
+    ("indicators: [{level1: 产出指标, weigth: 5}]", "第1个指标：指标中有不认识的数据项：weigth（“weigth”是不是“weight”？）"),
+    ("reported: {balance: 5}", "规则“national”的表上没有这些栏：balance（指标结余数）"),
 ])
 def test_malformed_yaml_is_a_clear_message_exit_2(tmp_path, capsys, line, message):
     lines = {"profile": "profile: national", "year": "year: 2026", "header": "header: {project_name: 甲}"}
@@ -585,3 +592,27 @@ def test_two_projects_with_one_name_in_a_csv_are_an_error_that_suggests_a_projec
                         "A2,道路养护,丙镇,80,80,产出指标,里程,≥40公里,41公里,90\n", encoding="utf-8")
     code, err = run_fill(capsys, numbered, "--out", tmp_path / "o3")
     assert code == 0 and len(list((tmp_path / "o3").iterdir())) == 2
+
+
+def test_unknown_keys_in_a_projects_file_and_a_csv_are_named(tmp_path, capsys):
+    """A key beside `projects:` and an unknown column are refused by name; the published total,
+    grade and execution numbers have their own CSV columns and reach the form's `reported`."""
+    data = write_yaml(tmp_path / "a.yaml", "projects: [{header: {project_name: 甲}}]\nprofil: national\n")
+    code, err = run_fill(capsys, data, "--out", tmp_path / "out")
+    assert code == 2 and "有 projects（项目列表）的文件中不能再有别的数据项：profil" in err and str(data) in err
+    csv = tmp_path / "b.csv"
+    csv.write_text(CSV_HEAD.strip() + ",总分,等级,执行率,执行率得分\n"
+                   "P1,national,2026,甲,100,94,产出指标,里程,≥50公里,52公里,90,97.4,优,94.00%,9\n", encoding="utf-8")
+    (project,) = fill_module.read_projects(csv)
+    prof, form = fill_module.form_from_data(project.data, where=str(csv), places=project.places)
+    assert form.reported == {"total": 97.4, "grade": "优", "exec_rate": 0.94, "exec_score": 9}
+    csv.write_text(CSV_HEAD.strip() + ",totl\nP1,national,2026,甲,100,94,产出指标,里程,≥50公里,52公里,90,97\n",
+                   encoding="utf-8")
+    code, err = run_fill(capsys, csv, "--out", tmp_path / "out")
+    assert code == 2 and "规则“national”的表头没有：totl" in err and f"{csv}" in err, err
+
+
+def test_a_reviewer_deduction_needs_a_form_with_the_column():
+    data = dict(GOOD, indicators=[dict(GOOD["indicators"][0], deduction=2)])
+    with pytest.raises(DataError, match="规则“national”的表没有扣减分数栏"):
+        fill_module.form_from_data(data)

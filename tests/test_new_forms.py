@@ -126,7 +126,10 @@ def test_sichuan_example_fills_reads_back_and_validates(tmp_path):
     result = scoring.score_form(read, profile)
     assert (result.exec_rate, result.exec_score, result.total, result.grade) == (0.85, 8.5, 98.06, "优")
     codes = {f.code for f in validate_form(read, profile)}
-    assert "F05" in codes  # 85 % is below Sichuan's 90 %
+    assert "F05" not in codes  # 85 % is below Sichuan's 90 %, and the form's 原因说明 row gives the reason
+    from dataclasses import replace as _replace
+    unexplained = validate_form(_replace(read, texts={**read.texts, "funds_reason": ""}), profile)
+    assert [(f.code, f.cell) for f in unexplained if f.code == "F05"] == [("F05", read.cells["texts.funds_reason"].split("!")[-1])]
     ws = openpyxl.load_workbook(path).worksheets[0]
     texts = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
     assert {"指标性质", "度量单位", "预算执行情况（10分）", "绩效指标（90分）", "报表编号：510000_0013zp",

@@ -64,6 +64,14 @@ def test_broken_profile_says_what_is_wrong(tmp_path, monkeypatch):
 @pytest.mark.parametrize("edit, message", [
     (("layout: national", "layout: guangxi"), "未知的表样“guangxi”"),
     (("  - {key: unit, label: 实施单位}\n", ""), "需要 header 中有：unit"),
+    # an unknown key anywhere is named, with the keys expected where it is (issue 10)
+    (("  cap_at_weight: true", "  cap_at_wieght: true"),
+     "不认识的设置项“funds.cap_at_wieght”（是不是“cap_at_weight”？）；“funds”下可用：scored、weight"),
+    (("    reverse: deviation", "    reverse: deviation\n    revrse: ratio"),
+     "不认识的设置项“rules.proportional.revrse”（是不是“reverse”？）"),
+    (("grades:\n", "grade:\n  basis: total\ngrades:\n"), "不认识的设置项“grade”（是不是“grades”？）；顶层可用：extends"),
+    (("    - {label: 优, min: 90}", "    - {label: 优, min: 90, max: 100}"),
+     "不认识的设置项“grades.bands\\[1\\].max”；“grades.bands\\[1\\]”下可用：label、min"),
 ])
 def test_a_profile_the_form_cannot_be_drawn_from_is_refused(tmp_path, monkeypatch, edit, message):
     text = (BUILTIN_DIR / "national.yaml.j2").read_text(encoding="utf-8").replace("name: national", "name: broken")
@@ -142,3 +150,28 @@ def test_the_command_line_may_name_a_profile_file(tmp_path):
     assert profile_argument(str(tmp_path / "cli_given.yaml.j2")) == "cli_given"
     assert load_profile("cli_given", 2026).name == "cli_given"
     assert profile_argument("national") == "national"
+
+
+def test_the_profile_doc_names_every_key_a_profile_may_hold(monkeypatch):
+    """docs/profiles.md documents every key PROFILE_SCHEMA accepts, and every example profile loads."""
+    from jixiao.engine import profiles
+    from jixiao.engine.profiles import PROFILE_SCHEMA, register_profile_file
+    from jixiao.engine.schema import EVERY
+    monkeypatch.setattr(profiles, "_registered", dict(profiles._registered))   # registered for this test only
+
+    def names(schema):
+        if isinstance(schema, list):
+            yield from names(schema[0])
+        elif isinstance(schema, dict):
+            for key, sub in schema.items():
+                if key != EVERY:
+                    yield key
+                yield from names(sub)
+    doc = (BUILTIN_DIR.parents[1] / "docs" / "profiles.md").read_text(encoding="utf-8")
+    assert [k for k in dict.fromkeys(names(PROFILE_SCHEMA)) if f"`{k}" not in doc and f" {k}" not in doc] == []
+    examples = sorted((BUILTIN_DIR.parent / "examples" / "profiles").glob("*.yaml.j2"))
+    assert len(examples) >= 7
+    for path in examples:
+        name = register_profile_file(path)
+        assert f"`{name}`" in doc
+        assert load_profile(name, 2024).name == name

@@ -36,8 +36,11 @@ def form_from(data: dict):
 
 
 def case_profile(case: dict, profile):
-    """A case may change profile settings (`profile_fields`) to exercise a rule another region uses."""
+    """A case may change profile settings (`profile_fields`, or keys of the profile file: `profile_data`)
+    to exercise a rule another region uses."""
     from dataclasses import replace
+    if case.get("profile_data"):
+        profile = replace(profile, data={**profile.data, **case["profile_data"]})
     return replace(profile, **case["profile_fields"]) if case.get("profile_fields") else profile
 
 

@@ -66,6 +66,8 @@ NAMES: tuple[Name, ...] = (
     Name("JX_IND_ACTUAL", "column", "input", "实际完成值"),
     Name("JX_IND_WEIGHT", "column", "input", "分值 / 权重（共用分值时只在组首行）"),
     Name("JX_IND_SCORE", "column", "output", "得分 / 自评分（共用分值时只在组首行）"),
+    Name("JX_IND_DEDUCTION", "column", "input", "扣减分数（复核人填写，得分减去它、不低于0；规则设 reviewer_deduction 的表）",
+         ("review",)),
     Name("JX_IND_REASON", "column", "input", "偏差原因分析及改进措施 / 说明"),
     Name("JX_IND_DIRECTION", "column", "input", "指标方向：正向/反向/等于/定性"),
     Name("JX_IND_TVALUE", "column", "input", "指标值（数值）"),
@@ -153,6 +155,12 @@ def params(profile: Profile) -> list[tuple[str, object, str]]:
                     (pname(name, "above"), rule.above_per_point, f"{name}：超过上限每1%扣权重比例")]
     for i, cat in enumerate(profile.categories, 1):
         out.append((pname("cat", cat.key), cat.weight, f"一级指标“{cat.label}”分值"))
+    for i, (below, most) in enumerate(profile.total_caps, 1):
+        out += [(pname("cap", str(i), "below"), below, "执行率低于此值时总分封顶"),
+                (pname("cap", str(i), "max"), most, "此时总分最高分")]
+    if profile.overshoot_points:
+        out += [(pname("overshoot"), profile.overshoot_threshold, "完成率达到此值的指标减分（指标偏离）"),
+                (pname("overshoot", "points"), profile.overshoot_points, "每个偏离指标减的分数")]
     for i, band in enumerate(profile.grades, 1):
         out += [(pname("grade", str(i), "min"), band.min, f"等级“{band.label}”下限（含）"),
                 (pname("grade", str(i), "name"), band.label, "等级名称")]

@@ -44,7 +44,7 @@ LIST_KEYS = {"of": "subitems | texts", "keys": "只列这些文字栏目（texts
 GRID_KEYS = {"columns": "各列位置", "helper": "辅助列起始列", "head": "表头行单元格", "side": "左侧合并标签",
              "l1_label": "一级指标标签（{label} {weight}）", "reason_style": "说明列样式",
              "reason_needed": "说明列何时标红：below_weight | no_value"}
-GRID_COLUMNS = ("l1", "l2", "name", "nature", "target", "unit", "actual", "weight", "score", "reason")
+GRID_COLUMNS = ("l1", "l2", "name", "nature", "target", "unit", "actual", "weight", "score", "deduction", "reason")
 GRID_REQUIRED = ("l1", "name", "target", "actual", "weight", "score", "reason")
 SIDE_KEYS = {"col": "列", "text": "文字", "from": "自 head | first 行起（指标表）", "style": "样式"}
 NOTES_KEYS = {"prefix": "前缀", "to": "合并到的列"}

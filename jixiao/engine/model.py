@@ -2,8 +2,17 @@
 the engine scores and the validator checks. Values are kept as users typed them (text or number)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+LABEL_WEIGHT = re.compile(r"[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[)）]")
+
+
+def label_weight(label) -> float | None:
+    """The weight written in a 一级 label: "产出指标（40分）" -> 40 (None if none)."""
+    m = LABEL_WEIGHT.search(label if isinstance(label, str) else "")
+    return float(m.group(1)) if m else None
 
 
 @dataclass
@@ -23,6 +32,7 @@ class Indicator:
     target_value: float | None = None  # 指标值（数值）: the parsed target, editable
     actual_value: float | None = None  # 完成值（数值）: the parsed actual, editable
     reported_score: Any = None       # a score typed into the form (not our formula), for checks
+    deduction: Any = None            # 扣减分数 a reviewer typed (profile reviewer_deduction), first row of the group
     shown_score: Any = None          # what the score formula showed when a spreadsheet last saved the file
     cells: dict[str, str] = field(default_factory=dict)  # field -> "Sheet!A1", when read from a workbook
 
@@ -60,6 +70,7 @@ class Form:
     subitems: list[SubItem] = field(default_factory=list)       # suzhou
     texts: dict[str, str] = field(default_factory=dict)         # goals and narrative blocks, by key
     indicators: list[Indicator] = field(default_factory=list)
+    category_weights: dict[str, float] = field(default_factory=dict)  # 一级 key -> the form's own weight ("（40分）")
     reported: dict[str, Any] = field(default_factory=dict)      # scores typed into the form: total, grade...
     params: dict[str, Any] = field(default_factory=dict)        # the 参数 sheet's JX_P_* values, when read
     shown: dict[str, Any] = field(default_factory=dict)         # formula results cached in the file: total, grade...

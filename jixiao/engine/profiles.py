@@ -25,17 +25,61 @@ from typing import Any
 from .data import cache_dir, data_path
 from .errors import JixiaoError, ProfileError
 from .files import read_limited
+from .schema import EVERY, keys, unknown_keys
 from .targets import clean
 
 BUILTIN_DIR = data_path("jixiao.templates", "profiles")
 SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml", ".yml")
 DIRECTIONS = ("正向", "反向", "等于", "定性")
+# funds.denominator: the column 执行率 divides by (全年预算数 is the adjusted budget; a layout that calls it
+# 调整后预算数 reads the same column) -> FundsRow attribute
+DENOMINATORS = {"全年预算数": "budget", "调整后预算数": "budget", "年初预算数": "initial"}
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # a profile name: never a path
 MAX_PROFILE_BYTES = 512 * 1024        # a profile file, and its rendered text
 _registered: dict[str, Path] = {}     # name -> file the user gave on the command line
 
-# What each form layout draws: the header fields and text blocks it places (the builder's code knows
-# where they go). A profile may relabel them, not drop them.
+# Every key a profile file may hold (jixiao/engine/schema.py): a key not listed is refused by name,
+# with the keys expected there. `validation` and `waivers` are checked by jixiao.engine.validation.config.
+_RULE = keys("kind", "reverse", "plain_number", "range_target", "full_from", "full_to", "below_per_point",
+             "above_per_point", "shortfall_basis")
+PROFILE_SCHEMA = keys(
+    "extends", "name", "report", "title", "region", "basis", "fiscal_year", "layout", "file_name", "max_total",
+    "weights_mode", "shared_weight_method", "shared_weights", "missing_actual", "notes", "validation", "waivers",
+    "explanation_max_chars", "reviewer_deduction",
+    header=[keys("key", "label", "number", "max_chars")],
+    texts=[keys("key", "label", "max_chars")],
+    rounding=keys("score_decimals", "rate_decimals", "weight_decimals"),
+    funds=keys("scored", "weight", "cap_at_weight", "denominator", "low_rate_explanation_below", "low_rate_reason",
+               "amount_decimals",
+               "rate_indicator", rows=[keys("key", "label")]),
+    categories=[keys("key", "label", "weight", "rule", "subcategories",
+                     fixed_indicators=[keys("name", "target", "weight")])],
+    equal_split=keys("decimals", "remainder"),
+    rules={EVERY: _RULE},
+    overachievement=keys("threshold", "require_explanation"),
+    total_cap=[keys("below", "max")],
+    overshoot_deduction=keys("threshold", "points"),
+    qualitative=keys("unselected_level", "unselected_applies",
+                     levels=[keys("label", "short", "min", "max", "score", "words")]),
+    grades=keys("basis", bands=[keys("label", "min")]),
+)
+
+
+def check_keys(data: dict, source: Path) -> None:
+    """A profile file's keys, before it is merged with the one it extends: the first unknown key is
+    an error naming it, where it is, and the keys expected there."""
+    found = unknown_keys(data, PROFILE_SCHEMA)
+    if not found:
+        return
+    u = found[0]
+    near = u.near()
+    hint = f"（是不是“{near}”？）" if near else ""
+    place = f"“{u.parent}”下" if u.parent else "顶层"
+    more = f"；另有 {len(found) - 1} 处不认识的设置项" if len(found) > 1 else ""
+    raise ProfileError(f"规则配置中有不认识的设置项“{u.dotted}”{hint}；{place}可用：{'、'.join(u.expected)}{more}",
+                       where=str(source))
+
+
 def default_year() -> int:
     """The fiscal year users work on by default: this calendar year."""
     import datetime
@@ -107,12 +151,22 @@ class Profile:
     funds_scored: bool
     funds_weight: float
     funds_cap: bool
+    funds_denominator: str          # 全年预算数 | 调整后预算数 | 年初预算数 (DENOMINATORS)
     shared_weight_method: str
     overachievement: float
     overachievement_needs_explanation: bool
     source: Path
+    reviewer_deduction: bool = False                     # a 扣减分数 column beside the score (floor 0)
+    total_caps: tuple[tuple[float, float], ...] = ()   # (below, max): 执行率 < below -> 总分 at most max
+    overshoot_threshold: float = 0.0                     # completion at or above it: the indicator loses
+    overshoot_points: float = 0.0                        # this many points (its score not below 0)
 
     # Convenience views -------------------------------------------------------------------------
+    @property
+    def denominator(self) -> str:
+        """The FundsRow attribute 执行率 divides by: "budget" or "initial"."""
+        return DENOMINATORS[self.funds_denominator]
+
     @property
     def title(self) -> str:
         return self.data.get("title", "")
@@ -289,7 +343,7 @@ def _check_template(text: str, path: Path) -> None:
 # holds the rendered data and the files it came from (the profile and those it extends) with their
 # size and modification time; it is used only while every one of them is unchanged, and only for the
 # same search path. Any problem with the cache just renders again.
-CACHE_VERSION = 1
+CACHE_VERSION = 2             # 2: the keys are checked (PROFILE_SCHEMA)
 
 
 def _stamp(path: Path) -> list:
@@ -365,6 +419,7 @@ def _render(path: Path, year: int, used: list[Path] | None = None) -> dict:
         raise ProfileError(f"规则配置不是有效的YAML{line}：{getattr(exc, 'problem', exc)}", where=str(path)) from None
     if not isinstance(data, dict):
         raise ProfileError("规则配置应是“键: 值”的映射", where=str(path))
+    check_keys(data, path)
     parent = data.pop("extends", None)
     if parent:
         try:
@@ -390,6 +445,12 @@ def _number(value, dotted: str, where: Path) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProfileError(f"设置项“{dotted}”应为数字，现为“{value}”", where=str(where))
     return float(value)
+
+
+def _flag(value, dotted: str, where: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ProfileError(f"设置项“{dotted}”应为 true 或 false，现为“{value}”", where=str(where))
+    return value
 
 
 def _words(value, dotted: str, where: Path) -> tuple[str, ...]:
@@ -426,7 +487,7 @@ def _rule(name: str, spec: dict, where: Path) -> Rule:
 
 def _check_layout(data: dict, source: Path) -> None:
     """The profile names a layout (jixiao.engine.layouts) and has the header fields and texts it shows."""
-    from .layouts import LayoutError, has_funds, load_layout, required_keys
+    from .layouts import LayoutError, block, has_funds, load_layout, required_keys
     name = data.get("layout", data.get("name"))
     try:
         layout = load_layout(name)
@@ -439,6 +500,11 @@ def _check_layout(data: dict, source: Path) -> None:
             raise ProfileError(f"表样“{name}”需要 {part} 中有：{'、'.join(missing)}", where=str(source))
     if has_funds(layout) and not (data.get("funds") or {}).get("rows"):
         raise ProfileError(f"表样“{name}”需要资金表各行（funds.rows）", where=str(source))
+    drawn = "deduction" in block(layout, "grid")["columns"]
+    if bool(data.get("reviewer_deduction")) != drawn:
+        raise ProfileError(f"reviewer_deduction（扣减分数）须与表样一致：表样“{name}”" +
+                           ("有扣减分数栏，请设 reviewer_deduction: true" if drawn else
+                            "没有扣减分数栏；请选用有这一栏的表样（如 layout: review）"), where=str(source))
 
 
 def _check_name(data: dict, source: Path) -> None:
@@ -448,6 +514,23 @@ def _check_name(data: dict, source: Path) -> None:
     if name != stem:
         raise ProfileError(f"规则配置文件名“{stem}”与其中的 name“{name}”不同：工作簿按 name 记录所用规则，"
                            f"请把文件改名为“{name}{SUFFIXES[0]}”，或把 name 改为“{stem}”", where=str(source))
+
+
+def _check_text_limits(data: dict, source: Path) -> None:
+    """max_chars of header fields and text blocks, explanation_max_chars, and funds.low_rate_reason (the
+    text block that holds the reason for a low 执行率) must make sense."""
+    limits = [(f"{part}[{item.get('key')}].max_chars", item["max_chars"]) for part in ("header", "texts")
+              for item in data.get(part) or [] if isinstance(item, dict) and "max_chars" in item]
+    if "explanation_max_chars" in data:
+        limits.append(("explanation_max_chars", data["explanation_max_chars"]))
+    for what, value in limits:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ProfileError(f"设置项“{what}”应为正整数（字数），现为“{value}”", where=str(source))
+    reason = (data.get("funds") or {}).get("low_rate_reason")
+    keys_ = [t.get("key") for t in data.get("texts") or [] if isinstance(t, dict)]
+    if reason is not None and reason not in keys_:
+        raise ProfileError(f"funds.low_rate_reason 应为 texts 中的一个栏目（{'、'.join(map(str, keys_))}），现为“{reason}”",
+                           where=str(source))
 
 
 def build_profile(data: dict, year: int, source: Path) -> Profile:
@@ -495,6 +578,27 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
     method = data.get("shared_weight_method", "min")
     if method not in ("min", "mean"):
         raise ProfileError("shared_weight_method应为min或mean", where=str(source))
+    caps = []
+    for n, band in enumerate(data.get("total_cap") or [], 1):
+        where = f"total_cap 第{n}项"
+        if not isinstance(band, dict) or "below" not in band or "max" not in band:
+            raise ProfileError(f"{where}应为 {{below: 执行率, max: 总分上限}}，如 {{below: 0.8, max: 89}}", where=str(source))
+        below, most = _number(band["below"], f"{where}.below", source), _number(band["max"], f"{where}.max", source)
+        if not 0 < below <= 1 or most < 0:
+            raise ProfileError(f"{where}：below 应为 0 到 1 之间的执行率（如 0.8），max 应为不小于 0 的总分", where=str(source))
+        caps.append((below, most))
+    if caps and not funds.get("rows"):
+        raise ProfileError("total_cap 按资金表的执行率封顶总分：这个表样没有资金表（funds.rows）", where=str(source))
+    shoot = data.get("overshoot_deduction") or {}
+    shoot_at = _number(shoot.get("threshold", 0), "overshoot_deduction.threshold", source) if shoot else 0.0
+    shoot_points = _number(shoot.get("points", 0), "overshoot_deduction.points", source) if shoot else 0.0
+    if shoot and (shoot_at <= 1 or shoot_points <= 0):
+        raise ProfileError("overshoot_deduction 的 threshold 应大于 1（如 1.3：超过指标值30%），points 应大于 0（如 2）",
+                           where=str(source))
+    _check_text_limits(data, source)
+    denominator = funds.get("denominator", "全年预算数")
+    if denominator not in DENOMINATORS:
+        raise ProfileError(f"funds.denominator 应为{'、'.join(DENOMINATORS)}之一，现为“{denominator}”", where=str(source))
     basis = data["grades"].get("basis", "total")
     if basis not in ("total", "percent"):
         raise ProfileError("grades.basis应为total或percent", where=str(source))
@@ -504,10 +608,11 @@ def build_profile(data: dict, year: int, source: Path) -> Profile:
         max_total=_number(data.get("max_total", 100), "max_total", source),
         score_decimals=int(rounding.get("score_decimals", 2)), rate_decimals=int(rounding.get("rate_decimals", 4)),
         funds_scored=bool(funds.get("scored", True)), funds_weight=float(funds.get("weight", 0) or 0),
-        funds_cap=bool(funds.get("cap_at_weight", True)), shared_weight_method=method,
+        funds_cap=bool(funds.get("cap_at_weight", True)), funds_denominator=denominator, shared_weight_method=method,
         overachievement=float(over.get("threshold", 0) or 0),
         overachievement_needs_explanation=bool(over.get("require_explanation", False)),
-        source=source)
+        source=source, reviewer_deduction=_flag(data.get("reviewer_deduction", False), "reviewer_deduction", source),
+        total_caps=tuple(sorted(caps)), overshoot_threshold=shoot_at, overshoot_points=shoot_points)
 
 
 @lru_cache(maxsize=64)

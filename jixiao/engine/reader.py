@@ -542,8 +542,9 @@ GRID = {
     "actual": "JX_IND_ACTUAL", "weight": "JX_IND_WEIGHT", "score": "JX_IND_SCORE",
     "explanation": "JX_IND_REASON", "direction": "JX_IND_DIRECTION", "target_value": "JX_IND_TVALUE",
     "actual_value": "JX_IND_AVALUE", "level": "JX_IND_LEVEL", "nature": "JX_IND_NATURE", "unit": "JX_IND_UNIT",
+    "deduction": "JX_IND_DEDUCTION",
 }
-GRID_OPTIONAL = ("direction", "target_value", "actual_value", "level", "nature", "unit")
+GRID_OPTIONAL = ("direction", "target_value", "actual_value", "level", "nature", "unit", "deduction")
 COMPOSING = ("nature", "unit")  # 指标性质 / 度量单位: composed into the target and actual (jixiao.engine.nature)
 GRID_TEXT = ("level1", "level2", "name", "explanation", "direction", "level")
 FUNDS = {"label": "JX_FUNDS_LABEL", "initial": "JX_FUNDS_INITIAL", "budget": "JX_FUNDS_BUDGET",
@@ -565,7 +566,7 @@ def required_names(profile: Profile) -> list[str]:
     national = profile.layout != "suzhou"
     names += [n for f, n in GRID.items() if f not in GRID_OPTIONAL and (national or f != "level2")]
     if national:
-        names += [*FUNDS.values(), "JX_FUNDS_WEIGHT"]
+        names += [*FUNDS.values(), *(["JX_FUNDS_WEIGHT"] if profile.funds_scored else [])]
     else:
         names += [n for k, n in SZ_AMOUNTS.items() if k not in SZ_OUTPUTS] + list(SUBS.values())
     return names
@@ -751,6 +752,8 @@ class _FormReader:
                 if formulas.get((0, k)) and getattr(total, k) is None:
                     subs = [getattr(r, k) for r in form.funds[1:] if is_number(getattr(r, k))]
                     setattr(total, k, xround(sum(float(v) for v in subs), 6) if subs else None)
+        if not self.profile.funds_scored:   # the form shows the rate only: no 分值 to read
+            return
         value, formula, addr = self.single("JX_FUNDS_WEIGHT")
         form.cells["funds_weight"] = addr
         form.funds_weight = _input_value(value, formula)
@@ -818,6 +821,9 @@ class _FormReader:
                 value, formula = own[f]
                 ind.cells[f] = f"{base.sheet}!{col_letters(c)}{row}"
                 top = sheet.follower_of(row, c) if value is None and not formula else None
+                if f == "deduction" and top is not None and base.r1 <= top[0] < row and top[1] == c:
+                    del ind.cells[f]     # merged over the group, like its score: read on the first row
+                    continue
                 if f in ("weight", "score"):
                     if top is not None and base.r1 <= top[0] < row and top[1] == c:
                         if f == "weight":

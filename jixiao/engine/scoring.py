@@ -32,8 +32,14 @@ _BY_COMPARATOR = {GE: POSITIVE, GT: POSITIVE, RANGE: POSITIVE, EQ: EQUAL, LE: RE
 
 # Funds ------------------------------------------------------------------------------------------
 
+def exec_base(row, profile: Profile):
+    """The amount 执行率 divides by on a funds row: 全年预算数 (default) or what funds.denominator names."""
+    return getattr(row, profile.denominator)
+
+
 def exec_rate(executed, budget, profile: Profile) -> float | None:
-    """执行率 = 全年执行数 ÷ 全年预算数, rounded to the profile's rate decimals; None when undefined."""
+    """执行率 = 全年执行数 ÷ 全年预算数 (or the profile's denominator, passed as `budget`), rounded to the
+    profile's rate decimals; None when undefined."""
     if not (is_number(executed) and is_number(budget)) or float(budget) <= 0:
         return None
     return xround(float(executed) / float(budget), profile.rate_decimals)
@@ -378,13 +384,45 @@ def score_row(ind: Indicator, profile: Profile, category: Category, started: boo
     return res
 
 
-def group_score(weight, fractions: list[float | None], profile: Profile) -> float | None:
-    """Score of one 分值 shared by rows with these fractions."""
+# A completion within this of the overshoot threshold counts as reaching it: spreadsheets compare such
+# neighbours their own way (LibreOffice treats nearly equal numbers as equal), the sheet and the engine
+# both compare with threshold - OVERSHOOT_SLACK.
+OVERSHOOT_SLACK = 1e-9
+
+
+def overshoots(completions: list[float | None], profile: Profile) -> int:
+    """Rows whose completion reaches the profile's overshoot threshold (each costs overshoot_points)."""
+    if not profile.overshoot_points:
+        return 0
+    at = profile.overshoot_threshold - OVERSHOOT_SLACK
+    return sum(1 for c in completions if c is not None and c >= at)
+
+
+def group_score(weight, fractions: list[float | None], profile: Profile, overshooting: int = 0,
+                deduction=None) -> float | None:
+    """Score of one 分值 shared by rows with these fractions, less the overshoot deduction of its
+    `overshooting` rows (never below 0), rounded; then less a reviewer's 扣减分数 `deduction`, which
+    is taken off the score as the form shows it (never below 0)."""
     got = [f for f in fractions if f is not None]
     if not got or not is_number(weight):
         return None
     share = min(got) if profile.shared_weight_method == "min" else sum(got) / len(got)
-    return xround(float(weight) * share, profile.score_decimals)
+    score = float(weight) * share
+    if overshooting:
+        score = max(0.0, score - profile.overshoot_points * overshooting)
+    score = xround(score, profile.score_decimals)
+    if profile.reviewer_deduction and is_number(deduction):
+        score = xround(max(0.0, score - float(deduction)), profile.score_decimals)
+    return score
+
+
+def total_cap(rate, profile: Profile) -> float | None:
+    """The highest 总分 the profile allows at this 执行率 (total_cap bands), None when none applies or
+    the rate is unknown."""
+    if not profile.total_caps or not is_number(rate):
+        return None
+    caps = [most for below, most in profile.total_caps if float(rate) < below]
+    return min(caps) if caps else None
 
 
 def grade(total, profile: Profile) -> str:
@@ -425,6 +463,8 @@ class FormResult:
     exec_rate: float | None = None
     exec_score: float | None = None
     rows: list[RowResult] = field(default_factory=list)
+    cap: float | None = None        # the 执行率 band's highest 总分 (total_cap), when one applies
+    uncapped: float | None = None   # Σ scores before the cap
     category_scores: dict[str, float] = field(default_factory=dict)
     category_weights: dict[str, float] = field(default_factory=dict)
     total: float | None = None      # None while a weighted group waits (待定) or nothing is scored
@@ -452,11 +492,12 @@ def score_form(form: Form, profile: Profile, reading: str = ENGINE) -> FormResul
     """Every score of the form under the profile's rules; `reading` SHEET gives what the template's
     native formulas show (texts they cannot read wait: 待定)."""
     res = FormResult(started=form_started(form))
-    if profile.funds_scored and form.funds_total is not None:
+    if form.funds_total is not None:   # the rate is shown on every funds table; scored as the profile says
         row = form.funds_total
-        weight = form.funds_weight if is_number(form.funds_weight) else None
-        res.exec_rate = exec_rate(row.executed, row.budget, profile)
-        res.exec_score = exec_score(row.executed, row.budget, profile, weight)
+        res.exec_rate = exec_rate(row.executed, exec_base(row, profile), profile)
+        if profile.funds_scored:
+            weight = form.funds_weight if is_number(form.funds_weight) else None
+            res.exec_score = exec_score(row.executed, exec_base(row, profile), profile, weight)
     for ind in form.indicators:
         res.rows.append(score_row(ind, profile, profile.category(ind.level1), res.started, reading))
     for n, group in enumerate(form.weight_groups()):
@@ -465,7 +506,9 @@ def score_form(form: Form, profile: Profile, reading: str = ENGINE) -> FormResul
             res.rows[i].group = n
         res.rows[group[0]].weight = float(head.weight) if is_number(head.weight) else None
         waiting = any(res.rows[i].waiting for i in group)  # a row waits for input: the group shows 待定
-        score = None if waiting else group_score(head.weight, [res.rows[i].fraction for i in group], profile)
+        over = overshoots([res.rows[i].completion for i in group], profile)
+        score = None if waiting else group_score(head.weight, [res.rows[i].fraction for i in group], profile, over,
+                                                 head.deduction)
         res.pending += waiting and is_number(head.weight)
         res.rows[group[0]].score = score
         cat = profile.category(head.level1).key
@@ -476,6 +519,9 @@ def score_form(form: Form, profile: Profile, reading: str = ENGINE) -> FormResul
     if res.exec_score is not None:
         scores.insert(0, res.exec_score)
     if scores and not res.pending:
-        res.total = total(scores, profile)
+        res.total = res.uncapped = total(scores, profile)
+        res.cap = total_cap(res.exec_rate, profile)
+        if res.cap is not None:
+            res.total = xround(min(res.total, res.cap), profile.score_decimals)
         res.grade = grade(res.total, profile)
     return res

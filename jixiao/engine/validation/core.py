@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from .. import scoring
 from ..errors import JixiaoError
 from ..excel import is_blank, is_number, xround
-from ..model import Form, Indicator
+from ..model import LABEL_WEIGHT, Form, Indicator, label_weight  # noqa: F401 - label_weight for the rules
 from ..profiles import Category, Profile
 
 ERROR, WARNING = "错误", "警告"
@@ -140,17 +140,8 @@ def row_of(addr: str) -> str:
     return m.group(1) if m else ""
 
 
-_LABEL_WEIGHT = re.compile(r"[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[)）]")
-
-
-def label_weight(label: str) -> float | None:
-    """The weight written in a 一级 label: "产出指标（50分）" -> 50."""
-    m = _LABEL_WEIGHT.search(label or "")
-    return float(m.group(1)) if m else None
-
-
 def first_line(label: str) -> str:
-    return _LABEL_WEIGHT.sub("", (label or "").split("\n")[0]).strip()
+    return LABEL_WEIGHT.sub("", (label or "").split("\n")[0]).strip()
 
 
 # Context ---------------------------------------------------------------------------------------
@@ -215,8 +206,10 @@ class Context:
         return all(self.rows[i].direction == scoring.QUALITATIVE_DIR for i in group)
 
     def category_weight(self, cat: Category) -> float:
-        """The 一级 weight the form shows: a weight written in its label ("效益指标（30分）"), else the
-        profile's."""
+        """The 一级 weight the form shows: its own (fill data), a weight written in its label
+        ("效益指标（30分）"), else the profile's."""
+        if cat.key in self.form.category_weights:
+            return float(self.form.category_weights[cat.key])
         for ind, c in zip(self.form.indicators, self.categories):
             if c is cat:
                 w = label_weight(ind.level1)

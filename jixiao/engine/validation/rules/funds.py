@@ -8,7 +8,8 @@ from .structure import AMOUNT_LABELS
 
 
 def _funds(ctx: Context) -> bool:
-    return ctx.profile.funds_scored and bool(ctx.form.funds)
+    """The form has a funds table (its rate is shown whether or not the profile scores it)."""
+    return bool(ctx.form.funds)
 
 
 @rule("F01", ERROR, summary="资金合计行不等于各分项之和",
@@ -56,11 +57,12 @@ def budget_zero(ctx: Context):
     if not _funds(ctx):
         return
     total = ctx.form.funds[0]
-    b = total.budget
+    key, label = ctx.profile.denominator, ctx.profile.funds_denominator   # what 执行率 divides by
+    b = getattr(total, key)
     if is_number(b) and float(b) <= 0:
-        yield Hit(f"合计行的全年预算数为 {amount(b)}，执行率无法计算。", total.cells.get("budget", ""))
+        yield Hit(f"合计行的{label}为 {amount(b)}，执行率无法计算。", total.cells.get(key, ""))
     elif is_blank(b) and (ctx.started or not is_blank(total.executed)):
-        yield Hit("合计行的全年预算数未填，执行率无法计算。", total.cells.get("budget", ""))
+        yield Hit(f"合计行的{label}未填，执行率无法计算。", total.cells.get(key, ""))
 
 
 @rule("F04", WARNING, summary="全年预算数与年初预算数不同（预算有调整）",
@@ -80,22 +82,33 @@ def budget_adjusted(ctx: Context):
 
 
 @rule("F05", WARNING, summary="执行率低于规定值，须说明原因",
-      rationale="预算执行率未达到规则规定的比例（全国规则为 100%，四川为 90%）时须说明原因。"
-                "本表资金栏没有说明单元格，因此作为警告列出，请在自评报告中说明。",
+      rationale="预算执行率未达到规则规定的比例（规则配置 funds.low_rate_explanation_below：全国规则为 100%，"
+                "四川为 90%）时须说明原因。表上有说明栏的（funds.low_rate_reason 指定的栏目，如四川表的“原因”），"
+                "该栏未填才列出；没有说明栏的表，作为警告列出，请在自评报告中说明。",
       fix="在自评报告（或年度总体目标的实际完成情况）中说明执行率偏低的原因和改进措施。", layouts=NATIONAL)
 def low_exec_rate(ctx: Context):
     if not _funds(ctx):
         return
-    floor = (ctx.profile.data.get("funds") or {}).get("low_rate_explanation_below")
+    funds = ctx.profile.data.get("funds") or {}
+    floor = funds.get("low_rate_explanation_below")
     rate = ctx.result.exec_rate
     if floor is None or rate is None or rate >= float(floor):
+        return
+    reason = funds.get("low_rate_reason")      # the form's own cell for it (四川：预算执行情况的“原因”栏)
+    if reason:
+        if str(ctx.form.texts.get(reason) or "").strip():
+            return
+        label = next((t.get("label", reason) for t in ctx.profile.data.get("texts") or [] if t.get("key") == reason), reason)
+        yield Hit(f"执行率为 {pct(rate)}，低于 {pct(floor)}，但“{label}”未填写：须说明执行率偏低的原因。",
+                  ctx.cell(f"texts.{reason}"), f"在“{label}”栏说明执行率偏低的原因。")
         return
     yield Hit(f"执行率为 {pct(rate)}，低于 {pct(floor)}：须说明执行率偏低的原因。",
               ctx.cell("exec_rate") or ctx.form.funds[0].cells.get("executed", ""))
 
 
 @rule("F06", ERROR, summary="填写的执行率与规则计算结果不符",
-      rationale="执行率 = 全年执行数 ÷ 全年预算数（不是 ÷ 年初预算数），保留两位小数的百分比。"
+      rationale="执行率 = 全年执行数 ÷ 全年预算数（不是 ÷ 年初预算数；规则配置 funds.denominator 可改为年初预算数），"
+                "保留两位小数的百分比。"
                 "手填的执行率与按金额计算的不一致时，以计算结果为准。",
       fix="删除手填的执行率，恢复模板公式；或按 全年执行数 ÷ 全年预算数 更正。", layouts=NATIONAL)
 def exec_rate_typed(ctx: Context):
@@ -109,18 +122,19 @@ def exec_rate_typed(ctx: Context):
     if differs(value, rate, 4):
         total = ctx.form.funds[0]
         hint = ""
-        if num(total.initial) and num(total.executed) is not None and not differs(
-                value, num(total.executed) / num(total.initial), 4):
-            hint = "（看起来是按年初预算数计算的）"
-        yield Hit(f"表中执行率为 {pct(value)}，按 全年执行数 {amount(total.executed)} ÷ 全年预算数 "
-                  f"{amount(total.budget)} 应为 {pct(rate)}{hint}。", ctx.cell("exec_rate"))
+        other = "budget" if ctx.profile.denominator == "initial" else "initial"   # the column it should not use
+        if num(getattr(total, other)) and num(total.executed) is not None and not differs(
+                value, num(total.executed) / num(getattr(total, other)), 4):
+            hint = f"（看起来是按{'全年预算数' if other == 'budget' else '年初预算数'}计算的）"
+        yield Hit(f"表中执行率为 {pct(value)}，按 全年执行数 {amount(total.executed)} ÷ {ctx.profile.funds_denominator} "
+                  f"{amount(getattr(total, ctx.profile.denominator))} 应为 {pct(rate)}{hint}。", ctx.cell("exec_rate"))
 
 
 @rule("F07", ERROR, summary="填写的执行率得分与规则计算结果不符或超过分值",
       rationale="执行率得分 = 执行率 × 分值，保留两位小数，最高不超过分值（全国规则分值 10 分）。",
       fix="删除手填的得分，恢复模板公式；或按 执行率 × 分值 更正（不超过分值）。", layouts=NATIONAL)
 def exec_score_typed(ctx: Context):
-    if not _funds(ctx) or "exec_score" not in ctx.form.reported:
+    if not (_funds(ctx) and ctx.profile.funds_scored) or "exec_score" not in ctx.form.reported:
         return
     typed = ctx.form.reported["exec_score"]
     if not is_number(typed):

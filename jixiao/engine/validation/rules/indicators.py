@@ -22,6 +22,8 @@ def _why(ctx: Context, group: list[int]) -> str:
                 parts.append(f"定性档次“{r.level}”")
         elif r.unreadable_actual:
             parts.append("完成值不是数字，记 0 分")
+        elif r.completion is not None and r.target_value is not None and r.actual_value is None:
+            parts.append("完成值与指标值写法相同，按完成计")
         elif r.completion is not None and r.target_value is not None:
             percent = parse_target(ctx.form.indicators[i].target).unit == "%"
             show = pct if percent else _g
@@ -29,6 +31,10 @@ def _why(ctx: Context, group: list[int]) -> str:
                          f"完成 {pct(r.completion)}")
         elif r.fraction == 0 and is_blank(ctx.form.indicators[i].actual):
             parts.append("未填完成值，记 0 分")
+    over = scoring.overshoots([ctx.rows[i].completion for i in group], ctx.profile)
+    if over:
+        parts.append(f"{over} 项完成值达到指标值的{pct(ctx.profile.overshoot_threshold)}及以上，"
+                     f"每项减 {ctx.profile.overshoot_points:g} 分")
     text = "；".join(parts)
     if len(group) > 1:
         how = "最低" if ctx.profile.shared_weight_method == "min" else "平均"
@@ -69,17 +75,23 @@ def score_above_rule(ctx: Context):
                       ctx.at(head, "score"))
 
 
-@rule("I03", WARNING, summary="填写的得分低于规则计算结果且未说明",
+@rule("I03", WARNING, summary="填写的得分低于规则计算结果（调减）",
       rationale="得分低于规则结果可能是按偏离度手工调减（如完成值远超指标值、指标值设定明显偏低），"
-                "这是允许的，但须在偏差原因栏写明调减理由。",
+                "这是允许的，但须在偏差原因栏写明调减理由；写了理由的也列出（附两个分数和理由），"
+                "复核人才能看到表中每一处与规则不同的得分。高于规则结果的得分一律是错误（见 I02）。",
       fix="在偏差原因分析及改进措施栏说明调减分值的理由，或恢复模板公式。")
 def score_below_rule(ctx: Context):
     for group, head, score, w, typed in _scored_groups(ctx):
-        if not is_number(typed) or score is None or ctx.qualitative(group) or ctx.group_explained(group):
+        if not is_number(typed) or score is None or ctx.qualitative(group):
             continue
         if float(typed) < score and differs(typed, score, ctx.decimals):
-            yield Hit(f"{ctx.row_name(group[0])}填写的得分为 {_g(typed)}，低于规则计算的 {fmt(score)}，且未说明调减理由。",
-                      ctx.at(head, "explanation"))
+            said = next((str(ctx.form.indicators[i].explanation).strip() for i in group
+                         if str(ctx.form.indicators[i].explanation or "").strip()), "")
+            why = f"调减理由：“{said if len(said) <= 60 else said[:59] + '…'}”" if said else "且未说明调减理由"
+            yield Hit(f"{ctx.row_name(group[0])}填写的得分为 {_g(typed)}，低于规则计算的 {fmt(score)}"
+                      f"（调减 {fmt(score - float(typed))} 分），{why}。",
+                      ctx.at(head, "score" if said else "explanation"),
+                      "复核调减理由是否成立；不成立的，按规则计算的得分更正。" if said else "")
 
 
 @rule("I04", ERROR, summary="得分低于分值但未填写偏差原因",
@@ -291,3 +303,19 @@ def level_needed(ctx: Context):
         if r.level_needed and is_blank(ind.level):
             yield Hit(f"{ctx.row_name(i)}是定性指标，完成情况“{ind.actual}”与指标值“{ind.target}”不同，"
                       "请选择完成档次；未选择前这一行不计分。", ctx.at(ind, "level"))
+
+
+@rule("I18", ERROR, summary="扣减分数为负数或填在没有扣减分数栏的表上",
+      rationale="有的地区由复核人在得分旁的“扣减分数”栏扣分（广西：得分 = 自评得分 − 扣减分数，不低于 0；"
+                "规则配置 reviewer_deduction）。扣减分数为负数就成了加分；规则没有这一栏时，填的数不参与计分。",
+      fix="扣减分数填不小于 0 的数；规则没有扣减分数栏的，请删除。")
+def negative_deduction(ctx: Context):
+    for i, ind in enumerate(ctx.form.indicators):
+        d = num(ind.deduction)
+        if d is None:
+            continue
+        if not ctx.profile.reviewer_deduction:
+            yield Hit(f"{ctx.row_name(i)}填了扣减分数 {_g(d)}，但规则“{ctx.profile.name}”没有扣减分数栏，不参与计分。",
+                      ctx.at(ind, "deduction"))
+        elif d < 0:
+            yield Hit(f"{ctx.row_name(i)}的扣减分数为 {_g(d)}，应不小于 0。", ctx.at(ind, "deduction"))

@@ -19,7 +19,7 @@ def _number_cells(ctx: Context):
     for row in form.funds:
         for key, label in AMOUNT_LABELS.items():
             yield getattr(row, key), row.cells.get(key, ""), f"“{row.label or row.key}”的{label}"
-    if form.funds:
+    if form.funds and ctx.profile.funds_scored:
         yield form.funds_weight, ctx.cell("funds_weight"), "预算执行率分值"
     for key, value in form.amounts.items():
         yield value, ctx.cell(f"amounts.{key}"), SZ_LABELS.get(key, key)
@@ -35,6 +35,7 @@ def _number_cells(ctx: Context):
         if not ind.shares_weight:
             yield ind.weight, ind.cells.get("weight", ""), f"{name}的分值"
         yield ind.reported_score, ind.cells.get("score", ""), f"{name}的得分"
+        yield ind.deduction, ind.cells.get("deduction", ""), f"{name}的扣减分数"
         yield ind.target_value, ind.cells.get("target_value", ""), f"{name}的指标值（数值）"
         yield ind.actual_value, ind.cells.get("actual_value", ""), f"{name}的完成值（数值）"
     for key, label in (("total", "总分"), ("exec_score", "执行率得分"), ("exec_rate", "执行率"),

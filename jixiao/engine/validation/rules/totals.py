@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from ... import narrative
+from ... import narrative, scoring
 from ...excel import is_blank, is_number, xround
 from ...targets import QUALITATIVE, parse_target, to_number
-from ..core import ERROR, WARNING, Context, Hit, differs, fmt, rule
+from ..core import ERROR, WARNING, Context, Hit, differs, fmt, pct, rule
 
 
 def _typed_total(ctx: Context):
@@ -25,7 +25,10 @@ def total_vs_rule(ctx: Context):
     if typed is None or total is None:
         return
     if differs(typed, total, ctx.decimals):
-        yield Hit(f"表中总分为 {typed:g}，按规则计算应为 {fmt(total)}。", ctx.cell("total"))
+        res = ctx.result
+        capped = (f"（各项得分合计 {fmt(res.uncapped)}，执行率 {pct(res.exec_rate)} 时总分最高 {res.cap:g} 分）"
+                  if res.cap is not None and res.uncapped is not None and res.uncapped > res.cap else "")
+        yield Hit(f"表中总分为 {typed:g}，按规则计算应为 {fmt(total)}{capped}。", ctx.cell("total"))
 
 
 @rule("T02", ERROR, summary="总分不等于表中各项得分之和",
@@ -42,7 +45,12 @@ def total_vs_sum(ctx: Context):
     exec_typed = ctx.form.reported.get("exec_score")
     shown.append(float(exec_typed) if is_number(exec_typed) else ctx.result.exec_score)
     total = xround(sum(s for s in shown if s is not None), ctx.decimals)
-    if differs(typed, total, ctx.decimals):
+    cap = scoring.total_cap(ctx.result.exec_rate, ctx.profile)
+    if cap is not None and total > cap:
+        if differs(typed, cap, ctx.decimals):
+            yield Hit(f"表中总分为 {typed:g}，表中各项得分之和为 {total:g}，执行率 {pct(ctx.result.exec_rate)} 时"
+                      f"总分最高 {cap:g} 分。", ctx.cell("total"))
+    elif differs(typed, total, ctx.decimals):
         yield Hit(f"表中总分为 {typed:g}，但表中各项得分之和为 {total:g}。", ctx.cell("total"))
 
 
@@ -184,3 +192,30 @@ def shown_vs_rule(ctx: Context):
     waiting = isinstance(grade, str) and grade.strip().startswith("待定")  # the sheet waits: I15 says why
     if isinstance(grade, str) and grade.strip() and not waiting and result.grade and grade.strip() != result.grade:
         yield Hit(f"表内显示的等级为“{grade.strip()}”，按规则应为“{result.grade}”。", ctx.cell("grade"))
+
+
+def _length(text) -> int:
+    """字数 as limits count them: every character of the text, blanks at either end left out."""
+    return len(str(text).strip()) if not is_blank(text) else 0
+
+
+@rule("T09", ERROR, summary="文字超过规定字数",
+      rationale="有的地区规定文字栏目的字数上限（四川：预算执行率偏低的原因、实施内容概述 100 字以内，"
+                "评价结论、存在问题、改进措施各 200 字以内），超出的填报系统不接收。上限在规则配置中设置："
+                "表头、文字栏目的 max_chars，各指标偏差原因的 explanation_max_chars；字数按字符计，含标点，"
+                "不含首尾空白。",
+      fix="精简文字到规定字数以内；详细情况写入自评报告。")
+def text_too_long(ctx: Context):
+    profile, form = ctx.profile, ctx.form
+    for part, values in (("header", form.header), ("texts", form.texts)):
+        for spec in profile.data.get(part) or []:
+            limit, key = spec.get("max_chars"), spec["key"]
+            n = _length(values.get(key))
+            if limit and n > limit:
+                yield Hit(f"“{spec.get('label', key)}”有 {n} 字，超过规定的 {limit} 字。", ctx.cell(f"{part}.{key}"))
+    limit = profile.data.get("explanation_max_chars")
+    if limit:
+        for i, ind in enumerate(form.indicators):
+            n = _length(ind.explanation)
+            if n > limit:
+                yield Hit(f"{ctx.row_name(i)}的偏差原因分析有 {n} 字，超过规定的 {limit} 字。", ctx.at(ind, "explanation"))

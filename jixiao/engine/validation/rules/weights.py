@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ... import scoring
 from ...excel import is_blank, xround
-from ..core import ERROR, SUZHOU, WARNING, Context, Hit, differs, first_line, fmt, label_weight, num, rule
+from ..core import ERROR, SUZHOU, WARNING, Context, Hit, differs, first_line, fmt, num, rule
 
 
 def _funds_weight(ctx: Context) -> float:
@@ -69,8 +69,8 @@ def category_weight_changed(ctx: Context):
         if cat is None or cat.key in seen:
             continue
         seen.add(cat.key)
-        w = label_weight(ind.level1)
-        if w is not None and differs(w, cat.weight, 2):
+        w = ctx.category_weight(cat)
+        if differs(w, cat.weight, 2):
             yield Hit(f"{first_line(ind.level1)}的分值为 {w:g}，规则规定为 {cat.weight:g}。", ctx.at(ind, "level1"))
     if ctx.profile.funds_scored and ctx.form.funds:
         w = num(ctx.form.funds_weight)
@@ -105,6 +105,10 @@ def equal_split(ctx: Context):
     if profile.data.get("weights_mode") != "equal_split":
         return
     spec = profile.data.get("equal_split") or {}
+    for g in ctx.groups:
+        if len(g) > 1 and not ctx.categories[g[0]].fixed_indicators:
+            yield Hit(f"{ctx.row_name(g[0])}与下面 {len(g) - 1} 行共用一个权重：按“该类总分值 ÷ 指标个数”，每个指标应有"
+                      "自己的权重，请拆开合并的权重单元格。", ctx.at(ctx.head(g), "weight"))
     for cat in profile.categories:
         heads = [g for g in ctx.groups if ctx.categories[g[0]] is cat]
         fixed = {f.get("name"): f.get("weight") for f in cat.fixed_indicators}
