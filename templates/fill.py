@@ -231,6 +231,25 @@ def _amount(value, what: str, where: str):
     return number
 
 
+def _reported(reported: dict, where: str) -> dict:
+    """The published numbers as numbers: 等级 as text, 执行率 as a fraction ("94%" or 0.94). A bare rate
+    above 500 % is a percent written without its sign (84 for 84 %): refused with the two ways to write it,
+    never printed as 8400 %."""
+    out = {}
+    for key, value in reported.items():
+        what = f"纸质表的{REPORTED_LABELS.get(key, key)}（reported.{key}）"
+        if key == "grade" or key not in REPORTED_LABELS:
+            out[key] = value
+        elif key == "exec_rate" and isinstance(value, str) and value.strip().endswith(("%", "％")):
+            rate = _amount(value.strip()[:-1], what, where)
+            out[key] = None if rate is None else xround(rate / 100, 10)
+        else:
+            out[key] = _amount(value, what, where)
+            if key == "exec_rate" and out[key] is not None and abs(out[key]) > 5:
+                raise DataError(f"{what}为 {value}，应写成比例或百分数：如 {out[key] / 100:g} 或“{out[key]:g}%”", where=where)
+    return out
+
+
 def _unit_hint(text: str) -> str:
     """'10分' -> '；请去掉“分”': the words around a number, named as found."""
     match = re.fullmatch(r"(.*?)\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*(.*)", text)
@@ -312,6 +331,7 @@ def _form(data, profile, year, where, places) -> tuple[Profile, Form]:
     form = Form(profile=prof.name, year=prof.year, header=dict(header),
                 texts={k: str(v) for k, v in texts.items() if v is not None},
                 reported=dict(_mapping(data.get("reported"), "纸质表得分（reported）", where, "{total: 98, grade: 优}")))
+    form.reported = _reported(form.reported, where)
     drawn = {"balance", "carry"} if not (prof.data.get("funds") or {}).get("rows") else \
         {"exec_rate", "exec_score"} if prof.funds_scored else {"exec_rate"}
     shown = sorted(k for k in form.reported if k not in {"total", "grade", *drawn})

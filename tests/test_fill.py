@@ -616,3 +616,20 @@ def test_a_reviewer_deduction_needs_a_form_with_the_column():
     data = dict(GOOD, indicators=[dict(GOOD["indicators"][0], deduction=2)])
     with pytest.raises(DataError, match="规则“national”的表没有扣减分数栏"):
         fill_module.form_from_data(data)
+
+
+@pytest.mark.parametrize("given, stored", [("84%", 0.84), ("84.5％", 0.845), (0.84, 0.84), (1.02, 1.02), ("0.9", 0.9)])
+def test_a_published_execution_rate_is_a_fraction_however_it_is_written(given, stored):
+    _, form = fill_module.form_from_data(dict(GOOD, reported={"exec_rate": given, "total": "97"}))
+    assert form.reported["exec_rate"] == stored and form.reported["total"] == 97
+
+
+@pytest.mark.parametrize("given", [84, "84", 98.5])
+def test_a_published_execution_rate_written_as_a_bare_percent_is_refused_with_both_ways_to_write_it(given):
+    with pytest.raises(DataError, match=r"应写成比例或百分数：如 0\.\d+ 或“\d+(\.\d+)?%”"):
+        fill_module.form_from_data(dict(GOOD, reported={"exec_rate": given}))
+
+
+def test_a_published_total_that_is_not_a_number_is_refused_at_its_key():
+    with pytest.raises(DataError, match=r"总分（reported\.total）应为数字"):
+        fill_module.form_from_data(dict(GOOD, reported={"total": "九十八分"}))
