@@ -125,8 +125,11 @@ def test_sichuan_example_fills_reads_back_and_validates(tmp_path):
     assert (read.header["leader"], read.header["finance_leader"]) == ("张三", "李四")
     result = scoring.score_form(read, profile)
     assert (result.exec_rate, result.exec_score, result.total, result.grade) == (0.85, 8.5, 98.06, "优")
-    codes = {f.code for f in validate_form(read, profile)}
+    findings = validate_form(read, profile)
+    codes = {f.code for f in findings}
     assert "F05" not in codes  # 85 % is below Sichuan's 90 %, and the form's 原因说明 row gives the reason
+    f04 = next(f for f in findings if f.code == "F04")   # 180 against 200: the budget as this form calls it
+    assert f04.message.startswith("调整后预算数 180") and "全年预算数" not in f04.message
     from dataclasses import replace as _replace
     unexplained = validate_form(_replace(read, texts={**read.texts, "funds_reason": ""}), profile)
     assert [(f.code, f.cell) for f in unexplained if f.code == "F05"] == [("F05", read.cells["texts.funds_reason"].split("!")[-1])]

@@ -35,6 +35,12 @@ def funds_sum(ctx: Context):
                       total.cells.get(key, ""))
 
 
+def _budget_word(ctx: Context) -> str:
+    """The budget column as the form calls it (全年预算数, or 调整后预算数 where the profile names it so)."""
+    p = ctx.profile
+    return p.funds_denominator if p.denominator == "budget" else "全年预算数"
+
+
 @rule("F02", WARNING, summary="全年执行数超过全年预算数",
       rationale="执行数一般不应超过调整后的预算数；超过时执行率大于 100%，得分按分值封顶，"
                 "复核时需要说明原因（如超支、口径不一致或填错列）。",
@@ -45,7 +51,7 @@ def executed_over_budget(ctx: Context):
     for row in ctx.form.funds:
         e, b = num(row.executed), num(row.budget)
         if e is not None and b is not None and b > 0 and e > b and differs(e, b, 6):
-            yield Hit(f"“{row.label or row.key}”的全年执行数 {amount(e)} 大于全年预算数 {amount(b)}。",
+            yield Hit(f"“{row.label or row.key}”的全年执行数 {amount(e)} 大于{_budget_word(ctx)} {amount(b)}。",
                       row.cells.get("executed", ""))
 
 
@@ -77,7 +83,7 @@ def budget_adjusted(ctx: Context):
     if i is not None and b is not None and differs(i, b, 6):
         change = b - i
         word = "调增" if change > 0 else "调减"
-        yield Hit(f"全年预算数 {amount(b)} 与年初预算数 {amount(i)} 不同（{word} {amount(abs(change))} 万元）："
+        yield Hit(f"{_budget_word(ctx)} {amount(b)} 与年初预算数 {amount(i)} 不同（{word} {amount(abs(change))} 万元）："
                   "预算有调整，须说明原因。", total.cells.get("budget", ""))
 
 
