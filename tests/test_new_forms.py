@@ -179,3 +179,10 @@ def test_new_year_and_report_work_on_the_new_forms(capsys, tmp_path, example, ye
     code, out = _cli(capsys, "report", filled, "--out", tmp_path / "reports")
     assert code == 0, out
     assert len(list((tmp_path / "reports").glob("*.docx"))) == 1
+    if example.startswith("department"):      # the department's own outline: no project named or asked for
+        import docx
+        document = docx.Document(str(next((tmp_path / "reports").glob("*.docx"))))
+        text = "\n".join(p.text for p in document.paragraphs)
+        department = read_form_and_profile(filled)[0].header["department"]
+        assert f"{year}年度{department}部门整体支出绩效自评报告" in text and "（一）部门概况" in text
+        assert "本部门" in text and "本项目" not in text and "请补充：项目名称" not in text

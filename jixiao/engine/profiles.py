@@ -43,7 +43,7 @@ _registered: dict[str, Path] = {}     # name -> file the user gave on the comman
 _RULE = keys("kind", "reverse", "plain_number", "range_target", "full_from", "full_to", "below_per_point",
              "above_per_point", "shortfall_basis")
 PROFILE_SCHEMA = keys(
-    "extends", "name", "report", "title", "region", "basis", "fiscal_year", "layout", "file_name", "max_total",
+    "extends", "name", "report", "report_subject", "title", "region", "basis", "fiscal_year", "layout", "file_name", "max_total",
     "weights_mode", "shared_weight_method", "shared_weights", "missing_actual", "notes", "validation", "waivers",
     "explanation_max_chars", "reviewer_deduction",
     header=[keys("key", "label", "number", "max_chars")],

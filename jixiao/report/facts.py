@@ -113,6 +113,7 @@ class Facts:
         self.form, self.profile = form, profile
         self.ctx = ctx or Context(form, profile)
         self.result = self.ctx.result
+        self.subject = str(profile.data.get("report_subject") or "本项目")   # who the drafted sentences speak of
 
     # numbers -------------------------------------------------------------------------------------
     def funds(self) -> dict | None:
@@ -219,7 +220,7 @@ class Facts:
         p, year = self.profile, self.form.year
         out: dict = {}
         if funds is not None:
-            s = (f"{year}年度，本项目年初预算数{wan(funds['initial'])}，全年预算数{wan(funds['budget'])}，"
+            s = (f"{year}年度，{self.subject}年初预算数{wan(funds['initial'])}，全年预算数{wan(funds['budget'])}，"
                  f"全年执行数{wan(funds['executed'])}")
             rows = [r for r in funds["rows"] if r["filled"]]
             if rows:
@@ -242,7 +243,7 @@ class Facts:
                     items += ["全年预算数与年初预算数不同，年内预算有调整。", ask("预算调整的原因和依据")]
                 out["execution"] = items
         if amounts is not None:
-            s = (f"{year}年度，本项目年初预算数{wan(amounts['initial'])}，调整后预算数{wan(amounts['adjusted'])}"
+            s = (f"{year}年度，{self.subject}年初预算数{wan(amounts['initial'])}，调整后预算数{wan(amounts['adjusted'])}"
                  f"，财政拨款数{wan(amounts['appropriated'])}，实际支付数{wan(amounts['paid'])}，预算执行率为{amounts['rate']}")
             if amounts["subitems"]:
                 s += "。其中，" + "；".join(f"{x['name']}预算数{wan(x['budget'])}、实际支付{wan(x['actual'])}"
@@ -256,13 +257,13 @@ class Facts:
             out["execution"] = items
         total = score(self.result.total)
         if self.result.total is None:
-            out["result"] = f"本项目尚有指标未计分，总分和等级{PENDING}。"
+            out["result"] = f"{self.subject}尚有指标未计分，总分和等级{PENDING}。"
         elif p.layout == "suzhou":
             ratio = rate(self.result.total / p.max_total) if p.max_total else PENDING
             out["result"] = (f"经自评，项目绩效实现情况自评得分{total}分（满分{p.max_total:g}分），得分率{ratio}，"
                              f"自评等级为“{self.result.grade}”。")
         else:
-            out["result"] = f"经自评，本项目总分{total}分（满分{p.max_total:g}分），自评等级为“{self.result.grade}”。"
+            out["result"] = f"经自评，{self.subject}总分{total}分（满分{p.max_total:g}分），自评等级为“{self.result.grade}”。"
         parts = []
         if funds is not None and funds["scored"]:
             parts.append(f"预算执行率得分{funds['score']}分（分值{funds['weight']}分）")
@@ -273,7 +274,7 @@ class Facts:
         met = [d for d in inds if d["status"] == "met"]
         unmet = [d for d in inds if d["status"] in ("unmet", "over")]
         waiting = [d for d in inds if d["status"] == "waiting"]
-        s = f"本项目共设置绩效指标{len(inds)}项，其中{len(met)}项达到年度指标值"
+        s = f"{self.subject}共设置绩效指标{len(inds)}项，其中{len(met)}项达到年度指标值"
         s += f"，{len(unmet)}项未达到或未完全达到" if unmet else "，全部达到年度指标值" if not waiting else ""
         s += f"，{len(waiting)}项尚未计分（{PENDING}）" if waiting else ""
         out["summary"] = s + "。"
@@ -305,7 +306,7 @@ class Facts:
         labels = {s["key"]: s.get("label", s["key"]) for s in (p.data.get("header") or []) + (p.data.get("texts") or [])}
         return {
             "year": form.year, "region": text(p.data.get("region")), "form_title": p.title,
-            "project": project_name(form) or ask("项目名称"),
+            "project": project_name(form) or ask("项目名称"), "subject": self.subject,
             "unit": text(form.header.get("unit") or form.header.get("department")),
             "header": {k: text(v) for k, v in form.header.items()},
             "texts": {s["key"]: text(form.texts.get(s["key"])) for s in p.data.get("texts") or []},
