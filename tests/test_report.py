@@ -337,6 +337,24 @@ def test_a_planted_disagreement_is_found_with_its_paragraph(seeds, tmp_path, cap
     assert "第4段（表格行）" in out
 
 
+@pytest.mark.parametrize("example", ["national_2025", "department_2025", "sichuan_2023"])
+def test_the_drafted_funds_paragraph_of_every_example_agrees_with_its_form(tmp_path, example):
+    """"其中，当年财政拨款年初预算数260万元、全年预算数280万元；…" gives each amount to its row, not the total."""
+    wb = seed_workbook(tmp_path, example)
+    report, paras = report_of(wb, tmp_path)
+    assert not [p for p in body(paras) if "请核对" in p]
+    assert t07(wb, report) == []
+
+
+def test_a_wrong_amount_of_a_funds_row_is_found_and_named_by_its_row(tmp_path):
+    wb = seed_workbook(tmp_path, "national_2025")   # 当年财政拨款 260 / 280 / 268.5; 上年结转资金 40 / 40 / 38
+    report = hand_written(tmp_path / "r.docx", [
+        "2025年度，本项目年初预算数300万元，全年预算数320万元。其中，当年财政拨款年初预算数260万元、全年预算数290万元；"
+        "上年结转资金年初预算数40万元、全年预算数40万元。"])
+    found = t07(wb, report)
+    assert [("290万元" in f.message, "当年财政拨款" in f.message) for f in found] == [(True, True)], [f.message for f in found]
+
+
 def test_validate_report_needs_one_form_and_a_word_document(seeds, tmp_path, capsys):
     wb = seeds["zhuzhou_2020"][0]
     assert cli.main(["validate", "--report", str(seeds["zhuzhou_2020"][1]), str(wb.parent)]) == 2

@@ -328,6 +328,16 @@ def _keyword(clause_text: str, clause_start: int, at: int, kinds: tuple[str, ...
     return best
 
 
+def _row_named(sentence: str, at: int, facts: Facts) -> str | None:
+    """The funds row (其中：当年财政拨款 …) a money amount at `at` speaks of: the row named last before it
+    since the last "；" — "其中，当年财政拨款年初预算数260万元、全年预算数280万元；上年结转…" gives both
+    amounts to 当年财政拨款 — or None (the total)."""
+    start = max(sentence.rfind(ch, 0, at) for ch in "；;") + 1
+    before = sentence[start:at]
+    named = [(before.rfind(g[4:]), g) for g in facts.money if g.startswith("row:") and g[4:] and g[4:] in before]
+    return max(named)[1] if named else None
+
+
 def _clause_bounds(sentence: str, at: int) -> tuple[int, int]:
     starts = [m.end() for m in _CLAUSE.finditer(sentence, 0, at)]
     start = starts[-1] if starts else 0
@@ -361,7 +371,7 @@ def check_sentence(sentence: str, facts: Facts) -> list[tuple[Claim, str, str]]:
         problem = None
         if c.unit in MONEY_UNITS:
             kw = _keyword(clause, lo, c.start, (_MONEY,))
-            row_kw = next((g for g in facts.money if g.startswith("row:") and g[4:] and g[4:] in clause[:c.start - lo]), None)
+            row_kw = _row_named(s, c.start, facts)
             group = row_kw or (kw[1] if kw else None)
             if group and facts.money.get(group):
                 scale = MONEY_UNITS[c.unit]
