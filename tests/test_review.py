@@ -356,7 +356,21 @@ def test_rendered_profiles_are_cached_and_refreshed_when_the_file_changes(tmp_pa
     entry.write_text("{not json", encoding="utf-8")
     assert profiles._cached_render(mine, 2025)["region"] == "湖南省"             # a broken entry is ignored
     monkeypatch.setenv("JIXIAO_CACHE_DIR", "off")
-    assert profiles.cache_dir() is None and profiles._cached_render(mine, 2026)["fiscal_year"] == 2026
+    from jixiao.engine.data import cache_dir
+    assert cache_dir() is None and profiles._cached_render(mine, 2026)["fiscal_year"] == 2026
+
+
+def test_data_files_are_read_through_the_same_cache(tmp_path, monkeypatch):
+    from jixiao.engine.data import load_yaml
+    monkeypatch.setenv("JIXIAO_CACHE_DIR", str(tmp_path / "cache"))
+    words = tmp_path / "words.yaml"
+    words.write_text("a: [1, 2]\n", encoding="utf-8")
+    assert load_yaml(words) == {"a": [1, 2]}
+    [entry] = list((tmp_path / "cache").iterdir())
+    entry.write_text(entry.read_text(encoding="utf-8").replace("[1, 2]", "[9]"), encoding="utf-8")
+    assert load_yaml(words) == {"a": [9]}                                      # read from the copy
+    words.write_text("a: [3]  # changed\n", encoding="utf-8")
+    assert load_yaml(words) == {"a": [3]}                                      # the file changed: parsed again
 
 
 def test_summary_passes_the_ooxml_validator(summary):

@@ -36,32 +36,61 @@ def parse_yaml(text: str):
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def load_yaml(path: Path, limit: int = 1024 * 1024):
-    """A YAML data file of jixiao (the vocabulary), through the on-disk JSON copy when its size and
-    modification time are unchanged. Any problem with the copy just parses again."""
+def stamp(path: Path) -> list:
+    """What says a file is unchanged: its path, modification time and size."""
     st = path.stat()
-    stamp = [str(path), st.st_mtime_ns, st.st_size]
+    return [str(path), st.st_mtime_ns, st.st_size]
+
+
+def cache_entry(name: str) -> Path | None:
+    """The cache file `name` in cache_dir(), or None when caching is off."""
     folder = cache_dir()
+    return folder / name if folder else None
+
+
+def read_cached(entry: Path | None, key, max_bytes: int = 4 * 1024 * 1024):
+    """The data cached in `entry` under `key` while every file it was made from is unchanged, else
+    None. Any problem with the copy (missing, damaged, stale) is a miss, never an error."""
+    if entry is None:
+        return None
+    try:
+        if entry.stat().st_size > max_bytes:
+            return None
+        cached = json.loads(entry.read_text(encoding="utf-8"))
+        if cached["key"] == key and all(stamp(Path(f[0])) == f for f in cached["files"]):
+            return cached["data"]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass
+    return None
+
+
+def write_cached(entry: Path | None, key, files: list[Path], data) -> None:
+    """Keep `data` (made from `files`) in `entry` under `key`, atomically; only data JSON keeps as it is
+    (no dates, no tuples) is kept; a cache that cannot be written is skipped silently."""
+    if entry is None:
+        return
+    try:
+        text = json.dumps({"key": key, "files": [stamp(p) for p in files], "data": data}, ensure_ascii=False)
+        if json.loads(text)["data"] != data:
+            return
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, entry)
+    except (OSError, TypeError, ValueError):
+        pass
+
+
+def load_yaml(path: Path, limit: int = 1024 * 1024):
+    """A YAML data file of jixiao (the vocabulary), through the on-disk JSON copy while the file is
+    unchanged."""
     import zlib
-    entry = folder / f"data-{path.stem}-{zlib.crc32(str(path).encode('utf-8')):08x}.json" if folder else None
-    if entry is not None:
-        try:
-            cached = json.loads(entry.read_text(encoding="utf-8"))
-            if cached["stamp"] == stamp:
-                return cached["data"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    if st.st_size > limit:
+    entry = cache_entry(f"data-{path.stem}-{zlib.crc32(str(path).encode('utf-8')):08x}.json")
+    data = read_cached(entry, str(path))
+    if data is not None:
+        return data
+    if path.stat().st_size > limit:
         raise ValueError(f"{path} is larger than {limit} bytes")
     data = parse_yaml(path.read_text(encoding="utf-8"))
-    if entry is not None:
-        try:
-            text = json.dumps({"stamp": stamp, "data": data}, ensure_ascii=False)
-            if json.loads(text)["data"] == data:
-                entry.parent.mkdir(parents=True, exist_ok=True)
-                tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-                tmp.write_text(text, encoding="utf-8")
-                os.replace(tmp, entry)
-        except (OSError, TypeError, ValueError):
-            pass
+    write_cached(entry, str(path), [path], data)
     return data

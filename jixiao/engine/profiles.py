@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .data import cache_dir, data_path
+from .data import cache_entry, data_path, read_cached, write_cached
 from .errors import JixiaoError, ProfileError
 from .files import read_limited
 from .schema import EVERY, keys, unknown_keys
@@ -346,46 +346,24 @@ def _check_template(text: str, path: Path) -> None:
 CACHE_VERSION = 2             # 2: the keys are checked (PROFILE_SCHEMA)
 
 
-def _stamp(path: Path) -> list:
-    st = path.stat()
-    return [str(path), st.st_mtime_ns, st.st_size]
-
-
-def _cache_file(path: Path, year: int) -> tuple[Path, str] | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
+def _cache_file(path: Path, year: int) -> tuple[Path | None, str]:
+    """The cache entry of a profile rendered for `year`, and its key: everything the rendering depends
+    on besides the files it read (which the entry stamps)."""
     import json
     import zlib
     key = json.dumps([CACHE_VERSION, str(path), year, os.environ.get("JIXIAO_PROFILE_PATH", ""),
                       sorted((k, str(v)) for k, v in _registered.items())], ensure_ascii=False)
-    return folder / f"profile-{zlib.crc32(key.encode('utf-8')):08x}-{len(key)}.json", key
+    return cache_entry(f"profile-{zlib.crc32(key.encode('utf-8')):08x}-{len(key)}.json"), key
 
 
 def _cached_render(path: Path, year: int) -> dict:
     """`_render`, through the on-disk cache."""
-    import json
-    entry, key = _cache_file(path, year) or (None, "")
-    if entry is not None:
-        try:
-            if entry.stat().st_size <= 2 * MAX_PROFILE_BYTES:
-                cached = json.loads(entry.read_text(encoding="utf-8"))
-                if cached["key"] == key and all(_stamp(Path(f[0])) == f for f in cached["files"]):
-                    return cached["data"]
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            pass
-    used: list[Path] = []
-    data = _render(path, year, used)
-    if entry is not None:
-        try:
-            text = json.dumps({"key": key, "files": [_stamp(p) for p in used], "data": data}, ensure_ascii=False)
-            if json.loads(text)["data"] == data:       # only data JSON keeps as it is (no dates)
-                entry.parent.mkdir(parents=True, exist_ok=True)
-                tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-                tmp.write_text(text, encoding="utf-8")
-                os.replace(tmp, entry)
-        except (OSError, TypeError, ValueError):
-            pass
+    entry, key = _cache_file(path, year)
+    data = read_cached(entry, key, 2 * MAX_PROFILE_BYTES)
+    if data is None:
+        used: list[Path] = []
+        data = _render(path, year, used)
+        write_cached(entry, key, used, data)
     return data
 
 
