@@ -41,6 +41,7 @@ from jixiao.templates.fill import form_from_data, load_data
 from tests.fixtures.actions.fake_xlwings import FakeBook
 from tests.support.formgen import random_form
 from tests.support.xlsx import opened
+from tests.support.named import named_ref
 from jixiao.engine import scoring as engine
 from jixiao.engine.errors import JixiaoError
 from jixiao.engine.excel import is_number
@@ -816,7 +817,7 @@ def test_recalc_keeps_helper_values_typed_into_a_blank_template(tmp_path):
     form = read_form(path)
     first = form.indicators[0] if form.indicators else None
     wb = openpyxl.load_workbook(path)
-    grid = {n: wb.defined_names[n].attr_text.split("!")[1].replace("$", "").split(":")[0]
+    grid = {n: named_ref(wb, n).split(":")[0]
             for n in ("JX_IND_NAME", "JX_IND_TARGET", "JX_IND_ACTUAL", "JX_IND_WEIGHT", "JX_IND_DIRECTION",
                       "JX_IND_TVALUE")}
     ws = wb.worksheets[0]

@@ -18,6 +18,7 @@ from tests.support.formgen import random_form
 from tests.support.libreoffice import pdf_fonts, pdf_to_png
 from tests.support.udfeval import Evaluator
 from tests.support.xlsx import opened
+from tests.support.named import named_cells, named_ref
 from jixiao.engine import scoring as engine
 from jixiao.engine.contract import NAMES, field_name
 from jixiao.engine.profiles import load_profile
@@ -179,21 +180,17 @@ def _check_udf_workbook(prof, form):
     sheet = wb.worksheets[0].title
     res = engine.score_form(engine.with_computed_inputs(form, prof), prof)
 
-    def cells(name):
-        ref = wb.defined_names[name].attr_text.split("!")[1].replace("$", "")
-        ws = wb.worksheets[0]
-        return [c for row in ws[ref] for c in row] if ":" in ref else [ws[ref]]
-    scores = cells("JX_IND_SCORE")
+    scores = named_cells(wb, "JX_IND_SCORE")
     for i, row in enumerate(res.rows):
         if row.score is not None:
             got = ev.cell(sheet, scores[i].coordinate)
             assert got == row.score, (i, got, row.score)
-    total = ev.cell(sheet, cells("JX_TOTAL_SCORE")[0].coordinate)
+    total = ev.cell(sheet, named_cells(wb, "JX_TOTAL_SCORE")[0].coordinate)
     assert total == (res.total_text if res.pending else "" if res.total is None else res.total)
-    grade = ev.cell(sheet, cells("JX_TOTAL_GRADE")[0].coordinate)
+    grade = ev.cell(sheet, named_cells(wb, "JX_TOTAL_GRADE")[0].coordinate)
     assert (grade or "") == ("待定" if res.pending else res.grade)
     if prof.funds_scored:
-        got = ev.cell(sheet, cells("JX_EXEC_SCORE")[0].coordinate)
+        got = ev.cell(sheet, named_cells(wb, "JX_EXEC_SCORE")[0].coordinate)
         assert (None if got == "" else got) == res.exec_score
 
 
@@ -208,7 +205,7 @@ def test_fill_csv_batch_with_chinese_headings(tmp_path):
     assert [f.name for f in files] == ["2026年度道路养护绩效自评表.xlsx", "2026年度路灯更新绩效自评表.xlsx"]
     wb = load_workbook(files[0])
     ws = wb.worksheets[0]
-    assert ws[wb.defined_names["JX_PROJECT_NAME"].attr_text.split("!")[1].replace("$", "")].value == "道路养护"
+    assert ws[named_ref(wb, "JX_PROJECT_NAME")].value == "道路养护"
     prof, form = form_from_data(load_data(data)[0])
     assert [i.name for i in form.indicators] == ["养护里程", "通行满意度"] and form.funds[0].budget == 100
 

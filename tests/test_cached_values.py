@@ -19,6 +19,7 @@ from jixiao.templates.builder import build_workbook
 from jixiao.templates.fill import fill
 from tests.support import cached
 from tests.support.formgen import PROFILES, random_form
+from tests.support.named import named_ref
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "templates" / "examples"
 
@@ -89,7 +90,7 @@ def test_a_changed_formula_is_computed_on_load_not_cached(tmp_path, main_job):
     src = next(p for p in main_job if "示例" in str(p))
     wb = openpyxl.load_workbook(src)
     ws = wb.worksheets[0]
-    total = wb.defined_names["JX_TOTAL_SCORE"].attr_text.split("!")[1].replace("$", "")
+    total = named_ref(wb, "JX_TOTAL_SCORE")
     ws[total] = "=SUM(1,2)"
     wb.save(tmp_path / "changed.xlsx")
     book = OpenpyxlBook(tmp_path / "changed.xlsx")

@@ -16,6 +16,7 @@ from jixiao.engine.model import Form, Indicator
 from jixiao.engine.profiles import load_profile
 from jixiao.engine.reader import read_form_and_profile
 from jixiao.templates.builder import build_workbook
+from tests.support.named import named_cells, type_into
 
 DATA = Path(__file__).parent / "data" / "target_actual_pairs.tsv"
 ROWS = [  # the project of issue 9, as an accountant types it (8 rows of the blank national template)
@@ -30,21 +31,15 @@ ROWS = [  # the project of issue 9, as an accountant types it (8 rows of the bla
 ]
 
 
-def _names(wb, name):
-    dest = wb.defined_names[name].attr_text.split("!")[1].replace("$", "")
-    ws = wb.worksheets[0]
-    return [c for row in ws[dest] for c in row] if ":" in dest else [ws[dest]]
-
-
 def type_project(path: Path) -> Path:
     """Type the project into the blank national template as a user would: texts and numbers only."""
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
     for name, value in (("JX_FUNDS_INITIAL", 800), ("JX_FUNDS_BUDGET", 800), ("JX_FUNDS_EXECUTED", 760)):
-        _names(wb, name)[0].value = value
-    ws[_names(wb, "JX_PROJECT_NAME")[0].coordinate] = "城乡道路建设"
+        named_cells(wb, name)[0].value = value
+    ws[named_cells(wb, "JX_PROJECT_NAME")[0].coordinate] = "城乡道路建设"
     level2, current = [], None
-    for c in _names(wb, "JX_IND_L2"):       # a 二级 label is merged over its rows: carried down
+    for c in named_cells(wb, "JX_IND_L2"):       # a 二级 label is merged over its rows: carried down
         current = c.value if c.value is not None else current
         level2.append(current)
     used = set()
@@ -53,10 +48,7 @@ def type_project(path: Path) -> Path:
         used.add(i)
         for col, value in (("JX_IND_NAME", name), ("JX_IND_TARGET", target), ("JX_IND_ACTUAL", actual),
                            ("JX_IND_WEIGHT", weight)):
-            cell = _names(wb, col)[i]
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
+            type_into(named_cells(wb, col)[i], value)
     wb.save(path)
     return path
 
@@ -100,7 +92,7 @@ def test_an_unreadable_text_prints_daiding_not_a_false_total(tmp_path, calc):
     blank = build_workbook(load_profile("national", 2026)).save(tmp_path / "blank.xlsx")
     path = type_project(blank)
     wb = openpyxl.load_workbook(path)
-    cell = next(c for c in _names(wb, "JX_IND_TARGET") if c.value == "≥120公里")
+    cell = next(c for c in named_cells(wb, "JX_IND_TARGET") if c.value == "≥120公里")
     cell.value = "道路不少于120公里（其中新建80公里）"      # two numbers: the rules read ≥ 120, the sheet waits
     wb.save(path)
     values = calc.values(path)
@@ -126,12 +118,12 @@ def test_real_pairs_typed_into_a_template_score_as_the_rules_or_daiding(tmp_path
     rows = [Indicator("产出指标", "数量指标", f"指标{i}", weight=10) for i in range(len(pairs))]
     path = build_workbook(profile, Form(profile.name, profile.year, indicators=rows)).save(tmp_path / "pairs.xlsx")
     wb = openpyxl.load_workbook(path)
-    for (target, actual), t, a in zip(pairs, _names(wb, "JX_IND_TARGET"), _names(wb, "JX_IND_ACTUAL")):
+    for (target, actual), t, a in zip(pairs, named_cells(wb, "JX_IND_TARGET"), named_cells(wb, "JX_IND_ACTUAL")):
         for cell, value in ((t, target), (a, actual)):
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"
-    _names(wb, "JX_FUNDS_EXECUTED")[0].value = 1   # the form is started: a blank actual counts 0
+    named_cells(wb, "JX_FUNDS_EXECUTED")[0].value = 1   # the form is started: a blank actual counts 0
     wb.save(path)
     form, _ = read_form_and_profile(path)
     cat = profile.category("产出指标")

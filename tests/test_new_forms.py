@@ -16,6 +16,7 @@ from jixiao.engine.reader import read_form_and_profile
 from jixiao.engine.validation import validate_form
 from jixiao.templates.builder import build_workbook
 from jixiao.templates.fill import form_from_data, load_data
+from tests.support.named import named_cells, type_into
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "templates" / "examples"
 
@@ -70,12 +71,6 @@ TYPED = [  # 指标性质, 指标值, 度量单位, 完成值, 权重: as an acc
 ]
 
 
-def _cells(wb, name):
-    dest = wb.defined_names[name].attr_text.split("!")[1].replace("$", "")
-    ws = wb.worksheets[0]
-    return [c for row in ws[dest] for c in row] if ":" in dest else [ws[dest]]
-
-
 @pytest.fixture(scope="module")
 def typed_sichuan(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sichuan")
@@ -84,14 +79,11 @@ def typed_sichuan(tmp_path_factory):
     path = build_workbook(prof, Form(prof.name, prof.year, indicators=rows)).save(tmp / "blank.xlsx")
     wb = openpyxl.load_workbook(path)
     for name, value in (("JX_FUNDS_INITIAL", 200), ("JX_FUNDS_BUDGET", 180), ("JX_FUNDS_EXECUTED", 153)):
-        _cells(wb, name)[0].value = value
+        named_cells(wb, name)[0].value = value
     columns = ("JX_IND_NATURE", "JX_IND_TARGET", "JX_IND_UNIT", "JX_IND_ACTUAL", "JX_IND_WEIGHT")
     for i, values in enumerate(TYPED):
         for name, value in zip(columns, values):
-            cell = _cells(wb, name)[i]
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
+            type_into(named_cells(wb, name)[i], value)
     wb.save(path)
     return path
 
@@ -144,18 +136,18 @@ def test_department_funds_by_source_with_computed_adjustment(tmp_path, calc):
     path = build_workbook(prof, form).save(tmp_path / "dept.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
-    head = {c.value: c.column_letter for c in ws[_cells(wb, "JX_FUNDS_LABEL")[0].row - 1] if c.value}
+    head = {c.value: c.column_letter for c in ws[named_cells(wb, "JX_FUNDS_LABEL")[0].row - 1] if c.value}
     assert list(head) == ["部门资金（万元）", "资金来源", "年初预算", "年度预算调整", "调整后预算", "全年执行数", "分值",
                           "执行率", "得分"]
     values = calc.values(path)[ws.title]
     adj = head["年度预算调整"]
-    rows = [c.row for c in _cells(wb, "JX_FUNDS_LABEL")]
+    rows = [c.row for c in named_cells(wb, "JX_FUNDS_LABEL")]
     assert [values.get(f"{adj}{r}") for r in rows] == [40, 40, None, 0, None]
     read, profile = read_form_and_profile(path)
     assert profile.name == "department" and read.funds[0].budget == 560
     result = scoring.score_form(read, profile)
     assert (result.exec_rate, result.exec_score) == (0.9786, 9.79)
-    assert values.get(_cells(wb, "JX_TOTAL_SCORE")[0].coordinate) == result.total == 98.79
+    assert values.get(named_cells(wb, "JX_TOTAL_SCORE")[0].coordinate) == result.total == 98.79
 
 
 def _cli(capsys, *argv):

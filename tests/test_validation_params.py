@@ -5,6 +5,7 @@ from openpyxl import load_workbook
 
 from jixiao.templates.fill import fill
 from jixiao.engine.validation import validate_path
+from tests.support.named import named_ref
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 
@@ -25,7 +26,7 @@ def test_untouched_parameters_pass_and_an_edited_one_is_an_error(tmp_path):
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)
     findings = [f for f in validate_path(edited)[2] if f.code == "P04"]
-    where = {n: wb.defined_names[n].attr_text.split("!")[1].replace("$", "")
+    where = {n: named_ref(wb, n)
              for n in ("JX_P_BAND_OUTPUT_BELOW", "JX_P_GRADE_1_MIN")}
     assert sorted(f.cell for f in findings) == sorted(where.values())
     assert all(f.sheet == "参数" and "表内公式会按表中的数计分" in f.message for f in findings)

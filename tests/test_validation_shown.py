@@ -5,6 +5,7 @@ from openpyxl import load_workbook
 
 from jixiao.templates.fill import fill
 from jixiao.engine.validation import validate_path
+from tests.support.named import named_ref
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 
@@ -26,8 +27,8 @@ def test_an_altered_score_formula_is_caught(calc, tmp_path):
     src = fill([EXAMPLES / "zhuzhou_2020.yaml"], tmp_path)[0]
     wb = load_workbook(src)
     ws = wb.worksheets[0]
-    score = wb.defined_names["JX_IND_SCORE"].attr_text.split("!")[1].replace("$", "").split(":")[0]
-    weight = wb.defined_names["JX_IND_WEIGHT"].attr_text.split("!")[1].replace("$", "").split(":")[0]
+    score = named_ref(wb, "JX_IND_SCORE").split(":")[0]
+    weight = named_ref(wb, "JX_IND_WEIGHT").split(":")[0]
     ws[score] = f"={weight}"                                   # "full marks", whatever the rule says
     wb.save(tmp_path / "altered.xlsx")
     saved = calc.recalc(tmp_path / "altered.xlsx", tmp_path / "altered-saved.xlsx")

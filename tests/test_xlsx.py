@@ -24,6 +24,7 @@ from jixiao.templates.fill import form_from_data, load_data
 from jixiao.templates.xlsx import CALC_ID_CURRENT, CALC_ID_RECALC, Book, Formula, _Worksheet
 from tests.support.formgen import random_form
 from tests.support.xlsx import opened
+from tests.support.named import named_ref
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "templates" / "examples"
 
@@ -190,7 +191,7 @@ def test_a_filled_form_keeps_every_text_it_is_given(tmp_path):
 def test_a_date_in_a_data_file_shows_as_a_date():
     prof, form = form_from_data({"profile": "zhuzhou", "year": 2026, "header": {"period": datetime.date(2026, 3, 1)}})
     wb = opened(build_workbook(prof, form))
-    cell = wb.worksheets[0][wb.defined_names["JX_PERIOD"].attr_text.split("!")[1].replace("$", "")]
+    cell = wb.worksheets[0][named_ref(wb, "JX_PERIOD")]
     assert cell.value == datetime.datetime(2026, 3, 1) and cell.number_format == "yyyy-mm-dd"
 
 
