@@ -654,12 +654,7 @@ def _csv_data(path: Path, proj: dict, heading: dict[str, str]) -> dict:
         elif k.startswith("amount_"):
             data["amounts"][k[len("amount_"):]] = _amount(v, what, where)
         elif k.startswith("reported_"):
-            item = k[len("reported_"):]
-            if item == "exec_rate" and v.endswith("%"):      # "94.00%" as the form prints it
-                v = _amount(v[:-1], what, where)
-                data.setdefault("reported", {})[item] = None if v is None else xround(v / 100, 10)
-            else:
-                data.setdefault("reported", {})[item] = v if item == "grade" else _amount(v, what, where)
+            data.setdefault("reported", {}).update(_reported({k[len("reported_"):]: v}, where))
         elif k in ("goal_expected", "goal_actual", "overview", "total_goal", "annual_goal", "implementation",
                    "results", "problems", "suggestions"):
             data["texts"][k] = v
